@@ -1,0 +1,31 @@
+// Coded errors: a stable `code` a program can switch on, a message that names the file, rule, row or
+// field, and the cause chained. Messages never carry a raw identifier or a value echoed from input.
+
+export const ErrorCode = {
+  EVENT_INVALID: 'FK_EVENT_INVALID',
+  CONFIG_INVALID: 'FK_CONFIG_INVALID',
+  RULE_INVALID: 'FK_RULE_INVALID',
+  LIST_INVALID: 'FK_LIST_INVALID',
+  EXPRESSION_INVALID: 'FK_EXPRESSION_INVALID',
+  FEATURE_INVALID: 'FK_FEATURE_INVALID',
+  CSV_HEADER: 'FK_CSV_HEADER',
+  CSV_RECORD: 'FK_CSV_RECORD',
+  FILE_READ: 'FK_FILE_READ',
+  STAGE_FAILED: 'FK_STAGE_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class FengkongError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FengkongError';
+    this.code = code;
+  }
+}
+
+export function isFengkongError(value: unknown): value is FengkongError {
+  return value instanceof FengkongError;
+}
