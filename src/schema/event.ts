@@ -70,8 +70,8 @@ export const requiredColumns: ColumnName[] = columnNames.filter(
 );
 
 function isNumericSchema(schema: z.ZodType): boolean {
-  // A schema is numeric when it accepts a number and refuses a string.
-  return schema.safeParse(0).success && !schema.safeParse('0').success;
+  // A schema is numeric when it accepts a number (0 or 1: some refuse 0) and refuses its text.
+  return (schema.safeParse(0).success || schema.safeParse(1).success) && !schema.safeParse('0').success && !schema.safeParse('1').success;
 }
 
 const shape = Object.fromEntries(columnNames.map((name) => [name, columns[name].schema])) as {

@@ -1,0 +1,158 @@
+// Batch scoring of a CSV file: stream the lines, validate each row at the edge, decide valid rows in
+// chunks, write decisions (JSON lines, input order) with back-pressure, and write every row that cannot
+// be decided to a rejects file with its line number, code and message. read = decided + rejected.
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
+import type { Engine } from '../engine/createEngine.js';
+import type { ApplicationEvent } from '../schema/event.js';
+import type { Decision, Outcome } from '../schema/decision.js';
+import { checkHeader, parseLine, readLines, recordToEvent, type HeaderLayout } from './csvRecords.js';
+
+export interface ScoreOptions {
+  readonly inputPath: string;
+  readonly outputPath: string;
+  readonly rejectsPath: string;
+  /** Valid rows decided together (default 1024). */
+  readonly chunkSize?: number;
+  readonly onProgress?: (progress: { bytesRead: number; totalBytes: number; rowsRead: number }) => void;
+}
+
+export interface ScoreSummary {
+  /** Data lines read (the header and blank lines excluded). */
+  read: number;
+  decided: number;
+  rejected: number;
+  blankLines: number;
+  rejectedByCode: Record<string, number>;
+  outcomes: Record<Outcome, number>;
+  tiers: Record<'1' | '2' | '3', number>;
+  elapsedMs: number;
+  rowsPerSecond: number;
+}
+
+export interface RejectedRow {
+  line: number;
+  code: string;
+  message: string;
+}
+
+export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promise<ScoreSummary> {
+  const started = performance.now();
+  const chunkSize = options.chunkSize ?? 1024;
+  const totalBytes = fileSize(options.inputPath);
+  const summary: ScoreSummary = {
+    read: 0,
+    decided: 0,
+    rejected: 0,
+    blankLines: 0,
+    rejectedByCode: {},
+    outcomes: { approve: 0, review: 0, decline: 0 },
+    tiers: { '1': 0, '2': 0, '3': 0 },
+    elapsedMs: 0,
+    rowsPerSecond: 0,
+  };
+  const decisionsOut = createWriteStream(options.outputPath);
+  const rejectsOut = createWriteStream(options.rejectsPath);
+  const reject = async (row: RejectedRow) => {
+    summary.rejected += 1;
+    summary.rejectedByCode[row.code] = (summary.rejectedByCode[row.code] ?? 0) + 1;
+    await write(rejectsOut, `${JSON.stringify(row)}\n`);
+  };
+
+  let layout: HeaderLayout | undefined;
+  let pending: Array<{ line: number; event: ApplicationEvent }> = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const decisions = await decideOrReject(engine, batch, reject);
+    let text = '';
+    for (const decision of decisions) {
+      summary.decided += 1;
+      summary.outcomes[decision.outcome] += 1;
+      summary.tiers[String(decision.tier) as '1' | '2' | '3'] += 1;
+      text += `${JSON.stringify(decision)}\n`;
+    }
+    await write(decisionsOut, text);
+  };
+
+  try {
+    for await (const line of readLines(options.inputPath)) {
+      if (layout === undefined) {
+        layout = checkHeader(options.inputPath, line.text);
+        continue;
+      }
+      if (line.text.trim() === '') {
+        summary.blankLines += 1;
+        continue;
+      }
+      summary.read += 1;
+      const parsed = parseLine(line.text);
+      if ('error' in parsed) {
+        await reject({ line: line.number, code: ErrorCode.CSV_RECORD, message: parsed.error });
+      } else if (parsed.fields.length !== layout.names.length) {
+        const message = `expected ${layout.names.length} fields, found ${parsed.fields.length}`;
+        await reject({ line: line.number, code: ErrorCode.CSV_RECORD, message });
+      } else {
+        try {
+          pending.push({ line: line.number, event: engine.parseEvent(recordToEvent(layout, parsed.fields)) });
+        } catch (error) {
+          await reject({ line: line.number, code: codeOf(error), message: (error as Error).message });
+        }
+        if (pending.length >= chunkSize) await flush();
+      }
+      if (summary.read % 1000 === 0) options.onProgress?.({ bytesRead: line.bytesRead, totalBytes, rowsRead: summary.read });
+    }
+    if (layout === undefined) throw new FengkongError(ErrorCode.CSV_HEADER, `${options.inputPath}: the file is empty (no header)`);
+    await flush();
+  } finally {
+    await Promise.all([close(decisionsOut), close(rejectsOut)]);
+  }
+  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: summary.read });
+  summary.elapsedMs = Math.round(performance.now() - started);
+  summary.rowsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.read * 1000) / summary.elapsedMs) : summary.read;
+  return summary;
+}
+
+/** Decides a chunk; if the chunk fails, decides its events one by one so only the failing rows are rejected. */
+async function decideOrReject(
+  engine: Engine,
+  batch: ReadonlyArray<{ line: number; event: ApplicationEvent }>,
+  reject: (row: RejectedRow) => Promise<void>,
+): Promise<Decision[]> {
+  try {
+    return await engine.decideBatch(batch.map((item) => item.event));
+  } catch {
+    const decisions: Decision[] = [];
+    for (const item of batch) {
+      try {
+        decisions.push(await engine.decide(item.event));
+      } catch (error) {
+        await reject({ line: item.line, code: isFengkongError(error) ? error.code : ErrorCode.STAGE_FAILED, message: (error as Error).message });
+      }
+    }
+    return decisions;
+  }
+}
+
+function codeOf(error: unknown): string {
+  return isFengkongError(error) ? error.code : ErrorCode.EVENT_INVALID;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (cause) {
+    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+}
+
+async function write(stream: WriteStream, text: string): Promise<void> {
+  if (text.length > 0 && !stream.write(text)) await once(stream, 'drain');
+}
+
+async function close(stream: WriteStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}

@@ -1,0 +1,32 @@
+// The Stage contract. Stages run in a fixed order; each sees the event, the derived facts, the hashed
+// identifiers and the results of the stages before it. No stage imports another.
+import type { ApplicationEvent } from '../schema/event.js';
+import type { Reason, StageName } from '../schema/decision.js';
+import type { HashedIdentifiers } from '../features/eventFacts.js';
+
+/** A fact a rule can read: a feature value, a derived number, a flag. Missing is null. */
+export type FactValue = number | string | boolean | null;
+export type Facts = Record<string, FactValue>;
+
+export interface StageInput {
+  readonly event: ApplicationEvent;
+  readonly facts: Readonly<Facts>;
+  readonly identifiers: HashedIdentifiers;
+  /** Results of the stages that ran before this one, by stage name. */
+  readonly earlier: Readonly<Partial<Record<StageName, unknown>>>;
+}
+
+export interface StageOutput<Result> {
+  readonly result: Result;
+  readonly reasons: readonly Reason[];
+}
+
+export interface Stage<Result> {
+  readonly name: StageName;
+  /** sha256 of everything the stage loaded (packs, lists, models), for the audit. */
+  readonly sha256: Readonly<Record<string, string>>;
+  /** Per event. May return a Promise when the work is truly asynchronous. */
+  evaluate(input: StageInput): StageOutput<Result> | Promise<StageOutput<Result>>;
+  /** Optional batched path (one model call for many events); results in input order. */
+  evaluateBatch?(inputs: readonly StageInput[]): Promise<Array<StageOutput<Result>>>;
+}

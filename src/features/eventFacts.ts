@@ -1,0 +1,55 @@
+// Turns a validated event into the facts the stages read: its feature columns, the derived features,
+// a few engine-derived facts (local hour, email domain, region consistency), and the hashed identifiers.
+// Label and metadata columns never become facts; raw identifiers never leave this module.
+import { columnsWithRole, type ApplicationEvent } from '../schema/event.js';
+import type { Facts } from '../engine/stage.js';
+import { emailDomain, hashIdentifier, IPV4_PREFIX_LENGTHS, ipv4Network } from './identity.js';
+import { localHour } from './localTime.js';
+
+export interface HashedIdentifiers {
+  readonly applicant_id: string | null;
+  readonly device_id: string | null;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly ip: string | null;
+  /** Hashes of the IP's /8, /16, /24 and /32 networks, for range lists. */
+  readonly ipNetworks: readonly string[];
+}
+
+/** Facts the engine derives itself, beside the event's feature columns and the declared features. */
+export const ENGINE_FACTS = {
+  local_hour: 'hour of day (0-23) where the applicant is: the IP region if known, else the stated address',
+  email_domain: 'the email address domain, lower-cased (empty when no email)',
+  ip_region_matches_address: 'true when the IP geolocates to the stated address state (null when unknown)',
+} as const;
+
+export const featureColumns = columnsWithRole('feature');
+
+export interface DerivedFeatureEvaluator {
+  readonly names: readonly string[];
+  compute(event: Record<string, unknown>): Record<string, number | null>;
+}
+
+export function buildFacts(event: ApplicationEvent, derived: DerivedFeatureEvaluator): Facts {
+  const facts: Facts = {};
+  for (const column of featureColumns) facts[column] = event[column] as Facts[string];
+  const computed = derived.compute(event);
+  for (const name of derived.names) facts[name] = computed[name] ?? null;
+  const where = event.ip_region ?? event.addr_state;
+  facts.local_hour = localHour(Date.parse(event.applied_at), where);
+  facts.email_domain = event.email === null ? '' : emailDomain(event.email);
+  facts.ip_region_matches_address = event.ip_region === null ? null : event.ip_region === event.addr_state;
+  return facts;
+}
+
+export function hashIdentifiers(event: ApplicationEvent, salt: string): HashedIdentifiers {
+  const ip = event.ip;
+  return {
+    applicant_id: event.applicant_id === null ? null : hashIdentifier(salt, 'applicant_id', event.applicant_id),
+    device_id: event.device_id === null ? null : hashIdentifier(salt, 'device_id', event.device_id),
+    email: event.email === null ? null : hashIdentifier(salt, 'email', event.email),
+    phone: event.phone === null ? null : hashIdentifier(salt, 'phone', event.phone),
+    ip: ip === null ? null : hashIdentifier(salt, 'ip', ip),
+    ipNetworks: ip === null ? [] : IPV4_PREFIX_LENGTHS.map((length) => hashIdentifier(salt, 'ip_prefix', ipv4Network(ip, length))),
+  };
+}

@@ -1,0 +1,43 @@
+// Identifiers (applicant id, device id, IP, email, phone) are replaced by salted hashes before any rule,
+// list or log sees them. The salt comes from config, never from the clock or a random source, so the
+// same identifier hashes the same way in every run with that salt.
+import { createHmac } from 'node:crypto';
+
+export type IdentifierKind = 'applicant_id' | 'device_id' | 'ip' | 'email' | 'phone' | 'ip_prefix';
+
+/** Normalises an identifier so trivial variants (case, spaces, phone punctuation) hash alike. */
+export function normaliseIdentifier(kind: IdentifierKind, value: string): string {
+  const trimmed = value.trim();
+  switch (kind) {
+    case 'email':
+      return trimmed.toLowerCase();
+    case 'phone':
+      return trimmed.replace(/[^0-9]/g, '');
+    default:
+      return trimmed;
+  }
+}
+
+/** HMAC-SHA256 of `kind:value` under the salt, as 32 hex characters (128 bits). */
+export function hashIdentifier(salt: string, kind: IdentifierKind, value: string): string {
+  return createHmac('sha256', salt)
+    .update(`${kind}:${normaliseIdentifier(kind, value)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** The domain of an email address, lower-cased: not an identifier, and what domain lists match. */
+export function emailDomain(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 0 ? '' : email.slice(at + 1).trim().toLowerCase();
+}
+
+/** The network address of an IPv4 address under a prefix length of 8, 16, 24 or 32: `10.1.2.0/24`. */
+export function ipv4Network(ip: string, prefixLength: 8 | 16 | 24 | 32): string {
+  const octets = ip.split('.');
+  const kept = prefixLength / 8;
+  const network = octets.map((octet, index) => (index < kept ? octet : '0')).join('.');
+  return `${network}/${prefixLength}`;
+}
+
+export const IPV4_PREFIX_LENGTHS = [8, 16, 24, 32] as const;

@@ -1,0 +1,10 @@
+// fengkong's public face: createEngine, the decision and event types, the stage contract and the errors.
+export { createEngine, type Engine } from './engine/createEngine.js';
+export type { Stage, StageInput, StageOutput, Facts, FactValue } from './engine/stage.js';
+export { Decision, Reason, RuleHit, Outcome, Tier, DECISION_SCHEMA_VERSION } from './schema/decision.js';
+export { ApplicationEvent, columns, columnNames, type ApplicationEventInput, type ColumnRole } from './schema/event.js';
+export { EngineConfig, type EngineConfigInput } from './schema/config.js';
+export { RulePack } from './schema/rulePack.js';
+export { ListFile } from './schema/lists.js';
+export { FengkongError, ErrorCode, isFengkongError } from './errors.js';
+export { scoreCsvFile, type ScoreSummary, type ScoreOptions } from './batch/scoreCsv.js';

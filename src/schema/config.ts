@@ -1,0 +1,18 @@
+// Engine configuration: every part has a shipped default, and any part can be overridden.
+import { z } from 'zod';
+
+export const EngineConfig = z.strictObject({
+  /** Rule pack files (json-rules-engine format plus reason metadata). Default: the shipped packs. */
+  rulePacks: z.array(z.string().min(1)).min(1).optional(),
+  /** Block/allow list files. Default: the shipped lists. */
+  lists: z.array(z.string().min(1)).optional(),
+  /** Derived-feature file (mathjs expressions). Default: the shipped file. */
+  derivedFeatures: z.string().min(1).optional(),
+  /**
+   * Salt for identifier hashing. Set your own in production: hashes under the public default salt can
+   * be reversed by anyone who guesses the identifier.
+   */
+  identifierSalt: z.string().min(8).default('fengkong-default-salt-change-me'),
+});
+export type EngineConfig = z.infer<typeof EngineConfig>;
+export type EngineConfigInput = z.input<typeof EngineConfig>;

@@ -1,0 +1,75 @@
+// The decision: one JSON object per event. Naming is part of the contract: timings end in `Us`,
+// timestamps in `At`, ids in `Id`; with those removed, two runs over the same input are identical.
+import { z } from 'zod';
+import { ReasonCode, Severity } from './rulePack.js';
+
+export const DECISION_SCHEMA_VERSION = 1;
+
+export const Outcome = z.enum(['approve', 'review', 'decline']);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** 1 general (approve / monitor), 2 important (manual review, step-up), 3 major (decline, freeze, alert). */
+export const Tier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+export type Tier = z.infer<typeof Tier>;
+
+export const StageName = z.enum(['rules', 'fraud', 'credit', 'policy']);
+export type StageName = z.infer<typeof StageName>;
+
+/** Values shown with a reason: feature values only, never an identifier. */
+export const ReasonValues = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
+
+export const Reason = z.strictObject({
+  code: ReasonCode,
+  stage: StageName,
+  text: z.string(),
+  values: ReasonValues,
+});
+export type Reason = z.infer<typeof Reason>;
+
+export const RuleHit = z.strictObject({
+  code: ReasonCode,
+  severity: Severity,
+  /** The facts the rule's evaluated conditions read, with their values. */
+  values: ReasonValues,
+});
+export type RuleHit = z.infer<typeof RuleHit>;
+
+export const RulesStageResult = z.strictObject({
+  fired: z.array(RuleHit),
+  failed: z.array(RuleHit),
+  /** Names of the lists the event matched (block and allow). */
+  listHits: z.array(z.string()),
+  /** Which evaluator ran the rules. */
+  evaluator: z.enum(['json-rules-engine']),
+});
+export type RulesStageResult = z.infer<typeof RulesStageResult>;
+
+export const PolicyStageResult = z.strictObject({
+  /** Which policy decided: until the policy pack lands, the outcome follows the worst fired severity. */
+  policy: z.string(),
+});
+
+export const Decision = z.strictObject({
+  schemaVersion: z.literal(DECISION_SCHEMA_VERSION),
+  applicationId: z.string(),
+  outcome: Outcome,
+  tier: Tier,
+  actions: z.array(z.string()),
+  reasons: z.array(Reason),
+  stages: z.strictObject({
+    rules: RulesStageResult,
+    policy: PolicyStageResult,
+  }),
+  audit: z.strictObject({
+    version: z.string(),
+    rulePackSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    listsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    derivedFeaturesSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    featuresUs: z.number().nonnegative(),
+    rulesUs: z.number().nonnegative(),
+    policyUs: z.number().nonnegative(),
+    totalUs: z.number().nonnegative(),
+    decidedAt: z.iso.datetime(),
+  }),
+});
+export type Decision = z.infer<typeof Decision>;

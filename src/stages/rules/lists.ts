@@ -1,0 +1,79 @@
+// Block and allow lists, compiled at load into hash sets. Identifier entries are hashed with the
+// configured salt, so the lists are matched against hashed identifiers only; IP ranges are matched by
+// hashing the event IP's /8, /16, /24 and /32 networks. Each list becomes a boolean fact `list_<name>`.
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { ErrorCode, FengkongError } from '../../errors.js';
+import { ListFile } from '../../schema/lists.js';
+import { describeIssues } from '../../schema/issues.js';
+import { hashIdentifier } from '../../features/identity.js';
+import type { HashedIdentifiers } from '../../features/eventFacts.js';
+
+export interface CompiledList {
+  readonly name: string;
+  readonly factName: string;
+  readonly kind: 'block' | 'allow';
+  readonly description: string;
+  matches(identifiers: HashedIdentifiers, emailDomain: string): boolean;
+}
+
+export interface LoadedLists {
+  readonly lists: readonly CompiledList[];
+  readonly sha256: string;
+}
+
+export function listFactName(listName: string): string {
+  return `list_${listName}`;
+}
+
+export function compileList(list: ListFile, salt: string): CompiledList {
+  const members = new Set<string>(list.hashedEntries);
+  for (const entry of list.entries) {
+    if (list.field === 'email_domain') members.add(entry.trim().toLowerCase());
+    else if (list.field === 'ip') members.add(hashIdentifier(salt, 'ip_prefix', entry));
+    else members.add(hashIdentifier(salt, list.field, entry));
+  }
+  const field = list.field;
+  const matches = (identifiers: HashedIdentifiers, domain: string): boolean => {
+    switch (field) {
+      case 'email_domain':
+        return domain !== '' && members.has(domain);
+      case 'ip':
+        return identifiers.ipNetworks.some((network) => members.has(network));
+      default: {
+        const hashed = identifiers[field];
+        return hashed !== null && members.has(hashed);
+      }
+    }
+  };
+  return { name: list.name, factName: listFactName(list.name), kind: list.kind, description: list.description, matches };
+}
+
+export function loadLists(paths: readonly string[], salt: string): LoadedLists {
+  const digest = createHash('sha256');
+  const seen = new Set<string>();
+  const lists = paths.map((path) => {
+    const bytes = readFileOrThrow(path, ErrorCode.LIST_INVALID);
+    digest.update(`${path.split('/').pop()}\n`).update(bytes);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(bytes.toString('utf8'));
+    } catch (cause) {
+      throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: not valid JSON (${(cause as Error).message})`, { cause });
+    }
+    const parsed = ListFile.safeParse(raw);
+    if (!parsed.success) throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+    if (seen.has(parsed.data.name)) throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: list "${parsed.data.name}" is defined twice`);
+    seen.add(parsed.data.name);
+    return compileList(parsed.data, salt);
+  });
+  return { lists, sha256: digest.digest('hex') };
+}
+
+export function readFileOrThrow(path: string, code: ErrorCode): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new FengkongError(code, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+}

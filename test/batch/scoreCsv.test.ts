@@ -1,0 +1,151 @@
+// Batch scoring: every row ends as a decision or a reject with its line number, and the counts reconcile,
+// whatever is broken in the file.
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, ErrorCode, scoreCsvFile, type Engine } from '../../src/index.js';
+import { columnNames } from '../../src/schema/event.js';
+import { cleanEvent } from '../fixtures/events.js';
+
+let engine: Engine;
+const dir = mkdtempSync(join(tmpdir(), 'fk-score-'));
+beforeAll(async () => {
+  engine = await createEngine();
+});
+
+const header = columnNames.join(',');
+function goodLine(id: string, overrides: Record<string, unknown> = {}): string {
+  const event = { ...cleanEvent({ application_id: id }), ...overrides } as Record<string, unknown>;
+  return columnNames.map((name) => csvField(event[name])).join(',');
+}
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+type Broken = { kind: string; line: (id: string) => string };
+const brokenKinds: Broken[] = [
+  { kind: 'unterminated quote', line: (id) => goodLine(id).replace('jane.doe', '"jane.doe') },
+  { kind: 'too few fields', line: (id) => goodLine(id).split(',').slice(0, 10).join(',') },
+  { kind: 'too many fields', line: (id) => `${goodLine(id)},extra` },
+  { kind: 'garbage', line: () => '\u0000\u0001garbage;;;<<>>' },
+  { kind: 'NaN in a numeric field', line: (id) => goodLine(id, { funded_amnt: 'NaN' }) },
+  { kind: 'text in a numeric field', line: (id) => goodLine(id, { revol_util: '12,5' }) },
+  { kind: 'unknown enum', line: (id) => goodLine(id, { term: 'term_12' }) },
+  { kind: 'missing required value', line: (id) => goodLine(id, { annual_inc: null }) },
+  { kind: 'bad timestamp', line: (id) => goodLine(id, { applied_at: '2016-13-45' }) },
+];
+
+async function score(text: string, name: string) {
+  const input = join(dir, `${name}.csv`);
+  writeFileSync(input, text);
+  const out = join(dir, `${name}.jsonl`);
+  const rejects = join(dir, `${name}.rejects.jsonl`);
+  const summary = await scoreCsvFile(engine, { inputPath: input, outputPath: out, rejectsPath: rejects, chunkSize: 7 });
+  const decisions = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { applicationId: string });
+  const rejected = readFileSync(rejects, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { line: number; code: string; message: string });
+  return { summary, decisions, rejected };
+}
+
+describe('scoreCsvFile', () => {
+  it('reconciles read = decided + rejected for any mix of good and broken rows, any line endings (property)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: brokenKinds.length - 1 })), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.boolean(), { minLength: 41, maxLength: 41 }),
+        async (plan, crlf) => {
+          run += 1;
+          const lines = [header];
+          const expectedGood: string[] = [];
+          const expectedBadLines: number[] = [];
+          plan.forEach((kind, index) => {
+            const id = `B${String(index).padStart(6, '0')}`;
+            if (kind < 0) {
+              lines.push(goodLine(id));
+              expectedGood.push(id);
+            } else {
+              lines.push(brokenKinds[kind]!.line(id));
+              expectedBadLines.push(index + 2);
+            }
+          });
+          const text = lines.map((line, index) => line + (crlf[index] ? '\r\n' : '\n')).join('');
+          const { summary, decisions, rejected } = await score(text, `prop-${run}`);
+          expect(summary.read).toBe(plan.length);
+          expect(summary.read).toBe(summary.decided + summary.rejected);
+          expect(decisions.map((decision) => decision.applicationId)).toEqual(expectedGood);
+          expect(rejected.map((row) => row.line)).toEqual(expectedBadLines);
+          expect(Object.values(summary.rejectedByCode).reduce((a, b) => a + b, 0)).toBe(summary.rejected);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives each broken kind a clear code and message', async () => {
+    const lines = [header, ...brokenKinds.map((broken, index) => broken.line(`K${index}`)), ''];
+    const { summary, rejected } = await score(lines.join('\n'), 'kinds');
+    expect(summary.decided).toBe(0);
+    expect(rejected.map((row) => row.code)).toEqual([
+      ErrorCode.CSV_RECORD,
+      ErrorCode.CSV_RECORD,
+      ErrorCode.CSV_RECORD,
+      ErrorCode.CSV_RECORD,
+      ErrorCode.EVENT_INVALID,
+      ErrorCode.EVENT_INVALID,
+      ErrorCode.EVENT_INVALID,
+      ErrorCode.EVENT_INVALID,
+      ErrorCode.EVENT_INVALID,
+    ]);
+    expect(rejected[0]!.message).toContain('unterminated quote');
+    expect(rejected[1]!.message).toContain(`expected ${columnNames.length} fields, found 10`);
+    expect(rejected[4]!.message).toContain('funded_amnt');
+    expect(rejected[6]!.message).toContain('term');
+    expect(rejected[7]!.message).toContain('annual_inc');
+  });
+
+  it('an unterminated quote does not swallow the rows after it', async () => {
+    const text = [header, brokenKinds[0]!.line('Q1'), goodLine('Q2'), goodLine('Q3')].join('\n');
+    const { decisions, rejected } = await score(text, 'quote');
+    expect(decisions.map((decision) => decision.applicationId)).toEqual(['Q2', 'Q3']);
+    expect(rejected.map((row) => row.line)).toEqual([2]);
+  });
+
+  it('a quoted newline is a reject on each of its physical lines, and the rows after it are decided', async () => {
+    const withNewline = goodLine('N1').replace('jane.doe@gmail.com', '"jane\ndoe@gmail.com"');
+    const text = [header, withNewline, goodLine('N2')].join('\n');
+    const { summary, decisions } = await score(text, 'newline');
+    expect(decisions.map((decision) => decision.applicationId)).toEqual(['N2']);
+    expect(summary.read).toBe(summary.decided + summary.rejected);
+    expect(summary.rejected).toBe(2);
+  });
+
+  it('a missing or renamed column is one clear header error, not a reject per row', async () => {
+    const renamed = header.replace('annual_inc', 'annual_income');
+    const input = join(dir, 'renamed.csv');
+    writeFileSync(input, [renamed, goodLine('H1')].join('\n'));
+    await expect(
+      scoreCsvFile(engine, { inputPath: input, outputPath: join(dir, 'renamed.jsonl'), rejectsPath: join(dir, 'renamed.rejects.jsonl') }),
+    ).rejects.toMatchObject({ code: ErrorCode.CSV_HEADER, message: expect.stringMatching(/missing column\(s\) annual_inc.*unknown column\(s\) "annual_income"/) });
+  });
+
+  it('accepts columns in any order and without label or metadata columns', async () => {
+    const names = columnNames.filter((name) => !['default', 'is_fraud', 'fraud_scenario', 'int_rate', 'sub_grade'].includes(name)).reverse();
+    const event = cleanEvent({ application_id: 'O1' }) as Record<string, unknown>;
+    const text = [names.join(','), names.map((name) => csvField(event[name])).join(',')].join('\n');
+    const { decisions } = await score(text, 'order');
+    expect(decisions.map((decision) => decision.applicationId)).toEqual(['O1']);
+  });
+
+  it('rejects never carry a raw identifier', async () => {
+    const secretEmail = 'very.secret.person';
+    const line = goodLine('P1', { email: `${secretEmail}@`, phone: '555-SECRET' });
+    const { rejected } = await score([header, line].join('\n'), 'privacy');
+    expect(rejected).toHaveLength(1);
+    expect(JSON.stringify(rejected)).not.toContain(secretEmail);
+    expect(JSON.stringify(rejected)).not.toContain('SECRET');
+  });
+});

@@ -1,0 +1,146 @@
+// The engine contract: validation at the edge, the decision schema, determinism and batch equality.
+import fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, Decision, ErrorCode, type Engine } from '../../src/index.js';
+import { cleanEvent } from '../fixtures/events.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await createEngine();
+});
+
+/** A decision without the fields that legitimately vary between runs (timings, timestamps, ids). */
+export function stable(decision: Decision): unknown {
+  return JSON.parse(JSON.stringify(decision), (key, value) => (/(Us|At|Id)$/.test(key) ? undefined : value));
+}
+
+const eventArbitrary = fc.record({
+  funded_amnt: fc.integer({ min: 500, max: 40000 }),
+  annual_inc: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000_000 })),
+  revol_util: fc.option(fc.double({ min: 0, max: 150, noNaN: true }), { nil: null }),
+  delinq_2yrs: fc.option(fc.integer({ min: 0, max: 20 }), { nil: null }),
+  inq_last_6mths: fc.integer({ min: 0, max: 8 }),
+  total_bal_il: fc.option(fc.integer({ min: 0, max: 600000 }), { nil: null }),
+  hour: fc.integer({ min: 0, max: 23 }),
+  ip_region: fc.constantFrom('NY', 'CA', 'TX', null),
+});
+
+describe('createEngine', () => {
+  it('decisions validate against the Decision schema', async () => {
+    const decision = await engine.decide(cleanEvent());
+    expect(Decision.parse(decision)).toEqual(decision);
+    expect(decision.schemaVersion).toBe(1);
+    expect(decision.audit.rulePackSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(decision.audit.totalUs).toBeGreaterThan(0);
+  });
+
+  it('never produces NaN and decide(e) equals decideBatch([e]) beyond timings (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(eventArbitrary, async (draw) => {
+        const event = cleanEvent({
+          funded_amnt: draw.funded_amnt,
+          annual_inc: draw.annual_inc,
+          revol_util: draw.revol_util,
+          delinq_2yrs: draw.delinq_2yrs,
+          inq_last_6mths: draw.inq_last_6mths,
+          total_bal_il: draw.total_bal_il,
+          ip_region: draw.ip_region,
+          applied_at: `2016-03-0${1 + (draw.hour % 7)}T${String(draw.hour).padStart(2, '0')}:10:00Z`,
+        });
+        const single = await engine.decide(event);
+        const [batched] = await engine.decideBatch([event]);
+        const text = JSON.stringify(single);
+        expect(text).not.toMatch(/NaN|Infinity/);
+        expect(Decision.safeParse(single).success).toBe(true);
+        expect(stable(single)).toEqual(stable(batched!));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a fresh engine fed the same events gives identical decisions beyond timings', async () => {
+    const events = [cleanEvent(), cleanEvent({ revol_util: 99 }), cleanEvent({ email: 'x@yopmail.com' }), cleanEvent({ annual_inc: 0 })];
+    const other = await createEngine();
+    const first = (await engine.decideBatch(events)).map(stable);
+    const second = (await other.decideBatch(events)).map(stable);
+    expect(second).toEqual(first);
+  });
+
+  it('refuses an invalid event with FK_EVENT_INVALID naming the field, without echoing the value', async () => {
+    const error = await engine.decide(cleanEvent({ funded_amnt: Number.NaN })).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: ErrorCode.EVENT_INVALID });
+    expect((error as Error).message).toContain('funded_amnt');
+    const secret = 'not-an-email-secret-value';
+    const emailError = await engine.decide({ ...cleanEvent(), email: secret }).catch((caught: unknown) => caught);
+    expect((emailError as Error).message).toContain('email');
+    expect((emailError as Error).message).not.toContain(secret);
+  });
+
+  it('refuses an unknown field: a misspelt column is an error, not a missing value', async () => {
+    await expect(engine.decide({ ...cleanEvent(), anual_inc: 5 })).rejects.toMatchObject({ code: ErrorCode.EVENT_INVALID, message: expect.stringContaining('anual_inc') });
+  });
+
+  it('ignores labels: the same application decides alike whatever its labels say', async () => {
+    const unlabelled = await engine.decide(cleanEvent());
+    const labelled = await engine.decide({ ...cleanEvent(), default: 1, is_fraud: 1, fraud_scenario: 'device_farm' });
+    expect(stable(labelled)).toEqual(stable(unlabelled));
+  });
+
+  it('names the batch position of an invalid event', async () => {
+    await expect(engine.decideBatch([cleanEvent(), cleanEvent({ term: 'term_12' as never })])).rejects.toMatchObject({
+      code: ErrorCode.EVENT_INVALID,
+      message: expect.stringMatching(/event 1 of the batch.*term/),
+    });
+  });
+});
+
+describe('config errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fk-config-'));
+  const writePack = (name: string, pack: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof pack === 'string' ? pack : JSON.stringify(pack));
+    return path;
+  };
+  const rule = (overrides: Record<string, unknown>) => ({
+    name: 'R_TEST',
+    priority: 1,
+    conditions: { all: [{ fact: 'annual_inc', operator: 'lessThan', value: 10 }] },
+    event: { type: 'R_TEST', params: { severity: 'review', category: 'application', reason: 'test' } },
+    ...overrides,
+  });
+  const pack = (rules: unknown[]) => ({ pack: 'test-pack', version: '1', description: 'test', rules });
+
+  it('refuses a bad config with FK_CONFIG_INVALID', async () => {
+    await expect(createEngine({ identifierSalt: 'short' })).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID, message: expect.stringContaining('identifierSalt') });
+    await expect(createEngine({ rulePack: [] } as never)).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID });
+  });
+
+  it.each([
+    ['an unknown fact', rule({ conditions: { all: [{ fact: 'annual_income', operator: 'lessThan', value: 1 }] } }), 'unknown fact "annual_income"'],
+    ['a label', rule({ conditions: { all: [{ fact: 'is_fraud', operator: 'equal', value: 1 }] } }), 'is a label'],
+    ['a raw identifier', rule({ conditions: { all: [{ fact: 'device_id', operator: 'equal', value: 'x' }] } }), 'is an identifier'],
+    ['metadata', rule({ conditions: { all: [{ fact: 'int_rate', operator: 'greaterThan', value: 20 }] } }), 'has role "metadata"'],
+    ['a custom operator', rule({ conditions: { all: [{ fact: 'annual_inc', operator: 'between', value: 1 }] } }), 'operator'],
+    ['a path (jsonpath)', rule({ conditions: { all: [{ fact: 'annual_inc', operator: 'equal', value: 1, path: '$..x' }] } }), 'path'],
+    ['a missing severity', rule({ event: { type: 'R_TEST', params: { category: 'application', reason: 'x' } } }), 'severity'],
+    ['an event type unlike the rule name', rule({ event: { type: 'R_OTHER', params: { severity: 'review', category: 'application', reason: 'x' } } }), 'must equal the rule name'],
+  ])('refuses a rule reading %s with FK_RULE_INVALID naming the file', async (_label, badRule, message) => {
+    const path = writePack(`bad-${Math.abs(JSON.stringify(badRule).length)}-${String(message).length}.json`, pack([badRule]));
+    const error = await createEngine({ rulePacks: [path] }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: ErrorCode.RULE_INVALID });
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('refuses a duplicated reason code across packs, and invalid JSON, naming the file', async () => {
+    const first = writePack('dup-a.json', pack([rule({})]));
+    const second = writePack('dup-b.json', { ...pack([rule({})]), pack: 'other-pack' });
+    await expect(createEngine({ rulePacks: [first, second] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('already used') });
+    const broken = writePack('broken.json', '{"pack": ');
+    await expect(createEngine({ rulePacks: [broken] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('broken.json') });
+    await expect(createEngine({ rulePacks: [join(dir, 'absent.json')] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('absent.json') });
+  });
+});

@@ -1,0 +1,103 @@
+// Block and allow lists: matched on salted hashes, IP ranges by network, email domains by name.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createEngine, ErrorCode } from '../../../src/index.js';
+import { compileList } from '../../../src/stages/rules/lists.js';
+import { ListFile } from '../../../src/schema/lists.js';
+import { hashIdentifiers } from '../../../src/features/eventFacts.js';
+import { hashIdentifier } from '../../../src/features/identity.js';
+import { ApplicationEvent } from '../../../src/schema/event.js';
+import { cleanEvent } from '../../fixtures/events.js';
+
+const salt = 'test-salt-0001';
+const identifiersOf = (overrides: Parameters<typeof cleanEvent>[0]) => hashIdentifiers(ApplicationEvent.parse(cleanEvent(overrides)), salt);
+const list = (fields: Record<string, unknown>) => compileList(ListFile.parse({ name: 'test_list', kind: 'block', description: 'test', ...fields }), salt);
+
+describe('list matching', () => {
+  it('matches a device listed raw, through its salted hash', () => {
+    const devices = list({ field: 'device_id', entries: ['dv_bad_device_0001'] });
+    expect(devices.matches(identifiersOf({ device_id: 'dv_bad_device_0001' }), '')).toBe(true);
+    expect(devices.matches(identifiersOf({ device_id: 'dv_bad_device_0002' }), '')).toBe(false);
+    expect(devices.matches(identifiersOf({ device_id: null }), '')).toBe(false);
+  });
+
+  it('matches a device listed as a pre-computed hash under the same salt only', () => {
+    const hashed = hashIdentifier(salt, 'device_id', 'dv_bad_device_0001');
+    const devices = list({ field: 'device_id', hashedEntries: [hashed] });
+    expect(devices.matches(identifiersOf({ device_id: 'dv_bad_device_0001' }), '')).toBe(true);
+    const otherSalt = hashIdentifiers(ApplicationEvent.parse(cleanEvent({ device_id: 'dv_bad_device_0001' })), 'another-salt');
+    expect(devices.matches(otherSalt, '')).toBe(false);
+  });
+
+  it('matches emails and phones after normalisation (case, punctuation)', () => {
+    const emails = list({ field: 'email', entries: ['Fraud.Ring@Example.com'] });
+    expect(emails.matches(identifiersOf({ email: 'fraud.ring@example.COM' }), '')).toBe(true);
+    const phones = list({ field: 'phone', entries: ['+1 (212) 555-0143'] });
+    expect(phones.matches(identifiersOf({ phone: '+12125550143' }), '')).toBe(true);
+  });
+
+  it.each([
+    ['45.33.0.0/16', '45.33.200.7', true],
+    ['45.33.0.0/16', '45.34.0.7', false],
+    ['45.33.12.0/24', '45.33.12.250', true],
+    ['45.33.12.0/24', '45.33.13.1', false],
+    ['45.0.0.0/8', '45.200.1.1', true],
+    ['45.33.12.7/32', '45.33.12.7', true],
+    ['45.33.12.7/32', '45.33.12.8', false],
+  ])('IP range %s contains %s: %s', (range, ip, expected) => {
+    const ranges = list({ field: 'ip', entries: [range] });
+    expect(ranges.matches(identifiersOf({ ip }), '')).toBe(expected);
+  });
+
+  it('matches email domains by name, case-insensitively', () => {
+    const domains = list({ field: 'email_domain', entries: ['Mailinator.com'] });
+    expect(domains.matches(identifiersOf({}), 'mailinator.com')).toBe(true);
+    expect(domains.matches(identifiersOf({}), 'gmail.com')).toBe(false);
+  });
+
+  it('refuses a malformed IP range, naming the entry', () => {
+    const parsed = ListFile.safeParse({ name: 'bad', kind: 'block', field: 'ip', description: 'x', entries: ['300.1.1.0/24'] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['entries', 0]);
+  });
+});
+
+describe('shipped lists through the engine', () => {
+  it('declines a disposable email domain and never shows the address', async () => {
+    const engine = await createEngine();
+    const decision = await engine.decide(cleanEvent({ email: 'someone.secret@mailinator.com' }));
+    expect(decision.outcome).toBe('decline');
+    expect(decision.stages.rules.listHits).toContain('disposable_email_domains');
+    expect(decision.reasons[0]?.code).toBe('L_EMAIL_DOMAIN_BLOCKED');
+    expect(JSON.stringify(decision)).not.toContain('someone.secret');
+  });
+
+  it('a trusted device (allow list) suppresses the odd-hour rule but not a block list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fk-lists-'));
+    const trusted = join(dir, 'trusted.json');
+    writeFileSync(trusted, JSON.stringify({ name: 'trusted_devices', kind: 'allow', field: 'device_id', description: 'branch kiosks', entries: ['dv_kiosk_0001'] }));
+    const blocked = join(dir, 'blocked.json');
+    for (const [name, field] of [
+      ['blocked_devices', 'device_id'],
+      ['blocked_applicants', 'applicant_id'],
+      ['blocked_ip_ranges', 'ip'],
+    ] as const) {
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, kind: 'block', field, description: name, entries: field === 'device_id' ? ['dv_kiosk_0001'] : [] }));
+    }
+    writeFileSync(blocked, JSON.stringify({ name: 'disposable_email_domains', kind: 'block', field: 'email_domain', description: 'x', entries: ['mailinator.com'] }));
+    const lists = [trusted, blocked, ...['blocked_devices', 'blocked_applicants', 'blocked_ip_ranges'].map((name) => join(dir, `${name}.json`))];
+    const engine = await createEngine({ lists });
+    const oddHour = cleanEvent({ applied_at: '2016-02-10T08:30:00Z', funded_amnt: 25000, device_id: 'dv_kiosk_0001' });
+    const decision = await engine.decide(oddHour);
+    const codes = decision.stages.rules.fired.map((hit) => hit.code);
+    expect(codes).not.toContain('R_ODD_HOUR_LARGE');
+    expect(codes).toContain('L_DEVICE_BLOCKED');
+    expect(decision.outcome).toBe('decline');
+  });
+
+  it('a rule naming a list that is not loaded is refused at load', async () => {
+    await expect(createEngine({ lists: [] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('list_blocked_devices') });
+  });
+});
