@@ -13,6 +13,7 @@ import { loadRulePacks } from '../stages/rules/load.js';
 import { createRulesStage, listFactNames } from '../stages/rules/stage.js';
 import { INTERIM_POLICY, verdictFromRules } from '../policy/interim.js';
 import { jsonFilesIn, libraryVersion, shippedPaths } from './paths.js';
+import type { Stage, StageInput, StageOutput } from './stage.js';
 
 export interface Engine {
   /** Validates one event at the edge; throws FK_EVENT_INVALID naming the field. */
@@ -42,6 +43,7 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
   for (const name of listFactNames(lists)) facts[name] = 'list hit';
   const packs = loadRulePacks(settings.rulePacks ?? jsonFilesIn(shippedPaths.rulePacksDir), new Set(Object.keys(facts)));
   const rulesStage = createRulesStage(packs, lists);
+  await rulesStage.init?.();
 
   const audit = {
     version: libraryVersion,
@@ -61,7 +63,7 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
     const eventFacts = buildFacts(event, derived.compiled);
     const identifiers = hashIdentifiers(event, salt);
     const featuresDone = performance.now();
-    const rules = await rulesStage.evaluate({ event, facts: eventFacts, identifiers, earlier: {} });
+    const rules = await runStage(rulesStage, { event, facts: eventFacts, identifiers, earlier: {} });
     const rulesDone = performance.now();
     const verdict = verdictFromRules(rules.result.fired);
     const done = performance.now();
@@ -105,6 +107,15 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
     facts,
     audit,
   };
+}
+
+async function runStage<Result>(stage: Stage<Result>, input: StageInput): Promise<StageOutput<Result>> {
+  try {
+    return await stage.evaluate(input);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.name : 'error';
+    throw new FengkongError(ErrorCode.STAGE_FAILED, `stage ${stage.name} failed on application ${input.event.application_id} (${why})`, { cause });
+  }
 }
 
 function microseconds(from: number, to: number): number {

@@ -25,6 +25,8 @@ export interface Stage<Result> {
   readonly name: StageName;
   /** sha256 of everything the stage loaded (packs, lists, models), for the audit. */
   readonly sha256: Readonly<Record<string, string>>;
+  /** Loads what the stage needs before the first event (a model session, say). */
+  init?(): Promise<void>;
   /** Per event. May return a Promise when the work is truly asynchronous. */
   evaluate(input: StageInput): StageOutput<Result> | Promise<StageOutput<Result>>;
   /** Optional batched path (one model call for many events); results in input order. */

@@ -144,3 +144,23 @@ describe('config errors', () => {
     await expect(createEngine({ rulePacks: [join(dir, 'absent.json')] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('absent.json') });
   });
 });
+
+describe('privacy', () => {
+  const token = fc.stringMatching(/^[a-z0-9]{14,24}$/).map((text) => `zq${text}`);
+  it('raw identifiers never appear in a decision, whatever they are (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(token, token, token, fc.integer({ min: 1, max: 254 }), fc.integer({ min: 2_000_000_000, max: 9_999_999_999 }), async (applicant, device, local, octet, phone) => {
+        const event = cleanEvent({
+          applicant_id: applicant,
+          device_id: device,
+          email: `${local}@mailinator.com`,
+          ip: `45.${octet}.${octet}.${octet}`,
+          phone: `+1${phone}`,
+        });
+        const text = JSON.stringify(await engine.decide(event));
+        for (const raw of [applicant, device, local, `45.${octet}.${octet}.${octet}`, String(phone)]) expect(text).not.toContain(raw);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
