@@ -63,12 +63,12 @@ describe('shipped rule packs', () => {
     expect(decision.reasons.map((reason) => reason.code)).toEqual(['R_TOTAL_UTIL_HIGH']);
   });
 
-  it('R_AMOUNT_FAR_ABOVE_INCOME declines a request above eight months of income', async () => {
+  it('R_AMOUNT_FAR_ABOVE_INCOME reviews a request above eight months of income, ranked before R_LTI_HIGH', async () => {
     const decision = await engine.decide(cleanEvent({ funded_amnt: 40000, annual_inc: 48000 }));
     const codes = decision.stages.rules.fired.map((hit) => hit.code);
     expect(codes[0]).toBe('R_AMOUNT_FAR_ABOVE_INCOME');
-    expect(codes).toContain('R_LTI_HIGH');
-    expect(decision.outcome).toBe('decline');
+    expect(codes).toEqual(['R_AMOUNT_FAR_ABOVE_INCOME', 'R_LTI_HIGH']);
+    expect(decision.outcome).toBe('review');
     expect(decision.reasons[0]!.values.amount_to_monthly_income).toBeCloseTo(10, 10);
   });
 

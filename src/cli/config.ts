@@ -1,0 +1,26 @@
+// Reads an engine config file for the CLI: JSON, validated by the same schema the library uses.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ErrorCode, FengkongError } from '../errors.js';
+import type { EngineConfigInput } from '../schema/config.js';
+
+/** Paths inside the file are relative to the file, as a user reading it would expect. */
+export function readConfigFile(path: string): EngineConfigInput {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, `${path}: cannot be read as JSON (${(cause as Error).message})`, { cause });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, `${path}: expected a JSON object`);
+  }
+  const base = dirname(path);
+  const config = { ...(raw as Record<string, unknown>) };
+  const resolvePath = (value: unknown) => (typeof value === 'string' ? resolve(base, value) : value);
+  for (const key of ['rulePacks', 'lists'] as const) {
+    if (Array.isArray(config[key])) config[key] = (config[key] as unknown[]).map(resolvePath);
+  }
+  if (config.derivedFeatures !== undefined) config.derivedFeatures = resolvePath(config.derivedFeatures);
+  return config as EngineConfigInput;
+}

@@ -1,0 +1,112 @@
+// The `fengkong` command: a thin layer that parses flags, calls the library and prints.
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { createEngine } from '../engine/createEngine.js';
+import { scoreCsvFile, type ScoreSummary } from '../batch/scoreCsv.js';
+import { isFengkongError } from '../errors.js';
+import { libraryVersion } from '../engine/paths.js';
+import { decisionJsonSchema } from '../schema/jsonSchema.js';
+import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
+import { readConfigFile } from './config.js';
+import { shippedLendingClub } from './data.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return parsed;
+  };
+}
+
+const program = new Command()
+  .name('fengkong')
+  .description('Explainable lending decisions: rules, anti-fraud, credit and policy')
+  .version(libraryVersion);
+
+program
+  .command('score')
+  .description('decide every application in a CSV file; write one decision per valid row')
+  .argument('<in.csv>', 'applications, columns as in data/applications.csv')
+  .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order')
+  .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl)')
+  .option('--config <config.json>', 'engine config (rule packs, lists, derived features, salt)')
+  .option('--chunk-size <n>', 'rows decided together', integer('--chunk-size', 1), 1024)
+  .option('--quiet', 'no progress bar and no summary on stderr')
+  .action(async (input: string, options: { out: string; rejects?: string; config?: string; chunkSize: number; quiet?: boolean }) => {
+    const engine = await createEngine(options.config === undefined ? {} : readConfigFile(options.config));
+    const rejectsPath = options.rejects ?? `${options.out}.rejects.jsonl`;
+    const showProgress = options.quiet !== true && process.stderr.isTTY === true;
+    const bar = showProgress
+      ? new cliProgress.SingleBar({ format: 'scoring [{bar}] {percentage}% | {rows} rows | eta {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic)
+      : undefined;
+    bar?.start(1, 0, { rows: 0 });
+    const summary = await scoreCsvFile(engine, {
+      inputPath: input,
+      outputPath: options.out,
+      rejectsPath,
+      chunkSize: options.chunkSize,
+      onProgress: ({ bytesRead, totalBytes, rowsRead }) => {
+        bar?.setTotal(Math.max(totalBytes, 1));
+        bar?.update(bytesRead, { rows: rowsRead });
+      },
+    });
+    bar?.stop();
+    if (options.quiet !== true) process.stderr.write(formatSummary(summary, options.out, rejectsPath));
+    if (summary.read !== summary.decided + summary.rejected) {
+      throw new Error(`accounting mismatch: read ${summary.read} ≠ decided ${summary.decided} + rejected ${summary.rejected}`);
+    }
+  });
+
+program
+  .command('gen')
+  .description('generate a deterministic stream of loan applications from the real Lending Club loans')
+  .requiredOption('--rows <n>', 'rows to write', integer('--rows', 1))
+  .option('--seed <s>', 'PRNG seed', integer('--seed', 0), DEFAULT_SEED)
+  .requiredOption('--out <file.csv>', 'where to write the applications')
+  .option('--source <lending_club.csv>', 'real loans to start from (default: the shipped data/lending_club.csv)')
+  .action(async (options: { rows: number; seed: number; out: string; source?: string }) => {
+    const source = readFileSync(options.source ?? shippedLendingClub(), 'utf8');
+    const out = createWriteStream(options.out);
+    writeApplications({ rows: options.rows, seed: options.seed, source }, (chunk) => out.write(chunk));
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  });
+
+program
+  .command('schema')
+  .description("print the decision's JSON Schema")
+  .option('--out <file.json>', 'write it to a file instead')
+  .action((options: { out?: string }) => {
+    const text = `${JSON.stringify(decisionJsonSchema(), null, 2)}\n`;
+    if (options.out === undefined) process.stdout.write(text);
+    else writeFileSync(options.out, text);
+  });
+
+export function formatSummary(summary: ScoreSummary, outputPath: string, rejectsPath: string): string {
+  const byCode = Object.entries(summary.rejectedByCode)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+  return [
+    `read ${summary.read}, decided ${summary.decided}, rejected ${summary.rejected}${byCode ? ` (${byCode})` : ''}` +
+      (summary.blankLines > 0 ? `, blank lines skipped ${summary.blankLines}` : ''),
+    `outcomes: approve ${summary.outcomes.approve}, review ${summary.outcomes.review}, decline ${summary.outcomes.decline}`,
+    `tiers: 1 ${summary.tiers['1']}, 2 ${summary.tiers['2']}, 3 ${summary.tiers['3']}`,
+    `${summary.rowsPerSecond} rows/s (${summary.elapsedMs} ms)`,
+    `decisions: ${outputPath}`,
+    `rejects: ${rejectsPath}`,
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (isFengkongError(error)) {
+      process.stderr.write(`fengkong: ${error.code}: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}
