@@ -37,7 +37,9 @@ export async function* readLines(path: string): AsyncGenerator<PhysicalLine> {
     }
   } catch (cause) {
     if (cause instanceof FengkongError) throw cause;
-    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
   }
   if (pending.length > 0) yield { number: number + 1, text: stripCarriageReturn(pending), bytesRead };
 }

@@ -130,7 +130,11 @@ async function decideOrReject(
       try {
         decisions.push(await engine.decide(item.event));
       } catch (error) {
-        await reject({ line: item.line, code: isFengkongError(error) ? error.code : ErrorCode.STAGE_FAILED, message: (error as Error).message });
+        await reject({
+          line: item.line,
+          code: isFengkongError(error) ? error.code : ErrorCode.STAGE_FAILED,
+          message: (error as Error).message,
+        });
       }
     }
     return decisions;
@@ -145,7 +149,9 @@ function fileSize(path: string): number {
   try {
     return statSync(path).size;
   } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 // The `fengkong` command: a thin layer that parses flags, calls the library and prints.
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEngine } from '../engine/createEngine.js';
@@ -19,68 +19,85 @@ function integer(name: string, min: number) {
   };
 }
 
-const program = new Command()
-  .name('fengkong')
-  .description('Explainable lending decisions: rules, anti-fraud, credit and policy')
-  .version(libraryVersion);
+export function createProgram(): Command {
+  const program = new Command()
+    .name('fengkong')
+    .description('Explainable lending decisions: rules, anti-fraud, credit and policy')
+    .version(libraryVersion);
 
-program
-  .command('score')
-  .description('decide every application in a CSV file; write one decision per valid row')
-  .argument('<in.csv>', 'applications, columns as in data/applications.csv')
-  .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order')
-  .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl)')
-  .option('--config <config.json>', 'engine config (rule packs, lists, derived features, salt)')
-  .option('--chunk-size <n>', 'rows decided together', integer('--chunk-size', 1), 1024)
-  .option('--quiet', 'no progress bar and no summary on stderr')
-  .action(async (input: string, options: { out: string; rejects?: string; config?: string; chunkSize: number; quiet?: boolean }) => {
-    const engine = await createEngine(options.config === undefined ? {} : readConfigFile(options.config));
-    const rejectsPath = options.rejects ?? `${options.out}.rejects.jsonl`;
-    const showProgress = options.quiet !== true && process.stderr.isTTY === true;
-    const bar = showProgress
-      ? new cliProgress.SingleBar({ format: 'scoring [{bar}] {percentage}% | {rows} rows | eta {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic)
-      : undefined;
-    bar?.start(1, 0, { rows: 0 });
-    const summary = await scoreCsvFile(engine, {
-      inputPath: input,
-      outputPath: options.out,
-      rejectsPath,
-      chunkSize: options.chunkSize,
-      onProgress: ({ bytesRead, totalBytes, rowsRead }) => {
-        bar?.setTotal(Math.max(totalBytes, 1));
-        bar?.update(bytesRead, { rows: rowsRead });
-      },
+  program
+    .command('score')
+    .description('decide every application in a CSV file; write one decision per valid row')
+    .argument('<in.csv>', 'applications, columns as in data/applications.csv')
+    .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order')
+    .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl)')
+    .option('--config <config.json>', 'engine config (rule packs, lists, derived features, salt)')
+    .option('--chunk-size <n>', 'rows decided together', integer('--chunk-size', 1), 1024)
+    .option('--quiet', 'no progress bar and no summary on stderr')
+    .action(async (input: string, options: { out: string; rejects?: string; config?: string; chunkSize: number; quiet?: boolean }) => {
+      const engine = await createEngine(options.config === undefined ? {} : readConfigFile(options.config));
+      const rejectsPath = options.rejects ?? `${options.out}.rejects.jsonl`;
+      const showProgress = options.quiet !== true && process.stderr.isTTY === true;
+      const bar = showProgress
+        ? new cliProgress.SingleBar(
+            { format: 'scoring [{bar}] {percentage}% | {rows} rows | eta {eta}s', stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(1, 0, { rows: 0 });
+      const summary = await scoreCsvFile(engine, {
+        inputPath: input,
+        outputPath: options.out,
+        rejectsPath,
+        chunkSize: options.chunkSize,
+        onProgress: ({ bytesRead, totalBytes, rowsRead }) => {
+          bar?.setTotal(Math.max(totalBytes, 1));
+          bar?.update(bytesRead, { rows: rowsRead });
+        },
+      });
+      bar?.stop();
+      if (options.quiet !== true) process.stderr.write(formatSummary(summary, options.out, rejectsPath));
+      if (summary.read !== summary.decided + summary.rejected) {
+        throw new Error(`accounting mismatch: read ${summary.read} ≠ decided ${summary.decided} + rejected ${summary.rejected}`);
+      }
     });
-    bar?.stop();
-    if (options.quiet !== true) process.stderr.write(formatSummary(summary, options.out, rejectsPath));
-    if (summary.read !== summary.decided + summary.rejected) {
-      throw new Error(`accounting mismatch: read ${summary.read} ≠ decided ${summary.decided} + rejected ${summary.rejected}`);
-    }
-  });
 
-program
-  .command('gen')
-  .description('generate a deterministic stream of loan applications from the real Lending Club loans')
-  .requiredOption('--rows <n>', 'rows to write', integer('--rows', 1))
-  .option('--seed <s>', 'PRNG seed', integer('--seed', 0), DEFAULT_SEED)
-  .requiredOption('--out <file.csv>', 'where to write the applications')
-  .option('--source <lending_club.csv>', 'real loans to start from (default: the shipped data/lending_club.csv)')
-  .action(async (options: { rows: number; seed: number; out: string; source?: string }) => {
-    const source = readFileSync(options.source ?? shippedLendingClub(), 'utf8');
-    const out = createWriteStream(options.out);
-    writeApplications({ rows: options.rows, seed: options.seed, source }, (chunk) => out.write(chunk));
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  });
+  program
+    .command('gen')
+    .description('generate a deterministic stream of loan applications from the real Lending Club loans')
+    .requiredOption('--rows <n>', 'rows to write', integer('--rows', 1))
+    .option('--seed <s>', 'PRNG seed', integer('--seed', 0), DEFAULT_SEED)
+    .requiredOption('--out <file.csv>', 'where to write the applications')
+    .option('--source <lending_club.csv>', 'real loans to start from (default: the shipped data/lending_club.csv)')
+    .action((options: { rows: number; seed: number; out: string; source?: string }) => {
+      const source = readFileSync(options.source ?? shippedLendingClub(), 'utf8');
+      // Synchronous writes: the generator is synchronous, and a stream would buffer a 1M-row file in memory.
+      const fd = openSync(options.out, 'w');
+      try {
+        const summary = writeApplications({ rows: options.rows, seed: options.seed, source }, (chunk) => writeSync(fd, chunk));
+        const scenarios = Object.entries(summary.scenarios)
+          .map(([name, count]) => `${name} ${count}`)
+          .join(', ');
+        process.stderr.write(
+          `wrote ${summary.rows} applications to ${options.out}: ${summary.fraudRows} fraud (${(summary.fraudRate * 100).toFixed(2)}%: ${scenarios}), ${summary.defaults} defaults\n`,
+        );
+      } finally {
+        closeSync(fd);
+      }
+    });
 
-program
-  .command('schema')
-  .description("print the decision's JSON Schema")
-  .option('--out <file.json>', 'write it to a file instead')
-  .action((options: { out?: string }) => {
-    const text = `${JSON.stringify(decisionJsonSchema(), null, 2)}\n`;
-    if (options.out === undefined) process.stdout.write(text);
-    else writeFileSync(options.out, text);
-  });
+  program
+    .command('schema')
+    .description("print the decision's JSON Schema")
+    .option('--out <file.json>', 'write it to a file instead')
+    .action((options: { out?: string }) => {
+      const text = `${JSON.stringify(decisionJsonSchema(), null, 2)}\n`;
+      if (options.out === undefined) process.stdout.write(text);
+      else writeFileSync(options.out, text);
+    });
+
+  return program;
+}
 
 export function formatSummary(summary: ScoreSummary, outputPath: string, rejectsPath: string): string {
   const byCode = Object.entries(summary.rejectedByCode)
@@ -100,7 +117,7 @@ export function formatSummary(summary: ScoreSummary, outputPath: string, rejects
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await program.parseAsync(argv);
+    await createProgram().parseAsync(argv);
   } catch (error) {
     if (isFengkongError(error)) {
       process.stderr.write(`fengkong: ${error.code}: ${error.message}\n`);

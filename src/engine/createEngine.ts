@@ -29,7 +29,9 @@ export interface Engine {
 export async function createEngine(config: EngineConfigInput = {}): Promise<Engine> {
   const parsedConfig = EngineConfig.safeParse(config);
   if (!parsedConfig.success) {
-    throw new FengkongError(ErrorCode.CONFIG_INVALID, `engine config: ${describeIssues(parsedConfig.error)}`, { cause: parsedConfig.error });
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, `engine config: ${describeIssues(parsedConfig.error)}`, {
+      cause: parsedConfig.error,
+    });
   }
   const settings = parsedConfig.data;
   const salt = settings.identifierSalt;
@@ -114,7 +116,9 @@ async function runStage<Result>(stage: Stage<Result>, input: StageInput): Promis
     return await stage.evaluate(input);
   } catch (cause) {
     const why = cause instanceof Error ? cause.name : 'error';
-    throw new FengkongError(ErrorCode.STAGE_FAILED, `stage ${stage.name} failed on application ${input.event.application_id} (${why})`, { cause });
+    throw new FengkongError(ErrorCode.STAGE_FAILED, `stage ${stage.name} failed on application ${input.event.application_id} (${why})`, {
+      cause,
+    });
   }
 }
 

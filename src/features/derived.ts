@@ -145,7 +145,9 @@ export function loadDerivedFeatures(path: string): LoadedDerivedFeatures {
   try {
     bytes = readFileSync(path);
   } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
   }
   let raw: unknown;
   try {

@@ -161,8 +161,7 @@ const math = create(
 // clamp(x, lo, hi): x limited to [lo, hi]; NaN (so a missing value) when lo > hi.
 math.import({
   clamp: math.typed('clamp', {
-    'number, number, number': (x: number, lo: number, hi: number): number =>
-      lo > hi ? Number.NaN : Math.min(Math.max(x, lo), hi),
+    'number, number, number': (x: number, lo: number, hi: number): number => (lo > hi ? Number.NaN : Math.min(Math.max(x, lo), hi)),
   }),
 });
 

@@ -29,7 +29,12 @@ export function hashIdentifier(salt: string, kind: IdentifierKind, value: string
 /** The domain of an email address, lower-cased: not an identifier, and what domain lists match. */
 export function emailDomain(email: string): string {
   const at = email.lastIndexOf('@');
-  return at < 0 ? '' : email.slice(at + 1).trim().toLowerCase();
+  return at < 0
+    ? ''
+    : email
+        .slice(at + 1)
+        .trim()
+        .toLowerCase();
 }
 
 /** The network address of an IPv4 address under a prefix length of 8, 16, 24 or 32: `10.1.2.0/24`. */

@@ -6,16 +6,56 @@
 
 /** The 50 states and DC, with standard offset from UTC in hours and whether daylight saving applies. */
 const STATE_ZONES: ReadonlyArray<readonly [state: string, standardOffsetHours: number, observesDst: boolean]> = [
-  ['AL', -6, true], ['AK', -9, true], ['AZ', -7, false], ['AR', -6, true], ['CA', -8, true],
-  ['CO', -7, true], ['CT', -5, true], ['DE', -5, true], ['DC', -5, true], ['FL', -5, true],
-  ['GA', -5, true], ['HI', -10, false], ['ID', -7, true], ['IL', -6, true], ['IN', -5, true],
-  ['IA', -6, true], ['KS', -6, true], ['KY', -5, true], ['LA', -6, true], ['ME', -5, true],
-  ['MD', -5, true], ['MA', -5, true], ['MI', -5, true], ['MN', -6, true], ['MS', -6, true],
-  ['MO', -6, true], ['MT', -7, true], ['NE', -6, true], ['NV', -8, true], ['NH', -5, true],
-  ['NJ', -5, true], ['NM', -7, true], ['NY', -5, true], ['NC', -5, true], ['ND', -6, true],
-  ['OH', -5, true], ['OK', -6, true], ['OR', -8, true], ['PA', -5, true], ['RI', -5, true],
-  ['SC', -5, true], ['SD', -6, true], ['TN', -6, true], ['TX', -6, true], ['UT', -7, true],
-  ['VT', -5, true], ['VA', -5, true], ['WA', -8, true], ['WV', -5, true], ['WI', -6, true],
+  ['AL', -6, true],
+  ['AK', -9, true],
+  ['AZ', -7, false],
+  ['AR', -6, true],
+  ['CA', -8, true],
+  ['CO', -7, true],
+  ['CT', -5, true],
+  ['DE', -5, true],
+  ['DC', -5, true],
+  ['FL', -5, true],
+  ['GA', -5, true],
+  ['HI', -10, false],
+  ['ID', -7, true],
+  ['IL', -6, true],
+  ['IN', -5, true],
+  ['IA', -6, true],
+  ['KS', -6, true],
+  ['KY', -5, true],
+  ['LA', -6, true],
+  ['ME', -5, true],
+  ['MD', -5, true],
+  ['MA', -5, true],
+  ['MI', -5, true],
+  ['MN', -6, true],
+  ['MS', -6, true],
+  ['MO', -6, true],
+  ['MT', -7, true],
+  ['NE', -6, true],
+  ['NV', -8, true],
+  ['NH', -5, true],
+  ['NJ', -5, true],
+  ['NM', -7, true],
+  ['NY', -5, true],
+  ['NC', -5, true],
+  ['ND', -6, true],
+  ['OH', -5, true],
+  ['OK', -6, true],
+  ['OR', -8, true],
+  ['PA', -5, true],
+  ['RI', -5, true],
+  ['SC', -5, true],
+  ['SD', -6, true],
+  ['TN', -6, true],
+  ['TX', -6, true],
+  ['UT', -7, true],
+  ['VT', -5, true],
+  ['VA', -5, true],
+  ['WA', -8, true],
+  ['WV', -5, true],
+  ['WI', -6, true],
   ['WY', -7, true],
 ];
 
@@ -45,7 +85,9 @@ function yearOfDays(days: number): number {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
   return yearOfEra + era * 400 + (monthIndex >= 10 ? 1 : 0);

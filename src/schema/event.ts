@@ -16,8 +16,22 @@ export const columns = {
   device_id: { role: 'identifier', schema: z.string().min(1).max(128).nullable().default(null) },
   ip: { role: 'identifier', schema: z.ipv4().nullable().default(null) },
   email: { role: 'identifier', schema: z.email().max(254).nullable().default(null) },
-  phone: { role: 'identifier', schema: z.string().regex(/^\+?[0-9]{7,15}$/).nullable().default(null) },
-  ip_region: { role: 'feature', schema: z.string().regex(/^[A-Z]{2}$/).nullable().default(null) },
+  phone: {
+    role: 'identifier',
+    schema: z
+      .string()
+      .regex(/^\+?[0-9]{7,15}$/)
+      .nullable()
+      .default(null),
+  },
+  ip_region: {
+    role: 'feature',
+    schema: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .nullable()
+      .default(null),
+  },
   channel: { role: 'feature', schema: z.enum(['web', 'mobile_app', 'broker', 'branch']) },
   addr_state: { role: 'feature', schema: z.string().regex(/^[A-Z]{2}$/) },
   funded_amnt: { role: 'feature', schema: z.number().finite().positive() },
@@ -27,7 +41,9 @@ export const columns = {
     role: 'feature',
     schema: z
       .enum(['emp_lt_1', 'emp_1', 'emp_2', 'emp_3', 'emp_4', 'emp_5', 'emp_6', 'emp_7', 'emp_8', 'emp_9', 'emp_ge_10', 'emp_unk'])
-      .nullable().default(null) },
+      .nullable()
+      .default(null),
+  },
   verification_status: { role: 'feature', schema: z.enum(['Not_Verified', 'Source_Verified', 'Verified']).nullable().default(null) },
   delinq_2yrs: { role: 'feature', schema: nonNegative },
   inq_last_6mths: { role: 'feature', schema: nonNegative },
@@ -46,9 +62,28 @@ export const columns = {
   // Lending Club's own pricing of the loan: the output of an earlier credit model. Kept for analysis,
   // never an input to a decision.
   int_rate: { role: 'metadata', schema: nullableNumber },
-  sub_grade: { role: 'metadata', schema: z.string().regex(/^[A-G][1-5]$/).nullable().default(null) },
-  default: { role: 'label', schema: z.union([z.literal(0), z.literal(1)]).nullable().default(null) },
-  is_fraud: { role: 'label', schema: z.union([z.literal(0), z.literal(1)]).nullable().default(null) },
+  sub_grade: {
+    role: 'metadata',
+    schema: z
+      .string()
+      .regex(/^[A-G][1-5]$/)
+      .nullable()
+      .default(null),
+  },
+  default: {
+    role: 'label',
+    schema: z
+      .union([z.literal(0), z.literal(1)])
+      .nullable()
+      .default(null),
+  },
+  is_fraud: {
+    role: 'label',
+    schema: z
+      .union([z.literal(0), z.literal(1)])
+      .nullable()
+      .default(null),
+  },
   fraud_scenario: { role: 'label', schema: z.string().max(64).nullable().default(null) },
 } as const satisfies Record<string, { role: ColumnRole; schema: z.ZodType }>;
 
@@ -60,9 +95,7 @@ export function columnsWithRole(role: ColumnRole): ColumnName[] {
 }
 
 /** Columns whose values are numbers (the CSV reader converts these and only these). */
-export const numericColumns: ReadonlySet<ColumnName> = new Set(
-  columnNames.filter((name) => isNumericSchema(columns[name].schema)),
-);
+export const numericColumns: ReadonlySet<ColumnName> = new Set(columnNames.filter((name) => isNumericSchema(columns[name].schema)));
 
 /** Columns a CSV must carry: all but metadata and labels, which may be absent. */
 export const requiredColumns: ColumnName[] = columnNames.filter(

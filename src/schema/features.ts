@@ -10,11 +10,34 @@ import { columnNames } from './event.js';
  */
 export const reservedFeatureNames: ReadonlySet<string> = new Set([
   // operators and literals of the expression language
-  'and', 'or', 'not', 'xor', 'mod', 'to', 'in', 'true', 'false', 'null', 'undefined', 'end',
+  'and',
+  'or',
+  'not',
+  'xor',
+  'mod',
+  'to',
+  'in',
+  'true',
+  'false',
+  'null',
+  'undefined',
+  'end',
   // constants
-  'pi', 'e',
+  'pi',
+  'e',
   // callable functions
-  'abs', 'min', 'max', 'sqrt', 'log', 'log10', 'exp', 'floor', 'ceil', 'round', 'sign', 'clamp',
+  'abs',
+  'min',
+  'max',
+  'sqrt',
+  'log',
+  'log10',
+  'exp',
+  'floor',
+  'ceil',
+  'round',
+  'sign',
+  'clamp',
 ]);
 
 /** Units a derived feature may declare: documentation for readers of decisions, not used in arithmetic. */

@@ -4,9 +4,7 @@ import { z } from 'zod';
 export const ListField = z.enum(['applicant_id', 'device_id', 'email', 'phone', 'ip', 'email_domain']);
 export type ListField = z.infer<typeof ListField>;
 
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(8|16|24|32)$/, 'an IPv4 range a.b.c.d/8, /16, /24 or /32');
+const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(8|16|24|32)$/, 'an IPv4 range a.b.c.d/8, /16, /24 or /32');
 
 export const ListFile = z
   .strictObject({
@@ -23,8 +21,14 @@ export const ListFile = z
     if (list.field === 'ip') {
       list.entries.forEach((entry, index) => {
         const parsed = cidr.safeParse(entry);
-        const octetsValid = parsed.success && entry.split('/')[0]!.split('.').every((octet) => Number(octet) <= 255);
-        if (!octetsValid) context.addIssue({ code: 'custom', path: ['entries', index], message: 'expected an IPv4 range a.b.c.d/8, /16, /24 or /32' });
+        const octetsValid =
+          parsed.success &&
+          entry
+            .split('/')[0]!
+            .split('.')
+            .every((octet) => Number(octet) <= 255);
+        if (!octetsValid)
+          context.addIssue({ code: 'custom', path: ['entries', index], message: 'expected an IPv4 range a.b.c.d/8, /16, /24 or /32' });
       });
     }
     if (list.field === 'email_domain' && list.hashedEntries.length > 0) {

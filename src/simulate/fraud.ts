@@ -9,8 +9,18 @@
 import { US_STATES } from '../features/localTime.js';
 import type { TimeWindow } from './clock.js';
 import {
-  commonEmailDomain, disposableDomain, foreignAreaCode, homeAreaCode, personalEmail, personalLocalPart,
-  phoneNumber, randomLocalPart, areaCodesOf, type ApplicationIdentity, type Channel, type Person,
+  commonEmailDomain,
+  disposableDomain,
+  foreignAreaCode,
+  homeAreaCode,
+  personalEmail,
+  personalLocalPart,
+  phoneNumber,
+  randomLocalPart,
+  areaCodesOf,
+  type ApplicationIdentity,
+  type Channel,
+  type Person,
 } from './identities.js';
 import { datacenterIp, datacenterSubnet, DATACENTER_COUNT, otherStateIndex, randomResidentialIp, type IpChoice } from './network.js';
 import { hash32, hexId, Random } from './prng.js';
@@ -63,7 +73,11 @@ export function farmDevices(seed: number, rows = SOURCE_ROWS): string[] {
 export function knownBadDevices(seed: number, rows = SOURCE_ROWS): string[] {
   const all = farmDevices(seed, rows).map((device, index) => ({ device, key: hash32(seed, FARM, index, 0x6ad) }));
   const take = all.length === 0 ? 0 : Math.max(1, Math.round(all.length * KNOWN_DEVICE_SHARE));
-  return all.sort((a, b) => a.key - b.key || (a.device < b.device ? -1 : 1)).slice(0, take).map(({ device }) => device).sort();
+  return all
+    .sort((a, b) => a.key - b.key || (a.device < b.device ? -1 : 1))
+    .slice(0, take)
+    .map(({ device }) => device)
+    .sort();
 }
 
 /**
@@ -94,7 +108,14 @@ export interface FraudRow {
   readonly fundedAmount: number | null;
 }
 
-function identity(applicantId: string, deviceId: string, ip: IpChoice, email: string, phone: string, channel: Channel): ApplicationIdentity {
+function identity(
+  applicantId: string,
+  deviceId: string,
+  ip: IpChoice,
+  email: string,
+  phone: string,
+  channel: Channel,
+): ApplicationIdentity {
   return { applicantId, deviceId, ip: ip.ip, ipRegion: ip.region, email, phone, channel };
 }
 
@@ -102,7 +123,10 @@ function identity(applicantId: string, deviceId: string, ip: IpChoice, email: st
 export class FraudSimulator {
   private lastSyntheticPhone: string | null = null;
 
-  constructor(private readonly seed: number, private readonly rng: Random) {}
+  constructor(
+    private readonly seed: number,
+    private readonly rng: Random,
+  ) {}
 
   private freshDevice(row: number): string {
     return hexId('dv_', this.seed, 'fraud-device', row);
@@ -115,16 +139,29 @@ export class FraudSimulator {
     const channel: Channel = rng.chance(0.8) ? 'web' : 'mobile_app';
     if (rng.chance(STEALTHY)) {
       // A rotated fingerprint behind a residential proxy in the stated state.
-      return { identity: identity(applicantId, this.freshDevice(row), randomResidentialIp(rng, stateIndex), personalEmail(rng), phoneNumber(rng, homeAreaCode(rng, state)), channel), fundedAmount: null };
+      return {
+        identity: identity(
+          applicantId,
+          this.freshDevice(row),
+          randomResidentialIp(rng, stateIndex),
+          personalEmail(rng),
+          phoneNumber(rng, homeAreaCode(rng, state)),
+          channel,
+        ),
+        fundedAmount: null,
+      };
     }
     const h = hash32(seed, FARM, burst, 2);
     const { subnet, region } = datacenterSubnet(h % DATACENTER_COUNT, h >>> 8);
     const ip = { ip: `${subnet}.${rng.int(2, 254)}`, region };
     const device = farmDevice(seed, burst, member % farmDeviceCount(seed, burst));
     const style = rng.float();
-    const email = style < 0.5 ? `${randomLocalPart(rng)}@${rng.pick(COMMON_WEBMAIL)}`
-      : style < 0.8 ? `${personalLocalPart(rng)}@${rng.pick(COMMON_WEBMAIL)}`
-      : `${randomLocalPart(rng)}@${disposableDomain(rng)}`;
+    const email =
+      style < 0.5
+        ? `${randomLocalPart(rng)}@${rng.pick(COMMON_WEBMAIL)}`
+        : style < 0.8
+          ? `${personalLocalPart(rng)}@${rng.pick(COMMON_WEBMAIL)}`
+          : `${randomLocalPart(rng)}@${disposableDomain(rng)}`;
     const phone = phoneNumber(rng, rng.pick(areaCodesOf(rng.pick(US_STATES))));
     return { identity: identity(applicantId, device, ip, email, phone, channel), fundedAmount: null };
   }
@@ -135,16 +172,30 @@ export class FraudSimulator {
     const applicantId = hexId('ap_', seed, 'synthetic-applicant', row);
     const channel: Channel = rng.chance(0.7) ? 'web' : 'mobile_app';
     if (rng.chance(STEALTHY)) {
-      return { identity: identity(applicantId, this.freshDevice(row), randomResidentialIp(rng, stateIndex), personalEmail(rng), phoneNumber(rng, homeAreaCode(rng, state)), channel), fundedAmount: null };
+      return {
+        identity: identity(
+          applicantId,
+          this.freshDevice(row),
+          randomResidentialIp(rng, stateIndex),
+          personalEmail(rng),
+          phoneNumber(rng, homeAreaCode(rng, state)),
+          channel,
+        ),
+        fundedAmount: null,
+      };
     }
     const email = `${randomLocalPart(rng)}@${rng.chance(0.5) ? disposableDomain(rng) : rng.pick(COMMON_WEBMAIL)}`;
     // Rings reuse one prepaid number across several made-up people.
-    const phone = this.lastSyntheticPhone !== null && rng.chance(0.3) ? this.lastSyntheticPhone : phoneNumber(rng, foreignAreaCode(rng, state));
+    const phone =
+      this.lastSyntheticPhone !== null && rng.chance(0.3) ? this.lastSyntheticPhone : phoneNumber(rng, foreignAreaCode(rng, state));
     this.lastSyntheticPhone = phone;
     const where = rng.float();
-    const ip = where < 0.45 ? randomResidentialIp(rng, otherStateIndex(rng, stateIndex))
-      : where < 0.7 ? datacenterIp(rng, state)
-      : randomResidentialIp(rng, stateIndex);
+    const ip =
+      where < 0.45
+        ? randomResidentialIp(rng, otherStateIndex(rng, stateIndex))
+        : where < 0.7
+          ? datacenterIp(rng, state)
+          : randomResidentialIp(rng, stateIndex);
     return { identity: identity(applicantId, this.freshDevice(row), ip, email, phone, channel), fundedAmount: null };
   }
 
@@ -155,16 +206,19 @@ export class FraudSimulator {
     const device = this.freshDevice(row);
     if (rng.chance(STEALTHY)) {
       // Only the new device betrays it: the victim's own contact details, an address in their state.
-      return { identity: identity(victim.applicantId, device, randomResidentialIp(rng, stateIndex), victim.email, victim.phone, channel), fundedAmount: null };
+      return {
+        identity: identity(victim.applicantId, device, randomResidentialIp(rng, stateIndex), victim.email, victim.phone, channel),
+        fundedAmount: null,
+      };
     }
     const phone = rng.chance(0.8) ? victim.phone : phoneNumber(rng, foreignAreaCode(rng, state));
-    const email = rng.chance(0.35) ? victim.email
-      : rng.chance(0.5) ? personalEmail(rng)
-      : `${randomLocalPart(rng)}@${commonEmailDomain(rng)}`;
+    const email = rng.chance(0.35)
+      ? victim.email
+      : rng.chance(0.5)
+        ? personalEmail(rng)
+        : `${randomLocalPart(rng)}@${commonEmailDomain(rng)}`;
     const ip = rng.chance(0.6) ? randomResidentialIp(rng, otherStateIndex(rng, stateIndex)) : datacenterIp(rng, state);
-    const raised = rng.chance(0.8)
-      ? Math.min(MAX_FUNDED_AMOUNT, Math.round((fundedAmount * rng.between(1.5, 3)) / 25) * 25)
-      : null;
+    const raised = rng.chance(0.8) ? Math.min(MAX_FUNDED_AMOUNT, Math.round((fundedAmount * rng.between(1.5, 3)) / 25) * 25) : null;
     return { identity: identity(victim.applicantId, device, ip, email, phone, channel), fundedAmount: raised };
   }
 }

@@ -7,19 +7,57 @@ import { OFFICES_PER_STATE } from './network.js';
 
 /** A few area codes per state (and DC): the ones most of its phones carry. */
 const AREA_CODES: Readonly<Record<string, readonly number[]>> = {
-  AL: [205, 251, 256, 334], AK: [907], AZ: [480, 520, 602, 623, 928], AR: [479, 501, 870],
-  CA: [213, 310, 415, 510, 619, 714, 818, 909, 916], CO: [303, 719, 720, 970], CT: [203, 860], DE: [302],
-  DC: [202], FL: [305, 407, 561, 727, 813, 904, 954], GA: [404, 478, 678, 706, 770, 912], HI: [808],
-  ID: [208], IL: [217, 312, 630, 708, 773, 847], IN: [219, 317, 574, 765, 812], IA: [319, 515, 563, 712],
-  KS: [316, 620, 785, 913], KY: [270, 502, 606, 859], LA: [225, 318, 337, 504, 985], ME: [207],
-  MD: [240, 301, 410, 443], MA: [413, 508, 617, 781, 978], MI: [248, 313, 517, 616, 734, 810],
-  MN: [218, 507, 612, 651, 763, 952], MS: [228, 601, 662], MO: [314, 417, 573, 636, 816], MT: [406],
-  NE: [308, 402], NV: [702, 775], NH: [603], NJ: [201, 609, 732, 856, 908, 973], NM: [505, 575],
-  NY: [212, 315, 516, 518, 585, 631, 716, 718, 914], NC: [252, 336, 704, 828, 910, 919], ND: [701],
-  OH: [216, 330, 419, 513, 614, 937], OK: [405, 580, 918], OR: [503, 541, 971], PA: [215, 412, 570, 610, 717, 814],
-  RI: [401], SC: [803, 843, 864], SD: [605], TN: [423, 615, 731, 865, 901, 931],
-  TX: [210, 214, 281, 512, 713, 817, 915, 972], UT: [385, 435, 801], VT: [802], VA: [540, 571, 703, 757, 804],
-  WA: [206, 253, 360, 425, 509], WV: [304], WI: [262, 414, 608, 715, 920], WY: [307],
+  AL: [205, 251, 256, 334],
+  AK: [907],
+  AZ: [480, 520, 602, 623, 928],
+  AR: [479, 501, 870],
+  CA: [213, 310, 415, 510, 619, 714, 818, 909, 916],
+  CO: [303, 719, 720, 970],
+  CT: [203, 860],
+  DE: [302],
+  DC: [202],
+  FL: [305, 407, 561, 727, 813, 904, 954],
+  GA: [404, 478, 678, 706, 770, 912],
+  HI: [808],
+  ID: [208],
+  IL: [217, 312, 630, 708, 773, 847],
+  IN: [219, 317, 574, 765, 812],
+  IA: [319, 515, 563, 712],
+  KS: [316, 620, 785, 913],
+  KY: [270, 502, 606, 859],
+  LA: [225, 318, 337, 504, 985],
+  ME: [207],
+  MD: [240, 301, 410, 443],
+  MA: [413, 508, 617, 781, 978],
+  MI: [248, 313, 517, 616, 734, 810],
+  MN: [218, 507, 612, 651, 763, 952],
+  MS: [228, 601, 662],
+  MO: [314, 417, 573, 636, 816],
+  MT: [406],
+  NE: [308, 402],
+  NV: [702, 775],
+  NH: [603],
+  NJ: [201, 609, 732, 856, 908, 973],
+  NM: [505, 575],
+  NY: [212, 315, 516, 518, 585, 631, 716, 718, 914],
+  NC: [252, 336, 704, 828, 910, 919],
+  ND: [701],
+  OH: [216, 330, 419, 513, 614, 937],
+  OK: [405, 580, 918],
+  OR: [503, 541, 971],
+  PA: [215, 412, 570, 610, 717, 814],
+  RI: [401],
+  SC: [803, 843, 864],
+  SD: [605],
+  TN: [423, 615, 731, 865, 901, 931],
+  TX: [210, 214, 281, 512, 713, 817, 915, 972],
+  UT: [385, 435, 801],
+  VT: [802],
+  VA: [540, 571, 703, 757, 804],
+  WA: [206, 253, 360, 425, 509],
+  WV: [304],
+  WI: [262, 414, 608, 715, 920],
+  WY: [307],
 };
 
 const areaCodeToState = new Map<number, string>(
@@ -85,20 +123,65 @@ const WORDS = (
 
 /** Where ordinary applicants' mailboxes are: big webmail first, then ISPs and a long tail of companies and schools. */
 const EMAIL_DOMAINS = weightTable<string>([
-  ['gmail.com', 34], ['yahoo.com', 15], ['hotmail.com', 8.5], ['outlook.com', 5], ['aol.com', 5.5], ['icloud.com', 4.5],
-  ['comcast.net', 3.5], ['msn.com', 1.6], ['live.com', 1.6], ['att.net', 1.8], ['sbcglobal.net', 1.8], ['verizon.net', 1.3],
-  ['bellsouth.net', 1.1], ['cox.net', 1.1], ['charter.net', 0.9], ['me.com', 0.9], ['ymail.com', 0.7], ['earthlink.net', 0.5],
-  ['mail.com', 0.5], ['protonmail.com', 0.4], ['optonline.net', 0.5], ['roadrunner.com', 0.4], ['frontier.com', 0.4],
-  ['windstream.net', 0.3], ['centurylink.net', 0.3], ['juno.com', 0.3], ['rocketmail.com', 0.2], ['netzero.net', 0.15],
-  ['q.com', 0.15], ['kp.org', 0.25], ['usps.gov', 0.2], ['va.gov', 0.15], ['army.mil', 0.2], ['ge.com', 0.1],
-  ['ibm.com', 0.1], ['walmart.com', 0.15], ['boeing.com', 0.1], ['ford.com', 0.1], ['hcahealthcare.com', 0.1],
-  ['utexas.edu', 0.1], ['umich.edu', 0.1], ['osu.edu', 0.1], ['nyu.edu', 0.1], ['wellsfargo.com', 0.1], ['ups.com', 0.1],
+  ['gmail.com', 34],
+  ['yahoo.com', 15],
+  ['hotmail.com', 8.5],
+  ['outlook.com', 5],
+  ['aol.com', 5.5],
+  ['icloud.com', 4.5],
+  ['comcast.net', 3.5],
+  ['msn.com', 1.6],
+  ['live.com', 1.6],
+  ['att.net', 1.8],
+  ['sbcglobal.net', 1.8],
+  ['verizon.net', 1.3],
+  ['bellsouth.net', 1.1],
+  ['cox.net', 1.1],
+  ['charter.net', 0.9],
+  ['me.com', 0.9],
+  ['ymail.com', 0.7],
+  ['earthlink.net', 0.5],
+  ['mail.com', 0.5],
+  ['protonmail.com', 0.4],
+  ['optonline.net', 0.5],
+  ['roadrunner.com', 0.4],
+  ['frontier.com', 0.4],
+  ['windstream.net', 0.3],
+  ['centurylink.net', 0.3],
+  ['juno.com', 0.3],
+  ['rocketmail.com', 0.2],
+  ['netzero.net', 0.15],
+  ['q.com', 0.15],
+  ['kp.org', 0.25],
+  ['usps.gov', 0.2],
+  ['va.gov', 0.15],
+  ['army.mil', 0.2],
+  ['ge.com', 0.1],
+  ['ibm.com', 0.1],
+  ['walmart.com', 0.15],
+  ['boeing.com', 0.1],
+  ['ford.com', 0.1],
+  ['hcahealthcare.com', 0.1],
+  ['utexas.edu', 0.1],
+  ['umich.edu', 0.1],
+  ['osu.edu', 0.1],
+  ['nyu.edu', 0.1],
+  ['wellsfargo.com', 0.1],
+  ['ups.com', 0.1],
 ]);
 
 /** Throwaway mailbox providers, the ones a lender's block list would name. */
 const DISPOSABLE_EMAIL_DOMAINS = [
-  'mailinator.com', 'guerrillamail.com', 'yopmail.com', 'tempmail.dev', 'sharklasers.com', '10minutemail.com',
-  'trashmail.com', 'maildrop.cc', 'dispostable.com', 'getnada.com',
+  'mailinator.com',
+  'guerrillamail.com',
+  'yopmail.com',
+  'tempmail.dev',
+  'sharklasers.com',
+  '10minutemail.com',
+  'trashmail.com',
+  'maildrop.cc',
+  'dispostable.com',
+  'getnada.com',
 ] as const;
 
 /** The disposable email domains the simulator uses (a fresh copy: regenerate block lists from it). */
@@ -121,16 +204,26 @@ export function personalLocalPart(rng: Random): string {
   const digits = (): string => String(rng.int(1, rng.chance(0.5) ? 99 : 9999));
   const year = (): string => String(rng.int(55, 99)).padStart(2, '0');
   switch (rng.int(0, 9)) {
-    case 0: return `${first}.${last}`;
-    case 1: return `${first}${last}${year()}`;
-    case 2: return `${first}.${last}${digits()}`;
-    case 3: return `${first}${last[0]}${digits()}`;
-    case 4: return `${first[0]}${last}`;
-    case 5: return `${first[0]}${last}${digits()}`;
-    case 6: return `${first}${year()}`;
-    case 7: return `${first}_${last}${digits()}`;
-    case 8: return `${rng.pick(WORDS)}${rng.pick(WORDS)}${digits()}`;
-    default: return `${first}${last}${digits()}`;
+    case 0:
+      return `${first}.${last}`;
+    case 1:
+      return `${first}${last}${year()}`;
+    case 2:
+      return `${first}.${last}${digits()}`;
+    case 3:
+      return `${first}${last[0]}${digits()}`;
+    case 4:
+      return `${first[0]}${last}`;
+    case 5:
+      return `${first[0]}${last}${digits()}`;
+    case 6:
+      return `${first}${year()}`;
+    case 7:
+      return `${first}_${last}${digits()}`;
+    case 8:
+      return `${rng.pick(WORDS)}${rng.pick(WORDS)}${digits()}`;
+    default:
+      return `${first}${last}${digits()}`;
   }
 }
 

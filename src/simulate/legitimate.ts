@@ -9,13 +9,27 @@
 import { US_STATES } from '../features/localTime.js';
 import { CHANNELS, computerDevice, person, phoneDevice, type ApplicationIdentity, type Channel, type Person } from './identities.js';
 import {
-  branchIp, brokerIp, BRANCHES_PER_STATE, BROKERS_PER_STATE, carrierIp, datacenterIp, homeIp, officeIp,
-  otherStateIndex, randomResidentialIp, type IpChoice,
+  branchIp,
+  brokerIp,
+  BRANCHES_PER_STATE,
+  BROKERS_PER_STATE,
+  carrierIp,
+  datacenterIp,
+  homeIp,
+  officeIp,
+  otherStateIndex,
+  randomResidentialIp,
+  type IpChoice,
 } from './network.js';
 import { hexId, weightTable, type Random } from './prng.js';
 
 /** web 55%, mobile_app 30%, broker 10%, branch 5% (indexes into CHANNELS). */
-const CHANNEL_WEIGHTS = weightTable<number>([[0, 0.55], [1, 0.3], [2, 0.1], [3, 0.05]]);
+const CHANNEL_WEIGHTS = weightTable<number>([
+  [0, 0.55],
+  [1, 0.3],
+  [2, 0.1],
+  [3, 0.05],
+]);
 const REAPPLY_RATE = 0.03;
 const HOUSEHOLD_RATE = 0.065;
 /** Of web and app applications: from another state's network or a VPN. */
@@ -50,7 +64,11 @@ export class Applicants {
   private readonly workstations = new Map<string, string>();
 
   /** `capacity`: the most people there can be (one per application). */
-  constructor(private readonly seed: number, capacity: number, private readonly rng: Random) {
+  constructor(
+    private readonly seed: number,
+    capacity: number,
+    private readonly rng: Random,
+  ) {
     this.householdOf = new Int32Array(capacity);
     this.homeStateOf = new Uint8Array(capacity);
     this.lastChannelOf = new Uint8Array(capacity);
@@ -110,8 +128,11 @@ export class Applicants {
       device = newDevice ? hexId('dv_', seed, 'new-device', row) : mobile ? phoneDevice(seed, me) : computerDevice(seed, me);
       if (rng.chance(TRAVEL_RATE)) {
         const elsewhere = otherStateIndex(rng, stateIndex);
-        ip = rng.chance(VPN_SHARE) ? datacenterIp(rng, US_STATES[stateIndex]!)
-          : mobile ? carrierIp(rng, me.carrier, elsewhere) : randomResidentialIp(rng, elsewhere);
+        ip = rng.chance(VPN_SHARE)
+          ? datacenterIp(rng, US_STATES[stateIndex]!)
+          : mobile
+            ? carrierIp(rng, me.carrier, elsewhere)
+            : randomResidentialIp(rng, elsewhere);
       } else if (mobile) ip = carrierIp(rng, me.carrier, stateIndex);
       else if (me.worksInOffice && rng.chance(0.55)) ip = officeIp(me.office, stateIndex);
       else ip = homeIp(seed, me.household, this.homeStateOf[me.household]!);

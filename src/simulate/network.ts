@@ -23,8 +23,18 @@ export const BRANCHES_PER_STATE = 2;
 export const BROKERS_PER_STATE = 3;
 /** Hosting ranges and the state their data centre geolocates to. */
 const DATACENTER_PREFIXES: ReadonlyArray<readonly [prefix: string, state: string]> = [
-  ['52.70', 'VA'], ['34.201', 'VA'], ['54.184', 'OR'], ['35.230', 'OR'], ['3.140', 'OH'], ['104.131', 'NY'],
-  ['159.65', 'NJ'], ['45.79', 'TX'], ['192.241', 'CA'], ['162.243', 'CA'], ['23.94', 'GA'], ['209.141', 'IL'],
+  ['52.70', 'VA'],
+  ['34.201', 'VA'],
+  ['54.184', 'OR'],
+  ['35.230', 'OR'],
+  ['3.140', 'OH'],
+  ['104.131', 'NY'],
+  ['159.65', 'NJ'],
+  ['45.79', 'TX'],
+  ['192.241', 'CA'],
+  ['162.243', 'CA'],
+  ['23.94', 'GA'],
+  ['209.141', 'IL'],
 ];
 
 const regionBy16 = new Map<string, string>();

@@ -7,10 +7,29 @@ import type { Random } from './prng.js';
 
 /** Source columns, in the order of lending_club.csv. */
 export const SOURCE_COLUMNS = [
-  'funded_amnt', 'term', 'int_rate', 'sub_grade', 'addr_state', 'verification_status', 'annual_inc',
-  'emp_length', 'delinq_2yrs', 'inq_last_6mths', 'revol_util', 'acc_now_delinq', 'open_il_6m',
-  'open_il_12m', 'open_il_24m', 'total_bal_il', 'all_util', 'inq_fi', 'inq_last_12m', 'delinq_amnt',
-  'num_il_tl', 'total_il_high_credit_limit', 'Class',
+  'funded_amnt',
+  'term',
+  'int_rate',
+  'sub_grade',
+  'addr_state',
+  'verification_status',
+  'annual_inc',
+  'emp_length',
+  'delinq_2yrs',
+  'inq_last_6mths',
+  'revol_util',
+  'acc_now_delinq',
+  'open_il_6m',
+  'open_il_12m',
+  'open_il_24m',
+  'total_bal_il',
+  'all_util',
+  'inq_fi',
+  'inq_last_12m',
+  'delinq_amnt',
+  'num_il_tl',
+  'total_il_high_credit_limit',
+  'Class',
 ] as const;
 export type SourceColumn = (typeof SOURCE_COLUMNS)[number];
 
@@ -30,15 +49,25 @@ export function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (ch === '"') { quoted = false; i++; continue; }
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        quoted = false;
+        i++;
+        continue;
+      }
       field += ch;
       i++;
       continue;
     }
     if (ch === '"') quoted = true;
-    else if (ch === ',') { record.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
+    else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       record.push(field);
       records.push(record);
@@ -47,7 +76,10 @@ export function parseCsv(text: string): string[][] {
     } else field += ch;
     i++;
   }
-  if (field !== '' || record.length > 0) { record.push(field); records.push(record); }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
   return records.filter((fields) => !(fields.length === 1 && fields[0] === ''));
 }
 
@@ -64,9 +96,12 @@ export function parseSource(text: string): string[][] {
       throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: expected ${SOURCE_COLUMNS.length} fields, got ${row.length}`);
     }
     const klass = row[SRC.Class];
-    if (klass !== 'good' && klass !== 'bad') throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: Class must be good or bad`);
-    if (!isKnownState(row[SRC.addr_state]!)) throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: addr_state is not a US state code`);
-    if (!(Number(row[SRC.funded_amnt]) > 0)) throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: funded_amnt must be positive`);
+    if (klass !== 'good' && klass !== 'bad')
+      throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: Class must be good or bad`);
+    if (!isKnownState(row[SRC.addr_state]!))
+      throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: addr_state is not a US state code`);
+    if (!(Number(row[SRC.funded_amnt]) > 0))
+      throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: funded_amnt must be positive`);
     if (row.some((field) => field === '')) throw new FengkongError(ErrorCode.CSV_RECORD, `source CSV line ${line}: empty field`);
   });
   return rows;
@@ -80,7 +115,7 @@ export function parseSource(text: string): string[][] {
 export function chooseSourceRows(rows: number, sourceSize: number, rng: Random): Int32Array {
   const chosen = new Int32Array(rows);
   const deck = Int32Array.from({ length: sourceSize }, (_, index) => index);
-  for (let filled = 0; filled < rows; ) {
+  for (let filled = 0; filled < rows;) {
     const take = Math.min(sourceSize, rows - filled);
     // Partial Fisher-Yates: the first `take` cards become a uniform sample without replacement.
     for (let i = 0; i < take; i++) {

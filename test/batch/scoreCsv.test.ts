@@ -45,8 +45,14 @@ async function score(text: string, name: string) {
   const out = join(dir, `${name}.jsonl`);
   const rejects = join(dir, `${name}.rejects.jsonl`);
   const summary = await scoreCsvFile(engine, { inputPath: input, outputPath: out, rejectsPath: rejects, chunkSize: 7 });
-  const decisions = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { applicationId: string });
-  const rejected = readFileSync(rejects, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { line: number; code: string; message: string });
+  const decisions = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { applicationId: string });
+  const rejected = readFileSync(rejects, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { line: number; code: string; message: string });
   return { summary, decisions, rejected };
 }
 
@@ -129,11 +135,16 @@ describe('scoreCsvFile', () => {
     writeFileSync(input, [renamed, goodLine('H1')].join('\n'));
     await expect(
       scoreCsvFile(engine, { inputPath: input, outputPath: join(dir, 'renamed.jsonl'), rejectsPath: join(dir, 'renamed.rejects.jsonl') }),
-    ).rejects.toMatchObject({ code: ErrorCode.CSV_HEADER, message: expect.stringMatching(/missing column\(s\) annual_inc.*unknown column\(s\) "annual_income"/) });
+    ).rejects.toMatchObject({
+      code: ErrorCode.CSV_HEADER,
+      message: expect.stringMatching(/missing column\(s\) annual_inc.*unknown column\(s\) "annual_income"/),
+    });
   });
 
   it('accepts columns in any order and without label or metadata columns', async () => {
-    const names = columnNames.filter((name) => !['default', 'is_fraud', 'fraud_scenario', 'int_rate', 'sub_grade'].includes(name)).reverse();
+    const names = columnNames
+      .filter((name) => !['default', 'is_fraud', 'fraud_scenario', 'int_rate', 'sub_grade'].includes(name))
+      .reverse();
     const event = cleanEvent({ application_id: 'O1' }) as Record<string, unknown>;
     const text = [names.join(','), names.map((name) => csvField(event[name])).join(',')].join('\n');
     const { decisions } = await score(text, 'order');

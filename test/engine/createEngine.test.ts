@@ -80,7 +80,10 @@ describe('createEngine', () => {
   });
 
   it('refuses an unknown field: a misspelt column is an error, not a missing value', async () => {
-    await expect(engine.decide({ ...cleanEvent(), anual_inc: 5 })).rejects.toMatchObject({ code: ErrorCode.EVENT_INVALID, message: expect.stringContaining('anual_inc') });
+    await expect(engine.decide({ ...cleanEvent(), anual_inc: 5 })).rejects.toMatchObject({
+      code: ErrorCode.EVENT_INVALID,
+      message: expect.stringContaining('anual_inc'),
+    });
   });
 
   it('ignores labels: the same application decides alike whatever its labels say', async () => {
@@ -114,19 +117,30 @@ describe('config errors', () => {
   const pack = (rules: unknown[]) => ({ pack: 'test-pack', version: '1', description: 'test', rules });
 
   it('refuses a bad config with FK_CONFIG_INVALID', async () => {
-    await expect(createEngine({ identifierSalt: 'short' })).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID, message: expect.stringContaining('identifierSalt') });
+    await expect(createEngine({ identifierSalt: 'short' })).rejects.toMatchObject({
+      code: ErrorCode.CONFIG_INVALID,
+      message: expect.stringContaining('identifierSalt'),
+    });
     await expect(createEngine({ rulePack: [] } as never)).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID });
   });
 
   it.each([
-    ['an unknown fact', rule({ conditions: { all: [{ fact: 'annual_income', operator: 'lessThan', value: 1 }] } }), 'unknown fact "annual_income"'],
+    [
+      'an unknown fact',
+      rule({ conditions: { all: [{ fact: 'annual_income', operator: 'lessThan', value: 1 }] } }),
+      'unknown fact "annual_income"',
+    ],
     ['a label', rule({ conditions: { all: [{ fact: 'is_fraud', operator: 'equal', value: 1 }] } }), 'is a label'],
     ['a raw identifier', rule({ conditions: { all: [{ fact: 'device_id', operator: 'equal', value: 'x' }] } }), 'is an identifier'],
     ['metadata', rule({ conditions: { all: [{ fact: 'int_rate', operator: 'greaterThan', value: 20 }] } }), 'has role "metadata"'],
     ['a custom operator', rule({ conditions: { all: [{ fact: 'annual_inc', operator: 'between', value: 1 }] } }), 'operator'],
     ['a path (jsonpath)', rule({ conditions: { all: [{ fact: 'annual_inc', operator: 'equal', value: 1, path: '$..x' }] } }), 'path'],
     ['a missing severity', rule({ event: { type: 'R_TEST', params: { category: 'application', reason: 'x' } } }), 'severity'],
-    ['an event type unlike the rule name', rule({ event: { type: 'R_OTHER', params: { severity: 'review', category: 'application', reason: 'x' } } }), 'must equal the rule name'],
+    [
+      'an event type unlike the rule name',
+      rule({ event: { type: 'R_OTHER', params: { severity: 'review', category: 'application', reason: 'x' } } }),
+      'must equal the rule name',
+    ],
   ])('refuses a rule reading %s with FK_RULE_INVALID naming the file', async (_label, badRule, message) => {
     const path = writePack(`bad-${Math.abs(JSON.stringify(badRule).length)}-${String(message).length}.json`, pack([badRule]));
     const error = await createEngine({ rulePacks: [path] }).catch((caught: unknown) => caught);
@@ -138,10 +152,19 @@ describe('config errors', () => {
   it('refuses a duplicated reason code across packs, and invalid JSON, naming the file', async () => {
     const first = writePack('dup-a.json', pack([rule({})]));
     const second = writePack('dup-b.json', { ...pack([rule({})]), pack: 'other-pack' });
-    await expect(createEngine({ rulePacks: [first, second] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('already used') });
+    await expect(createEngine({ rulePacks: [first, second] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('already used'),
+    });
     const broken = writePack('broken.json', '{"pack": ');
-    await expect(createEngine({ rulePacks: [broken] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('broken.json') });
-    await expect(createEngine({ rulePacks: [join(dir, 'absent.json')] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('absent.json') });
+    await expect(createEngine({ rulePacks: [broken] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('broken.json'),
+    });
+    await expect(createEngine({ rulePacks: [join(dir, 'absent.json')] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('absent.json'),
+    });
   });
 });
 
@@ -149,17 +172,24 @@ describe('privacy', () => {
   const token = fc.stringMatching(/^[a-z0-9]{14,24}$/).map((text) => `zq${text}`);
   it('raw identifiers never appear in a decision, whatever they are (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(token, token, token, fc.integer({ min: 1, max: 254 }), fc.integer({ min: 2_000_000_000, max: 9_999_999_999 }), async (applicant, device, local, octet, phone) => {
-        const event = cleanEvent({
-          applicant_id: applicant,
-          device_id: device,
-          email: `${local}@mailinator.com`,
-          ip: `45.${octet}.${octet}.${octet}`,
-          phone: `+1${phone}`,
-        });
-        const text = JSON.stringify(await engine.decide(event));
-        for (const raw of [applicant, device, local, `45.${octet}.${octet}.${octet}`, String(phone)]) expect(text).not.toContain(raw);
-      }),
+      fc.asyncProperty(
+        token,
+        token,
+        token,
+        fc.integer({ min: 1, max: 254 }),
+        fc.integer({ min: 2_000_000_000, max: 9_999_999_999 }),
+        async (applicant, device, local, octet, phone) => {
+          const event = cleanEvent({
+            applicant_id: applicant,
+            device_id: device,
+            email: `${local}@mailinator.com`,
+            ip: `45.${octet}.${octet}.${octet}`,
+            phone: `+1${phone}`,
+          });
+          const text = JSON.stringify(await engine.decide(event));
+          for (const raw of [applicant, device, local, `45.${octet}.${octet}.${octet}`, String(phone)]) expect(text).not.toContain(raw);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../src/errors.js';
-import {
-  compileFeatures,
-  defaultDerivedFeaturesPath,
-  loadDerivedFeatures,
-  usableInputColumns,
-} from '../../src/features/derived.js';
+import { compileFeatures, defaultDerivedFeaturesPath, loadDerivedFeatures, usableInputColumns } from '../../src/features/derived.js';
 import { DerivedFeatureFile } from '../../src/schema/features.js';
 
 const SOURCE = 'rules/derived-features.json';
@@ -263,7 +258,11 @@ describe('the file schema', () => {
     ['a duplicate name', file(feature('a', '1'), feature('a', '2')), 'features.1.name'],
     ['an unknown key', { version: 1, features: [{ ...feature('a', '1'), weight: 2 }] }, 'features.0'],
     ['an empty description', { version: 1, features: [{ ...feature('a', '1'), description: '' }] }, 'features.0.description'],
-    ['a description with a line break', { version: 1, features: [{ ...feature('a', '1'), description: 'a\nb' }] }, 'features.0.description'],
+    [
+      'a description with a line break',
+      { version: 1, features: [{ ...feature('a', '1'), description: 'a\nb' }] },
+      'features.0.description',
+    ],
     ['an unknown unit', { version: 1, features: [{ ...feature('a', '1'), unit: 'furlongs' }] }, 'features.0.unit'],
     ['an expression that is not a string', { version: 1, features: [{ ...feature('a', '1'), expression: 1 }] }, 'features.0.expression'],
   ];

@@ -178,7 +178,7 @@ describe('what is allowed', () => {
     if (value !== null) expect(Object.is(value, -0)).toBe(false);
   });
 
-  it('compares exactly, as JavaScript does, not with mathjs\'s default tolerance', () => {
+  it("compares exactly, as JavaScript does, not with mathjs's default tolerance", () => {
     const compiled = compileOne('revol_util < 30');
     expect(compiled.compute({ revol_util: 30 - 1e-12 }).probe).toBe(1);
     expect(compiled.compute({ revol_util: 30 }).probe).toBe(0);
@@ -193,7 +193,14 @@ describe('what is allowed', () => {
       checkSymbol: (name) => (name === 'a' || name === 'b' ? null : `unknown field "${name}"`),
     });
     expect(compiled.symbols).toEqual(['b', 'a']);
-    expect(compiled.evaluate(new Map([['a', 2], ['b', 3]]))).toBeCloseTo(9 + Math.PI + Math.E);
+    expect(
+      compiled.evaluate(
+        new Map([
+          ['a', 2],
+          ['b', 3],
+        ]),
+      ),
+    ).toBeCloseTo(9 + Math.PI + Math.E);
   });
 
   it('turns results into a finite number or null', () => {

@@ -4,19 +4,57 @@ import { isKnownState, localDayOfWeek, localHour, US_STATES, utcOffsetHours } fr
 
 /** A representative IANA zone for each state: the zone most of its residents live in. */
 const REPRESENTATIVE_ZONE: Record<string, string> = {
-  AL: 'America/Chicago', AK: 'America/Anchorage', AZ: 'America/Phoenix', AR: 'America/Chicago',
-  CA: 'America/Los_Angeles', CO: 'America/Denver', CT: 'America/New_York', DE: 'America/New_York',
-  DC: 'America/New_York', FL: 'America/New_York', GA: 'America/New_York', HI: 'Pacific/Honolulu',
-  ID: 'America/Boise', IL: 'America/Chicago', IN: 'America/Indiana/Indianapolis', IA: 'America/Chicago',
-  KS: 'America/Chicago', KY: 'America/Kentucky/Louisville', LA: 'America/Chicago', ME: 'America/New_York',
-  MD: 'America/New_York', MA: 'America/New_York', MI: 'America/Detroit', MN: 'America/Chicago',
-  MS: 'America/Chicago', MO: 'America/Chicago', MT: 'America/Denver', NE: 'America/Chicago',
-  NV: 'America/Los_Angeles', NH: 'America/New_York', NJ: 'America/New_York', NM: 'America/Denver',
-  NY: 'America/New_York', NC: 'America/New_York', ND: 'America/Chicago', OH: 'America/New_York',
-  OK: 'America/Chicago', OR: 'America/Los_Angeles', PA: 'America/New_York', RI: 'America/New_York',
-  SC: 'America/New_York', SD: 'America/Chicago', TN: 'America/Chicago', TX: 'America/Chicago',
-  UT: 'America/Denver', VT: 'America/New_York', VA: 'America/New_York', WA: 'America/Los_Angeles',
-  WV: 'America/New_York', WI: 'America/Chicago', WY: 'America/Denver',
+  AL: 'America/Chicago',
+  AK: 'America/Anchorage',
+  AZ: 'America/Phoenix',
+  AR: 'America/Chicago',
+  CA: 'America/Los_Angeles',
+  CO: 'America/Denver',
+  CT: 'America/New_York',
+  DE: 'America/New_York',
+  DC: 'America/New_York',
+  FL: 'America/New_York',
+  GA: 'America/New_York',
+  HI: 'Pacific/Honolulu',
+  ID: 'America/Boise',
+  IL: 'America/Chicago',
+  IN: 'America/Indiana/Indianapolis',
+  IA: 'America/Chicago',
+  KS: 'America/Chicago',
+  KY: 'America/Kentucky/Louisville',
+  LA: 'America/Chicago',
+  ME: 'America/New_York',
+  MD: 'America/New_York',
+  MA: 'America/New_York',
+  MI: 'America/Detroit',
+  MN: 'America/Chicago',
+  MS: 'America/Chicago',
+  MO: 'America/Chicago',
+  MT: 'America/Denver',
+  NE: 'America/Chicago',
+  NV: 'America/Los_Angeles',
+  NH: 'America/New_York',
+  NJ: 'America/New_York',
+  NM: 'America/Denver',
+  NY: 'America/New_York',
+  NC: 'America/New_York',
+  ND: 'America/Chicago',
+  OH: 'America/New_York',
+  OK: 'America/Chicago',
+  OR: 'America/Los_Angeles',
+  PA: 'America/New_York',
+  RI: 'America/New_York',
+  SC: 'America/New_York',
+  SD: 'America/Chicago',
+  TN: 'America/Chicago',
+  TX: 'America/Chicago',
+  UT: 'America/Denver',
+  VT: 'America/New_York',
+  VA: 'America/New_York',
+  WA: 'America/Los_Angeles',
+  WV: 'America/New_York',
+  WI: 'America/Chicago',
+  WY: 'America/Denver',
 };
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -60,13 +98,20 @@ describe('localTime', () => {
   it('agrees with Intl in the hours around every daylight-saving switch of 2015-2018', () => {
     // Second Sunday of March and first Sunday of November, every 5 minutes from 04:00Z to 12:00Z.
     const switchDays = [
-      [2015, 2, 8], [2015, 10, 1], [2016, 2, 13], [2016, 10, 6],
-      [2017, 2, 12], [2017, 10, 5], [2018, 2, 11], [2018, 10, 4],
+      [2015, 2, 8],
+      [2015, 10, 1],
+      [2016, 2, 13],
+      [2016, 10, 6],
+      [2017, 2, 12],
+      [2017, 10, 5],
+      [2018, 2, 11],
+      [2018, 10, 4],
     ] as const;
     for (const [year, month, day] of switchDays) {
       for (let minute = 4 * 60; minute <= 12 * 60; minute += 5) {
         const epochMs = Date.UTC(year, month, day) + minute * 60_000;
-        for (const state of US_STATES) expect(localHour(epochMs, state), `${state} ${new Date(epochMs).toISOString()}`).toBe(intlLocal(epochMs, state).hour);
+        for (const state of US_STATES)
+          expect(localHour(epochMs, state), `${state} ${new Date(epochMs).toISOString()}`).toBe(intlLocal(epochMs, state).hour);
       }
     }
   });
@@ -97,7 +142,13 @@ describe('localTime', () => {
   });
 
   it('applies the current rule to later years like Intl (around the 2040 switches)', () => {
-    for (const iso of ['2040-03-11T06:30:00Z', '2040-03-11T10:30:00Z', '2040-11-04T05:30:00Z', '2040-11-04T08:30:00Z', '2031-12-31T23:30:00Z']) {
+    for (const iso of [
+      '2040-03-11T06:30:00Z',
+      '2040-03-11T10:30:00Z',
+      '2040-11-04T05:30:00Z',
+      '2040-11-04T08:30:00Z',
+      '2031-12-31T23:30:00Z',
+    ]) {
       const epochMs = Date.parse(iso);
       for (const state of ['NY', 'CA', 'AZ', 'HI', 'AK']) expect(localHour(epochMs, state)).toBe(intlLocal(epochMs, state).hour);
     }

@@ -32,7 +32,12 @@ const phoneMatchesState = (row: Row): boolean => areaCodeState(row.phone!) === r
 
 /** Distinct applicants seen on the row's device within 24 hours either side (the row's own included). */
 function deviceCrowd(row: Row): number {
-  return new Set(byDevice.get(row.device_id!)!.filter((other) => Math.abs(other.at - row.at) <= 86_400_000).map((other) => other.applicant_id)).size;
+  return new Set(
+    byDevice
+      .get(row.device_id!)!
+      .filter((other) => Math.abs(other.at - row.at) <= 86_400_000)
+      .map((other) => other.applicant_id),
+  ).size;
 }
 const byDevice = new Map<string, Row[]>();
 for (const row of rows) byDevice.set(row.device_id!, [...(byDevice.get(row.device_id!) ?? []), row]);
@@ -71,7 +76,9 @@ describe('legitimate applicants', () => {
     for (const row of legit) byIp.set(row.ip!, (byIp.get(row.ip!) ?? new Set()).add(row.applicant_id!));
     const mobile = legit.filter((row) => row.channel === 'mobile_app');
     expect(share(mobile, (row) => byIp.get(row.ip!)!.size > 1)).toBeGreaterThan(0.5);
-    const home = legit.filter((row) => row.channel === 'web' && !isDatacenterIp(row.ip!) && row.ip_region === row.addr_state && !row.ip!.startsWith('12.'));
+    const home = legit.filter(
+      (row) => row.channel === 'web' && !isDatacenterIp(row.ip!) && row.ip_region === row.addr_state && !row.ip!.startsWith('12.'),
+    );
     const sharedHome = share(home, (row) => byIp.get(row.ip!)!.size > 1);
     expect(sharedHome).toBeGreaterThan(0.04);
     expect(sharedHome).toBeLessThan(0.2);
@@ -127,7 +134,9 @@ describe('fraud scenarios', () => {
       }
       if (row.is_fraud === '0') devicesOf.set(row.applicant_id!, (devicesOf.get(row.applicant_id!) ?? new Set()).add(row.device_id!));
     }
-    expect(share(stolen, (row) => row.ip_region !== row.addr_state)).toBeGreaterThan(4 * share(legit, (row) => row.ip_region !== row.addr_state));
+    expect(share(stolen, (row) => row.ip_region !== row.addr_state)).toBeGreaterThan(
+      4 * share(legit, (row) => row.ip_region !== row.addr_state),
+    );
     const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     expect(median(stolen.map((row) => Number(row.funded_amnt)))).toBeGreaterThan(1.3 * median(legit.map((row) => Number(row.funded_amnt))));
   });
@@ -161,7 +170,9 @@ describe('fraud scenarios', () => {
     const seen = rows.filter((row) => known.includes(row.device_id!));
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((row) => row.fraud_scenario === 'device_farm')).toBe(true);
-    expect(disposableEmailDomains()).toEqual(expect.arrayContaining(['mailinator.com', 'guerrillamail.com', 'yopmail.com', 'tempmail.dev']));
+    expect(disposableEmailDomains()).toEqual(
+      expect.arrayContaining(['mailinator.com', 'guerrillamail.com', 'yopmail.com', 'tempmail.dev']),
+    );
     disposableEmailDomains().push('changed.example');
     expect(disposableEmailDomains()).not.toContain('changed.example');
   });

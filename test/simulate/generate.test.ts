@@ -22,10 +22,7 @@ function rowsOf(csv: string): Row[] {
 /** A CSV row as the engine's reader would see it: numeric columns as numbers, empty fields as null. */
 function toEvent(row: Row): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(row).map(([name, value]) => [
-      name,
-      value === '' ? null : numericColumns.has(name as never) ? Number(value) : value,
-    ]),
+    Object.entries(row).map(([name, value]) => [name, value === '' ? null : numericColumns.has(name as never) ? Number(value) : value]),
   );
 }
 
@@ -101,7 +98,13 @@ describe('generateApplications: shape', () => {
     // funded_amnt too, except where a stolen identity asked for more.
     const realFull = new Set(realRows.map((fields) => fields.slice(0, -1).join('|')));
     for (const row of defaultRows.filter((r) => r.fraud_scenario !== 'stolen_identity')) {
-      expect(realFull.has(SOURCE_COLUMNS.slice(0, -1).map((name) => row[name]).join('|'))).toBe(true);
+      expect(
+        realFull.has(
+          SOURCE_COLUMNS.slice(0, -1)
+            .map((name) => row[name])
+            .join('|'),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -153,8 +156,18 @@ describe('generateApplications: other sizes', () => {
     const csv = generateApplications({ rows: rowCount, seed: 5, source });
     const rows = rowsOf(csv);
     expect(rows).toHaveLength(rowCount);
-    const end = START + Math.round((90 * rowCount) / SOURCE_ROWS * 86_400) * 1000;
-    const counts = ['delinq_2yrs', 'inq_last_6mths', 'acc_now_delinq', 'open_il_6m', 'open_il_12m', 'open_il_24m', 'inq_fi', 'inq_last_12m', 'num_il_tl'];
+    const end = START + Math.round(((90 * rowCount) / SOURCE_ROWS) * 86_400) * 1000;
+    const counts = [
+      'delinq_2yrs',
+      'inq_last_6mths',
+      'acc_now_delinq',
+      'open_il_6m',
+      'open_il_12m',
+      'open_il_24m',
+      'inq_fi',
+      'inq_last_12m',
+      'num_il_tl',
+    ];
     const realCounts = new Set(realRows.map((fields) => counts.map((name) => fields[SOURCE_COLUMNS.indexOf(name as never)]).join('|')));
     rows.forEach((row, index) => {
       expect(row.application_id).toBe(`A${String(index + 1).padStart(7, '0')}`);
@@ -172,7 +185,13 @@ describe('generateApplications: other sizes', () => {
     expect(Date.parse(rows.at(-1)!.applied_at!)).toBeGreaterThan(START + 150 * DAY);
     // The first pass is the real loans as they are; the resampled copies are jittered, so not exact copies.
     const realFull = new Set(realRows.map((fields) => fields.slice(0, -1).join('|')));
-    const exactCopies = rows.filter((row) => realFull.has(SOURCE_COLUMNS.slice(0, -1).map((name) => row[name]).join('|'))).length;
+    const exactCopies = rows.filter((row) =>
+      realFull.has(
+        SOURCE_COLUMNS.slice(0, -1)
+          .map((name) => row[name])
+          .join('|'),
+      ),
+    ).length;
     expect(exactCopies).toBeGreaterThan(SOURCE_ROWS - 200);
     expect(exactCopies).toBeLessThan(SOURCE_ROWS + 200);
     const summary = summarizeApplications(csv);

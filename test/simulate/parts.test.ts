@@ -7,7 +7,15 @@ import { US_STATES } from '../../src/features/localTime.js';
 import { isoSeconds, rhythmWeight, windowFor } from '../../src/simulate/clock.js';
 import { areaCodesOf, areaCodeState, person, personalEmail, phoneNumber, randomLocalPart } from '../../src/simulate/identities.js';
 import {
-  branchIp, brokerIp, carrierIp, datacenterIp, geoIpRegion, homeIp, isDatacenterIp, officeIp, randomResidentialIp,
+  branchIp,
+  brokerIp,
+  carrierIp,
+  datacenterIp,
+  geoIpRegion,
+  homeIp,
+  isDatacenterIp,
+  officeIp,
+  randomResidentialIp,
 } from '../../src/simulate/network.js';
 import { hash32, hexId, Random, weightTable } from '../../src/simulate/prng.js';
 import { chooseSourceRows, jitterRow, parseCsv, SRC } from '../../src/simulate/source.js';
@@ -39,7 +47,11 @@ describe('Random', () => {
 
   it('picks by weight and never picks a zero weight', () => {
     const rng = Random.fromSeed(1);
-    const table = weightTable([['a', 1], ['never', 0], ['b', 3]]);
+    const table = weightTable([
+      ['a', 1],
+      ['never', 0],
+      ['b', 3],
+    ]);
     const counts = { a: 0, b: 0, never: 0 } as Record<string, number>;
     for (let i = 0; i < 20_000; i++) counts[rng.weighted(table)]!++;
     expect(counts.never).toBe(0);
@@ -71,8 +83,12 @@ describe('address plan', () => {
     const rng = Random.fromSeed(9);
     US_STATES.forEach((state, index) => {
       const choices = [
-        homeIp(42, index * 100, index), randomResidentialIp(rng, index), carrierIp(rng, index % 3, index),
-        officeIp(index, index), branchIp(1, index), brokerIp(2, index),
+        homeIp(42, index * 100, index),
+        randomResidentialIp(rng, index),
+        carrierIp(rng, index % 3, index),
+        officeIp(index, index),
+        branchIp(1, index),
+        brokerIp(2, index),
       ];
       for (const { ip, region } of choices) {
         expect(z.ipv4().safeParse(ip).success, ip).toBe(true);
@@ -126,7 +142,10 @@ describe('identities', () => {
 
 describe('real rows', () => {
   it('parses quoted CSV, doubled quotes and CRLF', () => {
-    expect(parseCsv('a,"b,c","d""e"\r\n1,2,3\n')).toEqual([['a', 'b,c', 'd"e'], ['1', '2', '3']]);
+    expect(parseCsv('a,"b,c","d""e"\r\n1,2,3\n')).toEqual([
+      ['a', 'b,c', 'd"e'],
+      ['1', '2', '3'],
+    ]);
   });
 
   it('samples distinct rows up to the source size and whole passes beyond', () => {
@@ -154,7 +173,17 @@ describe('real rows', () => {
         for (const column of [SRC.total_bal_il, SRC.total_il_high_credit_limit, SRC.delinq_amnt]) {
           expect(Number.isInteger(Number(out[column])) && Number(out[column]) >= 0).toBe(true);
         }
-        for (const column of [SRC.term, SRC.int_rate, SRC.sub_grade, SRC.addr_state, SRC.revol_util, SRC.open_il_6m, SRC.num_il_tl, SRC.inq_last_12m, SRC.Class]) {
+        for (const column of [
+          SRC.term,
+          SRC.int_rate,
+          SRC.sub_grade,
+          SRC.addr_state,
+          SRC.revol_util,
+          SRC.open_il_6m,
+          SRC.num_il_tl,
+          SRC.inq_last_12m,
+          SRC.Class,
+        ]) {
           expect(out[column]).toBe(real[column]);
         }
       }),

@@ -62,7 +62,8 @@ export function loadLists(paths: readonly string[], salt: string): LoadedLists {
       throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: not valid JSON (${(cause as Error).message})`, { cause });
     }
     const parsed = ListFile.safeParse(raw);
-    if (!parsed.success) throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+    if (!parsed.success)
+      throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
     if (seen.has(parsed.data.name)) throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: list "${parsed.data.name}" is defined twice`);
     seen.add(parsed.data.name);
     return compileList(parsed.data, salt);

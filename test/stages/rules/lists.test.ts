@@ -13,7 +13,8 @@ import { cleanEvent } from '../../fixtures/events.js';
 
 const salt = 'test-salt-0001';
 const identifiersOf = (overrides: Parameters<typeof cleanEvent>[0]) => hashIdentifiers(ApplicationEvent.parse(cleanEvent(overrides)), salt);
-const list = (fields: Record<string, unknown>) => compileList(ListFile.parse({ name: 'test_list', kind: 'block', description: 'test', ...fields }), salt);
+const list = (fields: Record<string, unknown>) =>
+  compileList(ListFile.parse({ name: 'test_list', kind: 'block', description: 'test', ...fields }), salt);
 
 describe('list matching', () => {
   it('matches a device listed raw, through its salted hash', () => {
@@ -77,17 +78,42 @@ describe('shipped lists through the engine', () => {
   it('a trusted device (allow list) suppresses the odd-hour rule but not a block list', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fk-lists-'));
     const trusted = join(dir, 'trusted.json');
-    writeFileSync(trusted, JSON.stringify({ name: 'trusted_devices', kind: 'allow', field: 'device_id', description: 'branch kiosks', entries: ['dv_kiosk_0001'] }));
+    writeFileSync(
+      trusted,
+      JSON.stringify({
+        name: 'trusted_devices',
+        kind: 'allow',
+        field: 'device_id',
+        description: 'branch kiosks',
+        entries: ['dv_kiosk_0001'],
+      }),
+    );
     const blocked = join(dir, 'blocked.json');
     for (const [name, field] of [
       ['blocked_devices', 'device_id'],
       ['blocked_applicants', 'applicant_id'],
       ['blocked_ip_ranges', 'ip'],
     ] as const) {
-      writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, kind: 'block', field, description: name, entries: field === 'device_id' ? ['dv_kiosk_0001'] : [] }));
+      writeFileSync(
+        join(dir, `${name}.json`),
+        JSON.stringify({ name, kind: 'block', field, description: name, entries: field === 'device_id' ? ['dv_kiosk_0001'] : [] }),
+      );
     }
-    writeFileSync(blocked, JSON.stringify({ name: 'disposable_email_domains', kind: 'block', field: 'email_domain', description: 'x', entries: ['mailinator.com'] }));
-    const lists = [trusted, blocked, ...['blocked_devices', 'blocked_applicants', 'blocked_ip_ranges'].map((name) => join(dir, `${name}.json`))];
+    writeFileSync(
+      blocked,
+      JSON.stringify({
+        name: 'disposable_email_domains',
+        kind: 'block',
+        field: 'email_domain',
+        description: 'x',
+        entries: ['mailinator.com'],
+      }),
+    );
+    const lists = [
+      trusted,
+      blocked,
+      ...['blocked_devices', 'blocked_applicants', 'blocked_ip_ranges'].map((name) => join(dir, `${name}.json`)),
+    ];
     const engine = await createEngine({ lists });
     const oddHour = cleanEvent({ applied_at: '2016-02-10T08:30:00Z', funded_amnt: 25000, device_id: 'dv_kiosk_0001' });
     const decision = await engine.decide(oddHour);
@@ -98,6 +124,9 @@ describe('shipped lists through the engine', () => {
   });
 
   it('a rule naming a list that is not loaded is refused at load', async () => {
-    await expect(createEngine({ lists: [] })).rejects.toMatchObject({ code: ErrorCode.RULE_INVALID, message: expect.stringContaining('list_blocked_devices') });
+    await expect(createEngine({ lists: [] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('list_blocked_devices'),
+    });
   });
 });

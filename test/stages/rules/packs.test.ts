@@ -9,7 +9,12 @@ beforeAll(async () => {
   engine = await createEngine();
 });
 
-const cases: Array<{ code: string; outcome: 'review' | 'decline'; event: Partial<ApplicationEventInput>; values: Record<string, unknown> }> = [
+const cases: Array<{
+  code: string;
+  outcome: 'review' | 'decline';
+  event: Partial<ApplicationEventInput>;
+  values: Record<string, unknown>;
+}> = [
   { code: 'R_DELINQ_ACTIVE', outcome: 'decline', event: { acc_now_delinq: 1 }, values: { acc_now_delinq: 1 } },
   { code: 'R_DELINQ_AMOUNT_OWED', outcome: 'review', event: { delinq_amnt: 350 }, values: { delinq_amnt: 350 } },
   { code: 'R_DELINQ_RECENT', outcome: 'review', event: { delinq_2yrs: 3 }, values: { delinq_2yrs: 3 } },
@@ -17,14 +22,24 @@ const cases: Array<{ code: string; outcome: 'review' | 'decline'; event: Partial
   { code: 'R_INQ_12M_HIGH', outcome: 'review', event: { inq_last_12m: 12 }, values: { inq_last_12m: 12 } },
   { code: 'R_REVOLVING_UTIL_HIGH', outcome: 'review', event: { revol_util: 97.1 }, values: { revol_util: 97.1 } },
   { code: 'R_INCOME_NONE', outcome: 'decline', event: { annual_inc: 0, funded_amnt: 1000 }, values: { annual_inc: 0 } },
-  { code: 'R_INCOME_LOW', outcome: 'review', event: { annual_inc: 14000, funded_amnt: 1000, total_bal_il: 0 }, values: { annual_inc: 14000 } },
+  {
+    code: 'R_INCOME_LOW',
+    outcome: 'review',
+    event: { annual_inc: 14000, funded_amnt: 1000, total_bal_il: 0 },
+    values: { annual_inc: 14000 },
+  },
   {
     code: 'R_INCOME_IMPLAUSIBLE',
     outcome: 'review',
     event: { annual_inc: 1_500_000, verification_status: 'Not_Verified' },
     values: { annual_inc: 1_500_000, verification_status: 'Not_Verified' },
   },
-  { code: 'R_DTI_HIGH', outcome: 'review', event: { total_bal_il: 250000, total_il_high_credit_limit: 300000 }, values: { debt_to_income: (250000 + 12000) / 85000 } },
+  {
+    code: 'R_DTI_HIGH',
+    outcome: 'review',
+    event: { total_bal_il: 250000, total_il_high_credit_limit: 300000 },
+    values: { debt_to_income: (250000 + 12000) / 85000 },
+  },
   { code: 'R_LTI_HIGH', outcome: 'review', event: { funded_amnt: 40000 }, values: { loan_to_income: 40000 / 85000 } },
   {
     code: 'R_LARGE_LOAN_UNVERIFIED',
