@@ -11,6 +11,7 @@ export const ErrorCode = {
   CSV_HEADER: 'FK_CSV_HEADER',
   CSV_RECORD: 'FK_CSV_RECORD',
   FILE_READ: 'FK_FILE_READ',
+  FILE_WRITE: 'FK_FILE_WRITE',
   STAGE_FAILED: 'FK_STAGE_FAILED',
 } as const;
 

@@ -10,30 +10,46 @@ import { columnNames, numericColumns, requiredColumns, type ColumnName } from '.
 export interface PhysicalLine {
   /** 1-based line number in the file. */
   readonly number: number;
+  /** The line without its line ending; empty when the line was too long to keep. */
   readonly text: string;
+  /** True when the line exceeded MAX_LINE_CHARS: its text was dropped as it streamed by. */
+  readonly overlong: boolean;
   /** Bytes of the file consumed so far (for progress). */
   readonly bytesRead: number;
 }
+
+/** No application row comes near this; a longer line is rejected without being held in memory. */
+export const MAX_LINE_CHARS = 1 << 20;
 
 /** Yields every physical line but a final empty one after the last newline. */
 export async function* readLines(path: string): AsyncGenerator<PhysicalLine> {
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   let pending = '';
+  let overlong = false;
   let number = 0;
   let bytesRead = 0;
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
       bytesRead = stream.bytesRead;
+      // Only the new chunk is scanned: re-scanning the pending text on every chunk is quadratic.
+      let scanFrom = pending.length;
       pending += chunk;
       let start = 0;
-      let newline = pending.indexOf('\n', start);
+      let newline = pending.indexOf('\n', scanFrom);
       while (newline >= 0) {
         number += 1;
-        yield { number, text: stripCarriageReturn(pending.slice(start, newline)), bytesRead };
+        const text = overlong ? '' : stripCarriageReturn(pending.slice(start, newline));
+        yield { number, text, overlong: overlong || text.length > MAX_LINE_CHARS, bytesRead };
+        overlong = false;
         start = newline + 1;
-        newline = pending.indexOf('\n', start);
+        scanFrom = start;
+        newline = pending.indexOf('\n', scanFrom);
       }
       pending = pending.slice(start);
+      if (pending.length > MAX_LINE_CHARS) {
+        overlong = true;
+        pending = '';
+      }
     }
   } catch (cause) {
     if (cause instanceof FengkongError) throw cause;
@@ -41,7 +57,7 @@ export async function* readLines(path: string): AsyncGenerator<PhysicalLine> {
       cause,
     });
   }
-  if (pending.length > 0) yield { number: number + 1, text: stripCarriageReturn(pending), bytesRead };
+  if (pending.length > 0 || overlong) yield { number: number + 1, text: overlong ? '' : stripCarriageReturn(pending), overlong, bytesRead };
 }
 
 function stripCarriageReturn(text: string): string {
@@ -52,11 +68,17 @@ function stripCarriageReturn(text: string): string {
 export function parseLine(text: string): { fields: string[] } | { error: string } {
   try {
     const records = parse(text, { relax_column_count: true, skip_empty_lines: false, bom: false }) as string[][];
-    if (records.length !== 1) return { error: `expected one record on the line, found ${records.length}` };
+    if (records.length !== 1) {
+      const why = text.includes('\r')
+        ? 'bare carriage return inside the line (lines must end with LF or CRLF)'
+        : `expected one record on the line, found ${records.length}`;
+      return { error: why };
+    }
     return { fields: records[0]! };
   } catch (cause) {
     const code = (cause as { code?: string }).code;
     if (code === 'CSV_QUOTE_NOT_CLOSED') return { error: 'unterminated quote (a field cannot span lines)' };
+    if (text.includes('\r')) return { error: 'bare carriage return inside the line (lines must end with LF or CRLF)' };
     return { error: `malformed CSV (${code ?? 'parse error'})` };
   }
 }
@@ -74,11 +96,22 @@ export function checkHeader(path: string, text: string): HeaderLayout {
   const known = new Set<string>(columnNames);
   const unknown = header.filter((name) => !known.has(name));
   const missing = requiredColumns.filter((name) => !header.includes(name));
-  const duplicated = header.filter((name, index) => header.indexOf(name) !== index);
+  // Header text is input too: a file without a header has a data row here, identifiers included. Echo
+  // only what looks like a column name, and only when the line looks like a header at all.
+  if (missing.length > requiredColumns.length / 2) {
+    const found = requiredColumns.length - missing.length;
+    throw new FengkongError(
+      ErrorCode.CSV_HEADER,
+      `${path}: line 1 is not a header: ${found} of the ${requiredColumns.length} required columns found (is the header missing?)`,
+    );
+  }
+  const duplicated = [...new Set(header.filter((name, index) => known.has(name) && header.indexOf(name) !== index))];
+  const nameLike = unknown.filter((name) => /^[a-z][a-z0-9_]{0,40}$/.test(name));
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`missing column(s) ${missing.join(', ')}`);
-  if (unknown.length > 0) problems.push(`unknown column(s) ${unknown.map((name) => JSON.stringify(name.slice(0, 40))).join(', ')}`);
-  if (duplicated.length > 0) problems.push(`duplicated column(s) ${[...new Set(duplicated)].join(', ')}`);
+  if (nameLike.length > 0) problems.push(`unknown column(s) ${nameLike.map((name) => JSON.stringify(name)).join(', ')}`);
+  if (unknown.length > nameLike.length) problems.push(`${unknown.length - nameLike.length} other unrecognised field(s)`);
+  if (duplicated.length > 0) problems.push(`duplicated column(s) ${duplicated.join(', ')}`);
   if (problems.length > 0) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: header: ${problems.join('; ')}`);
   return { names: header as ColumnName[] };
 }

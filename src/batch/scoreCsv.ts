@@ -1,14 +1,15 @@
 // Batch scoring of a CSV file: stream the lines, validate each row at the edge, decide valid rows in
 // chunks, write decisions (JSON lines, input order) with back-pressure, and write every row that cannot
 // be decided to a rejects file with its line number, code and message. read = decided + rejected.
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import type { Engine } from '../engine/createEngine.js';
 import type { ApplicationEvent } from '../schema/event.js';
 import type { Decision, Outcome } from '../schema/decision.js';
-import { checkHeader, parseLine, readLines, recordToEvent, type HeaderLayout } from './csvRecords.js';
+import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, type HeaderLayout } from './csvRecords.js';
 
 export interface ScoreOptions {
   readonly inputPath: string;
@@ -41,6 +42,7 @@ export interface RejectedRow {
 export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promise<ScoreSummary> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
+  refuseOverwritingInput(options);
   const totalBytes = fileSize(options.inputPath);
   const summary: ScoreSummary = {
     read: 0,
@@ -53,15 +55,23 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     elapsedMs: 0,
     rowsPerSecond: 0,
   };
-  const decisionsOut = createWriteStream(options.outputPath);
-  const rejectsOut = createWriteStream(options.rejectsPath);
+
+  // The header is checked before any output is opened: a wrong file leaves earlier outputs untouched.
+  const lines = readLines(options.inputPath);
+  const first = await lines.next();
+  if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${options.inputPath}: the file is empty (no header)`);
+  const layout: HeaderLayout = checkHeader(options.inputPath, first.value.text);
+
+  // Outputs are written beside their final names and renamed at the end, so a failed run never leaves
+  // a truncated decisions file that looks complete.
+  const decisionsOut = openOutput(options.outputPath);
+  const rejectsOut = openOutput(options.rejectsPath);
   const reject = async (row: RejectedRow) => {
     summary.rejected += 1;
     summary.rejectedByCode[row.code] = (summary.rejectedByCode[row.code] ?? 0) + 1;
-    await write(rejectsOut, `${JSON.stringify(row)}\n`);
+    await write(rejectsOut.stream, `${JSON.stringify(row)}\n`);
   };
 
-  let layout: HeaderLayout | undefined;
   let pending: Array<{ line: number; event: ApplicationEvent }> = [];
   const flush = async () => {
     if (pending.length === 0) return;
@@ -75,21 +85,18 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
       summary.tiers[String(decision.tier) as '1' | '2' | '3'] += 1;
       text += `${JSON.stringify(decision)}\n`;
     }
-    await write(decisionsOut, text);
+    await write(decisionsOut.stream, text);
   };
 
+  let completed = false;
   try {
-    for await (const line of readLines(options.inputPath)) {
-      if (layout === undefined) {
-        layout = checkHeader(options.inputPath, line.text);
-        continue;
-      }
-      if (line.text.trim() === '') {
+    for await (const line of lines) {
+      if (!line.overlong && line.text.trim() === '') {
         summary.blankLines += 1;
         continue;
       }
       summary.read += 1;
-      const parsed = parseLine(line.text);
+      const parsed = line.overlong ? { error: `line longer than ${MAX_LINE_CHARS} characters` } : parseLine(line.text);
       if ('error' in parsed) {
         await reject({ line: line.number, code: ErrorCode.CSV_RECORD, message: parsed.error });
       } else if (parsed.fields.length !== layout.names.length) {
@@ -105,15 +112,53 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
       }
       if (summary.read % 1000 === 0) options.onProgress?.({ bytesRead: line.bytesRead, totalBytes, rowsRead: summary.read });
     }
-    if (layout === undefined) throw new FengkongError(ErrorCode.CSV_HEADER, `${options.inputPath}: the file is empty (no header)`);
     await flush();
+    completed = true;
   } finally {
-    await Promise.all([close(decisionsOut), close(rejectsOut)]);
+    await Promise.all([decisionsOut.finish(completed), rejectsOut.finish(completed)]);
   }
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: summary.read });
   summary.elapsedMs = Math.round(performance.now() - started);
   summary.rowsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.read * 1000) / summary.elapsedMs) : summary.read;
   return summary;
+}
+
+function refuseOverwritingInput(options: ScoreOptions): void {
+  const input = resolve(options.inputPath);
+  const output = resolve(options.outputPath);
+  const rejects = resolve(options.rejectsPath);
+  if (output === input || rejects === input) {
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${options.inputPath}: refusing to write decisions or rejects over the input file`);
+  }
+  if (output === rejects)
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${options.outputPath}: decisions and rejects need two different files`);
+}
+
+interface Output {
+  readonly stream: WriteStream;
+  /** Closes the stream; renames it into place when the run completed, else removes it. */
+  finish(completed: boolean): Promise<void>;
+}
+
+function openOutput(path: string): Output {
+  const partial = `${path}.partial`;
+  let fd: number;
+  try {
+    fd = openSync(partial, 'w');
+  } catch (cause) {
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
+  }
+  const stream = createWriteStream(partial, { fd });
+  return {
+    stream,
+    async finish(completed) {
+      await new Promise<void>((done, fail) => stream.end((error?: Error | null) => (error ? fail(error) : done())));
+      if (completed) renameSync(partial, path);
+      else rmSync(partial, { force: true });
+    },
+  };
 }
 
 /** Decides a chunk; if the chunk fails, decides its events one by one so only the failing rows are rejected. */
@@ -157,8 +202,4 @@ function fileSize(path: string): number {
 
 async function write(stream: WriteStream, text: string): Promise<void> {
   if (text.length > 0 && !stream.write(text)) await once(stream, 'drain');
-}
-
-async function close(stream: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, FengkongError } from '../errors.js';
-import type { EngineConfigInput } from '../schema/config.js';
+import { EngineConfig, type EngineConfigInput } from '../schema/config.js';
+import { describeIssues } from '../schema/issues.js';
 
 /** Paths inside the file are relative to the file, as a user reading it would expect. */
 export function readConfigFile(path: string): EngineConfigInput {
@@ -22,5 +23,8 @@ export function readConfigFile(path: string): EngineConfigInput {
     if (Array.isArray(config[key])) config[key] = (config[key] as unknown[]).map(resolvePath);
   }
   if (config.derivedFeatures !== undefined) config.derivedFeatures = resolvePath(config.derivedFeatures);
+  const parsed = EngineConfig.safeParse(config);
+  if (!parsed.success)
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   return config as EngineConfigInput;
 }

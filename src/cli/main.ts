@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEngine } from '../engine/createEngine.js';
 import { scoreCsvFile, type ScoreSummary } from '../batch/scoreCsv.js';
-import { isFengkongError } from '../errors.js';
+import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { libraryVersion } from '../engine/paths.js';
 import { decisionJsonSchema } from '../schema/jsonSchema.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
@@ -70,9 +70,9 @@ export function createProgram(): Command {
     .requiredOption('--out <file.csv>', 'where to write the applications')
     .option('--source <lending_club.csv>', 'real loans to start from (default: the shipped data/lending_club.csv)')
     .action((options: { rows: number; seed: number; out: string; source?: string }) => {
-      const source = readFileSync(options.source ?? shippedLendingClub(), 'utf8');
+      const source = readTextFile(options.source ?? shippedLendingClub());
       // Synchronous writes: the generator is synchronous, and a stream would buffer a 1M-row file in memory.
-      const fd = openSync(options.out, 'w');
+      const fd = openForWriting(options.out);
       try {
         const summary = writeApplications({ rows: options.rows, seed: options.seed, source }, (chunk) => writeSync(fd, chunk));
         const scenarios = Object.entries(summary.scenarios)
@@ -97,6 +97,26 @@ export function createProgram(): Command {
     });
 
   return program;
+}
+
+function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
+  }
+}
+
+function openForWriting(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (cause) {
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
+  }
 }
 
 export function formatSummary(summary: ScoreSummary, outputPath: string, rejectsPath: string): string {

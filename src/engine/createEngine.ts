@@ -4,16 +4,17 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { EngineConfig, type EngineConfigInput } from '../schema/config.js';
 import { ApplicationEvent } from '../schema/event.js';
-import { DECISION_SCHEMA_VERSION, type Decision } from '../schema/decision.js';
+import { DECISION_SCHEMA_VERSION, type Decision, type RulesStageResult } from '../schema/decision.js';
 import { describeIssues } from '../schema/issues.js';
 import { loadDerivedFeatures } from '../features/derived.js';
 import { buildFacts, ENGINE_FACTS, featureColumns, hashIdentifiers } from '../features/eventFacts.js';
 import { loadLists } from '../stages/rules/lists.js';
-import { loadRulePacks } from '../stages/rules/load.js';
+import { checkListUse, loadRulePacks } from '../stages/rules/load.js';
 import { createRulesStage, listFactNames } from '../stages/rules/stage.js';
 import { INTERIM_POLICY, verdictFromRules } from '../policy/interim.js';
 import { jsonFilesIn, libraryVersion, shippedPaths } from './paths.js';
-import type { Stage, StageInput, StageOutput } from './stage.js';
+import type { Stage, StageOutput } from './stage.js';
+import { microseconds, runStages } from './runStages.js';
 
 export interface Engine {
   /** Validates one event at the edge; throws FK_EVENT_INVALID naming the field. */
@@ -44,8 +45,8 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
   for (const [name, description] of Object.entries(ENGINE_FACTS)) facts[name] = description;
   for (const name of listFactNames(lists)) facts[name] = 'list hit';
   const packs = loadRulePacks(settings.rulePacks ?? jsonFilesIn(shippedPaths.rulePacksDir), new Set(Object.keys(facts)));
+  checkListUse(packs, lists.lists);
   const rulesStage = createRulesStage(packs, lists);
-  await rulesStage.init?.();
 
   const audit = {
     version: libraryVersion,
@@ -60,38 +61,49 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
     throw new FengkongError(ErrorCode.EVENT_INVALID, `invalid event: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   };
 
-  const decideParsed = async (event: ApplicationEvent): Promise<Decision> => {
-    const started = performance.now();
-    const eventFacts = buildFacts(event, derived.compiled);
-    const identifiers = hashIdentifiers(event, salt);
-    const featuresDone = performance.now();
-    const rules = await runStage(rulesStage, { event, facts: eventFacts, identifiers, earlier: {} });
-    const rulesDone = performance.now();
-    const verdict = verdictFromRules(rules.result.fired);
-    const done = performance.now();
-    return {
-      schemaVersion: DECISION_SCHEMA_VERSION,
-      applicationId: event.application_id,
-      outcome: verdict.outcome,
-      tier: verdict.tier,
-      actions: verdict.actions,
-      reasons: [...rules.reasons],
-      stages: { rules: rules.result, policy: { policy: INTERIM_POLICY } },
-      audit: {
-        ...audit,
-        featuresUs: microseconds(started, featuresDone),
-        rulesUs: microseconds(featuresDone, rulesDone),
-        policyUs: microseconds(rulesDone, done),
-        totalUs: microseconds(started, done),
-        decidedAt: new Date().toISOString(),
-      },
-    };
+  const stages: ReadonlyArray<Stage<unknown>> = [rulesStage];
+  for (const stage of stages) await stage.init?.();
+
+  const decideParsed = async (events: readonly ApplicationEvent[]): Promise<Decision[]> => {
+    const prepared = events.map((event) => {
+      const started = performance.now();
+      const facts = buildFacts(event, derived.compiled);
+      const identifiers = hashIdentifiers(event, salt);
+      return { event, facts, identifiers, featuresUs: microseconds(started, performance.now()) };
+    });
+    const runs = await runStages(stages, prepared);
+    return prepared.map(({ event, featuresUs }, index) => {
+      const run = runs[index]!;
+      const rules = run.outputs.rules as StageOutput<RulesStageResult>;
+      const policyStarted = performance.now();
+      const verdict = verdictFromRules(rules.result.fired);
+      const policyUs = microseconds(policyStarted, performance.now());
+      const rulesUs = run.latencyUs.rules ?? 0;
+      return {
+        schemaVersion: DECISION_SCHEMA_VERSION,
+        applicationId: event.application_id,
+        outcome: verdict.outcome,
+        tier: verdict.tier,
+        actions: verdict.actions,
+        reasons: [...rules.reasons],
+        stages: { rules: rules.result, policy: { policy: INTERIM_POLICY } },
+        audit: {
+          ...audit,
+          featuresUs,
+          rulesUs,
+          policyUs,
+          totalUs: Math.round((featuresUs + rulesUs + policyUs) * 10) / 10,
+          decidedAt: new Date().toISOString(),
+        },
+      };
+    });
   };
 
   return {
     parseEvent,
     async decide(input) {
-      return decideParsed(parseEvent(input));
+      const [decision] = await decideParsed([parseEvent(input)]);
+      return decision!;
     },
     async decideBatch(inputs) {
       const events = inputs.map((input, index) => {
@@ -102,26 +114,9 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
           throw new FengkongError(ErrorCode.EVENT_INVALID, `event ${index} of the batch: ${message}`, { cause: error });
         }
       });
-      const decisions: Decision[] = [];
-      for (const event of events) decisions.push(await decideParsed(event));
-      return decisions;
+      return decideParsed(events);
     },
     facts,
     audit,
   };
-}
-
-async function runStage<Result>(stage: Stage<Result>, input: StageInput): Promise<StageOutput<Result>> {
-  try {
-    return await stage.evaluate(input);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.name : 'error';
-    throw new FengkongError(ErrorCode.STAGE_FAILED, `stage ${stage.name} failed on application ${input.event.application_id} (${why})`, {
-      cause,
-    });
-  }
-}
-
-function microseconds(from: number, to: number): number {
-  return Math.round((to - from) * 10_000) / 10;
 }

@@ -3,7 +3,7 @@
 // Label and metadata columns never become facts; raw identifiers never leave this module.
 import { columnsWithRole, type ApplicationEvent } from '../schema/event.js';
 import type { Facts } from '../engine/stage.js';
-import { emailDomain, hashIdentifier, IPV4_PREFIX_LENGTHS, ipv4Network } from './identity.js';
+import { hashIdentifier, IPV4_PREFIX_LENGTHS, ipv4Network } from './identity.js';
 import { localHour } from './localTime.js';
 
 export interface HashedIdentifiers {
@@ -19,7 +19,6 @@ export interface HashedIdentifiers {
 /** Facts the engine derives itself, beside the event's feature columns and the declared features. */
 export const ENGINE_FACTS = {
   local_hour: 'hour of day (0-23) where the applicant is: the IP region if known, else the stated address',
-  email_domain: 'the email address domain, lower-cased (empty when no email)',
   ip_region_matches_address: 'true when the IP geolocates to the stated address state (null when unknown)',
 } as const;
 
@@ -35,9 +34,9 @@ export function buildFacts(event: ApplicationEvent, derived: DerivedFeatureEvalu
   for (const column of featureColumns) facts[column] = event[column] as Facts[string];
   const computed = derived.compute(event);
   for (const name of derived.names) facts[name] = computed[name] ?? null;
-  const where = event.ip_region ?? event.addr_state;
-  facts.local_hour = localHour(Date.parse(event.applied_at), where);
-  facts.email_domain = event.email === null ? '' : emailDomain(event.email);
+  const appliedAtMs = Date.parse(event.applied_at);
+  facts.local_hour =
+    (event.ip_region === null ? null : localHour(appliedAtMs, event.ip_region)) ?? localHour(appliedAtMs, event.addr_state);
   facts.ip_region_matches_address = event.ip_region === null ? null : event.ip_region === event.addr_state;
   return facts;
 }

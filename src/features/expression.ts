@@ -74,7 +74,8 @@ export const ALLOWED_FUNCTIONS: ReadonlyMap<string, { readonly min: number; read
   ['min', { min: 1, max: 16 }],
   ['max', { min: 1, max: 16 }],
   ['sqrt', { min: 1, max: 1 }],
-  ['log', { min: 1, max: 2 }], // log(x) natural, log(x, base)
+  // Natural log only: mathjs reads a base of 0 as no base at all (log(8, 0) = ln 8), a silent wrong answer.
+  ['log', { min: 1, max: 1 }],
   ['log10', { min: 1, max: 1 }],
   ['exp', { min: 1, max: 1 }],
   // floor, ceil and round take an optional number of decimals: an integer constant from 0 to 15.

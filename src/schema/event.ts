@@ -2,6 +2,62 @@
 // event validation, identifier hashing and the label firewall all read them from this table.
 import { z } from 'zod';
 
+/** The 50 states and DC: the stated address and the IP's geolocation are one of these. */
+export const US_STATE_CODES = [
+  'AK',
+  'AL',
+  'AR',
+  'AZ',
+  'CA',
+  'CO',
+  'CT',
+  'DC',
+  'DE',
+  'FL',
+  'GA',
+  'HI',
+  'IA',
+  'ID',
+  'IL',
+  'IN',
+  'KS',
+  'KY',
+  'LA',
+  'MA',
+  'MD',
+  'ME',
+  'MI',
+  'MN',
+  'MO',
+  'MS',
+  'MT',
+  'NC',
+  'ND',
+  'NE',
+  'NH',
+  'NJ',
+  'NM',
+  'NV',
+  'NY',
+  'OH',
+  'OK',
+  'OR',
+  'PA',
+  'RI',
+  'SC',
+  'SD',
+  'TN',
+  'TX',
+  'UT',
+  'VA',
+  'VT',
+  'WA',
+  'WI',
+  'WV',
+  'WY',
+] as const;
+const UsState = z.enum(US_STATE_CODES);
+
 export type ColumnRole = 'id' | 'time' | 'identifier' | 'feature' | 'metadata' | 'label';
 
 // A missing value is `null`; an event may also leave the key out.
@@ -24,16 +80,9 @@ export const columns = {
       .nullable()
       .default(null),
   },
-  ip_region: {
-    role: 'feature',
-    schema: z
-      .string()
-      .regex(/^[A-Z]{2}$/)
-      .nullable()
-      .default(null),
-  },
+  ip_region: { role: 'feature', schema: UsState.nullable().default(null) },
   channel: { role: 'feature', schema: z.enum(['web', 'mobile_app', 'broker', 'branch']) },
-  addr_state: { role: 'feature', schema: z.string().regex(/^[A-Z]{2}$/) },
+  addr_state: { role: 'feature', schema: UsState },
   funded_amnt: { role: 'feature', schema: z.number().finite().positive() },
   term: { role: 'feature', schema: z.enum(['term_36', 'term_60']) },
   annual_inc: { role: 'feature', schema: z.number().finite().nonnegative() },

@@ -39,8 +39,8 @@ export type Condition =
 export const Condition: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     FactCondition,
-    z.strictObject({ all: z.array(Condition), name: z.string().optional(), priority: z.number().int().positive().optional() }),
-    z.strictObject({ any: z.array(Condition), name: z.string().optional(), priority: z.number().int().positive().optional() }),
+    z.strictObject({ all: z.array(Condition).min(1), name: z.string().optional(), priority: z.number().int().positive().optional() }),
+    z.strictObject({ any: z.array(Condition).min(1), name: z.string().optional(), priority: z.number().int().positive().optional() }),
     z.strictObject({ not: Condition, name: z.string().optional(), priority: z.number().int().positive().optional() }),
   ]),
 );
@@ -54,8 +54,8 @@ export const Rule = z.strictObject({
   name: ReasonCode,
   priority: z.number().int().positive().max(100).default(1),
   conditions: z.union([
-    z.strictObject({ all: z.array(Condition) }),
-    z.strictObject({ any: z.array(Condition) }),
+    z.strictObject({ all: z.array(Condition).min(1) }),
+    z.strictObject({ any: z.array(Condition).min(1) }),
     z.strictObject({ not: Condition }),
   ]),
   event: z.strictObject({

@@ -160,3 +160,62 @@ describe('scoreCsvFile', () => {
     expect(JSON.stringify(rejected)).not.toContain('SECRET');
   });
 });
+
+describe('scoreCsvFile edge cases', () => {
+  const scoreFile = (name: string, text: string | Buffer, out = join(dir, `${name}.jsonl`)) => {
+    const input = join(dir, `${name}.csv`);
+    writeFileSync(input, text);
+    return scoreCsvFile(engine, { inputPath: input, outputPath: out, rejectsPath: `${out}.rejects.jsonl` });
+  };
+
+  it('a file without a header is one clear error that echoes none of the first row', async () => {
+    const row = goodLine('X1', { email: 'hidden.person@example.com', device_id: 'dv_hidden_device', phone: '+13125550199' });
+    const error = await scoreFile('headerless', `${row}\n`).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: ErrorCode.CSV_HEADER, message: expect.stringContaining('is not a header') });
+    for (const secret of ['hidden.person', 'dv_hidden_device', '5550199', '73.12.44.9'])
+      expect((error as Error).message).not.toContain(secret);
+  });
+
+  it('accepts a BOM and CRLF without a final newline', async () => {
+    const summary = await scoreFile('bom', `\uFEFF${header}\r\n${goodLine('BOM1')}\r\n${goodLine('BOM2')}`);
+    expect(summary).toMatchObject({ read: 2, decided: 2, rejected: 0 });
+  });
+
+  it('an empty file is a header error; a header-only file decides nothing', async () => {
+    await expect(scoreFile('empty', '')).rejects.toMatchObject({ code: ErrorCode.CSV_HEADER, message: expect.stringContaining('empty') });
+    expect(await scoreFile('header-only', `${header}\n`)).toMatchObject({ read: 0, decided: 0, rejected: 0 });
+  });
+
+  it('rejects an over-long line without holding it, and decides the rows after it', async () => {
+    const long = `${goodLine('L1')}${'x'.repeat(3 * 1024 * 1024)}`;
+    const summary = await scoreFile('long', [header, long, goodLine('L2')].join('\n'));
+    expect(summary).toMatchObject({ read: 2, decided: 1, rejected: 1 });
+    const rejects = readFileSync(join(dir, 'long.jsonl.rejects.jsonl'), 'utf8');
+    expect(rejects).toContain('"line":2');
+    expect(rejects).toContain('line longer than');
+  });
+
+  it('explains a bare carriage return line ending', async () => {
+    await scoreFile('cr', [header, `${goodLine('C1')}\r${goodLine('C2')}`].join('\n'));
+    expect(readFileSync(join(dir, 'cr.jsonl.rejects.jsonl'), 'utf8')).toContain('bare carriage return');
+  });
+
+  it('refuses to write over its input, and leaves earlier outputs untouched when the header is wrong', async () => {
+    const input = join(dir, 'self.csv');
+    writeFileSync(input, [header, goodLine('S1')].join('\n'));
+    await expect(scoreCsvFile(engine, { inputPath: input, outputPath: input, rejectsPath: join(dir, 'self.rej') })).rejects.toMatchObject({
+      code: 'FK_FILE_WRITE',
+    });
+    expect(readFileSync(input, 'utf8')).toContain('S1');
+    const out = join(dir, 'kept.jsonl');
+    writeFileSync(out, 'earlier decisions\n');
+    await expect(scoreFile('bad-header', 'not,a,header\n1,2,3\n', out)).rejects.toMatchObject({ code: ErrorCode.CSV_HEADER });
+    expect(readFileSync(out, 'utf8')).toBe('earlier decisions\n');
+  });
+
+  it('an output folder that does not exist is a coded error, not a crash', async () => {
+    await expect(scoreFile('nodir', [header, goodLine('D1')].join('\n'), join(dir, 'no', 'such', 'dir', 'd.jsonl'))).rejects.toMatchObject({
+      code: 'FK_FILE_WRITE',
+    });
+  });
+});

@@ -194,3 +194,29 @@ describe('privacy', () => {
     );
   });
 });
+
+describe('event edge cases', () => {
+  it('does not echo an unknown key that is not shaped like a field name', async () => {
+    const error = await engine.decide({ ...cleanEvent(), 'john.doe@example.com': 1, colour: 'red' }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: ErrorCode.EVENT_INVALID });
+    expect((error as Error).message).not.toContain('john.doe');
+    expect((error as Error).message).toContain('"colour"');
+    expect((error as Error).message).toContain('1 unknown field(s) with names that are not field names');
+  });
+
+  it('refuses a state code outside the 50 states and DC: an unknown state cannot switch off the local-hour rule', async () => {
+    await expect(engine.decide(cleanEvent({ addr_state: 'ZZ' as never }))).rejects.toMatchObject({
+      code: ErrorCode.EVENT_INVALID,
+      message: expect.stringContaining('addr_state'),
+    });
+    await expect(engine.decide(cleanEvent({ ip_region: 'PR' as never }))).rejects.toMatchObject({
+      code: ErrorCode.EVENT_INVALID,
+      message: expect.stringContaining('ip_region'),
+    });
+  });
+
+  it('reads the local hour from the address when the IP region is unknown', async () => {
+    const decision = await engine.decide(cleanEvent({ applied_at: '2016-02-10T08:30:00Z', funded_amnt: 25000, ip_region: null }));
+    expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_ODD_HOUR_LARGE']);
+  });
+});

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import { ListFile } from '../../schema/lists.js';
 import { describeIssues } from '../../schema/issues.js';
-import { hashIdentifier } from '../../features/identity.js';
+import { hashIdentifier, ipv4Network } from '../../features/identity.js';
 import type { HashedIdentifiers } from '../../features/eventFacts.js';
 
 export interface CompiledList {
@@ -30,7 +30,7 @@ export function compileList(list: ListFile, salt: string): CompiledList {
   const members = new Set<string>(list.hashedEntries);
   for (const entry of list.entries) {
     if (list.field === 'email_domain') members.add(entry.trim().toLowerCase());
-    else if (list.field === 'ip') members.add(hashIdentifier(salt, 'ip_prefix', entry));
+    else if (list.field === 'ip') members.add(hashIdentifier(salt, 'ip_prefix', canonicalRange(entry)));
     else members.add(hashIdentifier(salt, list.field, entry));
   }
   const field = list.field;
@@ -47,6 +47,13 @@ export function compileList(list: ListFile, salt: string): CompiledList {
     }
   };
   return { name: list.name, factName: listFactName(list.name), kind: list.kind, description: list.description, matches };
+}
+
+/** `45.79.1.7/16` and `045.079.0.0/16` both mean `45.79.0.0/16`: events are hashed by their networks in that form. */
+export function canonicalRange(range: string): string {
+  const [address, length] = range.split('/') as [string, string];
+  const octets = address.split('.').map((octet) => String(Number(octet)));
+  return ipv4Network(octets.join('.'), Number(length) as 8 | 16 | 24 | 32);
 }
 
 export function loadLists(paths: readonly string[], salt: string): LoadedLists {

@@ -34,7 +34,7 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
     }
     const parsed = RulePack.safeParse(raw);
     if (!parsed.success) {
-      throw new FengkongError(ErrorCode.RULE_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+      throw new FengkongError(ErrorCode.RULE_INVALID, `${path}: ${nameRules(describeIssues(parsed.error), raw)}`, { cause: parsed.error });
     }
     for (const rule of parsed.data.rules) {
       const where = `${path}: rule ${rule.name}`;
@@ -46,6 +46,16 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
     }
   }
   return { rules, sha256: digest.digest('hex') };
+}
+
+/** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
+function nameRules(described: string, raw: unknown): string {
+  const rules = (raw as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(rules)) return described;
+  return described.replace(/rules\.(\d+)/g, (match, index: string) => {
+    const name = (rules[Number(index)] as { name?: unknown } | undefined)?.name;
+    return typeof name === 'string' && /^[A-Z][A-Z0-9_]{2,47}$/.test(name) ? `${match} (${name})` : match;
+  });
 }
 
 function checkFact(fact: string, knownFacts: ReadonlySet<string>, where: string): void {
@@ -68,4 +78,59 @@ export function factsOf(condition: Condition | { all: Condition[] } | { any: Con
   if ('all' in condition) return condition.all.flatMap(factsOf);
   if ('any' in condition) return condition.any.flatMap(factsOf);
   return factsOf(condition.not);
+}
+
+interface ListUse {
+  readonly name: string;
+  readonly factName: string;
+  readonly kind: 'block' | 'allow';
+}
+
+/**
+ * Block lists cannot be overridden and allow lists only suppress: every block list must be enforced by
+ * a decline rule that fires on it, an allow list may appear only as `equal false` (the rule does not
+ * fire for listed values), and no rule enforcing a block list may carry an allow-list exemption.
+ */
+export function checkListUse(packs: LoadedRulePacks, lists: readonly ListUse[]): void {
+  const byFact = new Map(lists.map((list) => [list.factName, list]));
+  const enforced = new Set<string>();
+  for (const { rule, pack } of packs.rules) {
+    const uses = listConditions(rule.conditions, false).filter((use) => byFact.has(use.fact));
+    const blocks = uses.filter((use) => byFact.get(use.fact)!.kind === 'block');
+    const allows = uses.filter((use) => byFact.get(use.fact)!.kind === 'allow');
+    for (const use of allows) {
+      if (use.negated || use.operator !== 'equal' || use.value !== false) {
+        throw new FengkongError(
+          ErrorCode.RULE_INVALID,
+          `pack ${pack}: rule ${rule.name}: allow list fact "${use.fact}" may only exempt (equal false), not select`,
+        );
+      }
+    }
+    const firesOnBlock = blocks.some((use) => !use.negated && use.operator === 'equal' && use.value === true);
+    if (firesOnBlock && allows.length > 0) {
+      throw new FengkongError(
+        ErrorCode.RULE_INVALID,
+        `pack ${pack}: rule ${rule.name}: a block-list rule cannot be overridden by an allow list`,
+      );
+    }
+    if (firesOnBlock && rule.event.params.severity === 'decline') blocks.forEach((use) => enforced.add(use.fact));
+  }
+  for (const list of lists) {
+    if (list.kind === 'block' && !enforced.has(list.factName)) {
+      throw new FengkongError(
+        ErrorCode.RULE_INVALID,
+        `block list "${list.name}" is not enforced: no decline rule fires on ${list.factName} equal true`,
+      );
+    }
+  }
+}
+
+function listConditions(
+  condition: Condition,
+  negated: boolean,
+): Array<{ fact: string; operator: string; value: unknown; negated: boolean }> {
+  if ('fact' in condition) return [{ fact: condition.fact, operator: condition.operator, value: condition.value, negated }];
+  if ('all' in condition) return condition.all.flatMap((inner) => listConditions(inner, negated));
+  if ('any' in condition) return condition.any.flatMap((inner) => listConditions(inner, negated));
+  return listConditions(condition.not, !negated);
 }

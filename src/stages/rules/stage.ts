@@ -5,6 +5,7 @@ import { Engine, type RuleResult } from 'json-rules-engine';
 import type { Reason, RulesStageResult } from '../../schema/decision.js';
 import type { Severity } from '../../schema/rulePack.js';
 import type { Facts, Stage, StageInput, StageOutput } from '../../engine/stage.js';
+import { emailDomain } from '../../features/identity.js';
 import { evaluatedFactValues } from './explain.js';
 import type { LoadedLists } from './lists.js';
 import type { LoadedRule, LoadedRulePacks } from './load.js';
@@ -30,7 +31,8 @@ export function createRulesStage(packs: LoadedRulePacks, lists: LoadedLists): St
   const evaluate = async (input: StageInput): Promise<StageOutput<RulesStageResult>> => {
     const facts: Facts = { ...input.facts };
     const listHits: string[] = [];
-    const domain = typeof input.facts.email_domain === 'string' ? input.facts.email_domain : '';
+    // The domain is matched by domain lists but is not a fact: a personal domain is part of an identifier.
+    const domain = input.event.email === null ? '' : emailDomain(input.event.email);
     for (const list of lists.lists) {
       const hit = list.matches(input.identifiers, domain);
       facts[list.factName] = hit;

@@ -130,3 +130,70 @@ describe('shipped lists through the engine', () => {
     });
   });
 });
+
+describe('list semantics enforced at load', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fk-listuse-'));
+  const write = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const blockList = write('block.json', { name: 'bad_devices', kind: 'block', field: 'device_id', description: 'x', entries: ['dv_1'] });
+  const allowList = write('allow.json', { name: 'good_devices', kind: 'allow', field: 'device_id', description: 'x', entries: ['dv_2'] });
+  const rule = (name: string, severity: string, conditions: unknown[]) => ({
+    name,
+    conditions: { all: conditions },
+    event: { type: name, params: { severity, category: 'list', reason: 'x' } },
+  });
+  const pack = (...rules: unknown[]) =>
+    write(`pack-${rules.length}-${JSON.stringify(rules).length}.json`, { pack: 'p-lists', version: '1', description: 'x', rules });
+  const enforce = rule('L_BAD_DEVICE', 'decline', [{ fact: 'list_bad_devices', operator: 'equal', value: true }]);
+
+  it('refuses a block list that no decline rule enforces', async () => {
+    const onlyReview = pack(rule('L_BAD_DEVICE', 'review', [{ fact: 'list_bad_devices', operator: 'equal', value: true }]));
+    await expect(createEngine({ rulePacks: [onlyReview], lists: [blockList] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('block list "bad_devices" is not enforced'),
+    });
+  });
+
+  it('refuses an allow list used to select rather than exempt', async () => {
+    const selecting = pack(enforce, rule('R_GOOD', 'review', [{ fact: 'list_good_devices', operator: 'equal', value: true }]));
+    await expect(createEngine({ rulePacks: [selecting], lists: [blockList, allowList] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('may only exempt'),
+    });
+  });
+
+  it('refuses an allow-list exemption on a block-list rule: block lists cannot be overridden', async () => {
+    const overridden = pack(
+      rule('L_BAD_DEVICE', 'decline', [
+        { fact: 'list_bad_devices', operator: 'equal', value: true },
+        { fact: 'list_good_devices', operator: 'equal', value: false },
+      ]),
+    );
+    await expect(createEngine({ rulePacks: [overridden], lists: [blockList, allowList] })).rejects.toMatchObject({
+      code: ErrorCode.RULE_INVALID,
+      message: expect.stringContaining('cannot be overridden'),
+    });
+  });
+
+  it('accepts an allow list that exempts a non-list rule', async () => {
+    const exempting = pack(
+      enforce,
+      rule('R_LATE', 'review', [
+        { fact: 'local_hour', operator: 'in', value: [2] },
+        { fact: 'list_good_devices', operator: 'equal', value: false },
+      ]),
+    );
+    await expect(createEngine({ rulePacks: [exempting], lists: [blockList, allowList] })).resolves.toBeDefined();
+  });
+
+  it('normalises IP range entries: 45.79.1.7/16 and 045.079.0.0/16 both block 45.79.200.1', () => {
+    for (const entry of ['45.79.1.7/16', '045.079.0.0/16']) {
+      const ranges = list({ field: 'ip', entries: [entry] });
+      expect(ranges.matches(identifiersOf({ ip: '45.79.200.1' }), '')).toBe(true);
+      expect(ranges.matches(identifiersOf({ ip: '45.80.0.1' }), '')).toBe(false);
+    }
+  });
+});
