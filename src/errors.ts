@@ -13,6 +13,9 @@ export const ErrorCode = {
   FILE_READ: 'FK_FILE_READ',
   FILE_WRITE: 'FK_FILE_WRITE',
   STAGE_FAILED: 'FK_STAGE_FAILED',
+  STATE_INVALID: 'FK_STATE_INVALID',
+  MODEL_INVALID: 'FK_MODEL_INVALID',
+  METRIC_INPUT_INVALID: 'FK_METRIC_INPUT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,9 @@ import { scoreCsvFile, type ScoreSummary } from '../batch/scoreCsv.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { libraryVersion } from '../engine/paths.js';
 import { decisionJsonSchema } from '../schema/jsonSchema.js';
+import { DEFAULT_L2, trainFraudModel } from '../stages/fraud/trainModel.js';
+import { evaluateFraudModelOnFile } from '../stages/fraud/evaluateFile.js';
+import { renderFraudCard } from '../stages/fraud/card.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
 import { shippedLendingClub } from './data.js';
@@ -84,6 +87,48 @@ export function createProgram(): Command {
       } finally {
         closeSync(fd);
       }
+    });
+
+  const train = program.command('train').description('train a model on labelled history');
+  train
+    .command('fraud')
+    .description('fit the anti-fraud logistic regression with a time split and write the model and its card')
+    .argument('<applications.csv>', 'labelled applications (is_fraud), as data/applications.csv')
+    .requiredOption('--out <model.json>', 'where to write the model; the card goes beside it as <name>.card.md')
+    .option('--l2 <penalty>', 'L2 penalty on standardised inputs', Number, DEFAULT_L2)
+    .option('--config <config.json>', 'engine config (lists, derived features, salt) the features are computed with')
+    .action(async (input: string, options: { out: string; l2: number; config?: string }) => {
+      const training = await trainFraudModel({
+        inputPath: input,
+        l2: options.l2,
+        config: options.config === undefined ? {} : readConfigFile(options.config),
+      });
+      const cardPath = options.out.replace(/\.json$/, '') + '.card.md';
+      writeFileSync(options.out, `${JSON.stringify(training.model, null, 2)}\n`);
+      writeFileSync(cardPath, renderFraudCard({ ...training, sourceName: input, model: training.model, heldOut: training.heldOut }));
+      const auc = training.heldOut.auc;
+      process.stderr.write(
+        `held-out AUC ${auc.auc.toFixed(3)} (95% ${auc.lower.toFixed(3)}-${auc.upper.toFixed(3)}), KS ${training.heldOut.ks.toFixed(3)}, ` +
+          `${training.heldOut.frauds} frauds in ${training.heldOut.rows} held-out rows; train AUC ${training.trainAuc.toFixed(3)}\n` +
+          `model: ${options.out}\ncard: ${cardPath}\n`,
+      );
+    });
+
+  program
+    .command('evaluate')
+    .description('evaluate the anti-fraud model on the latest 20% of a labelled file (replayed in time order)')
+    .argument('<applications.csv>', 'labelled applications')
+    .option('--model <model.json>', 'the model (default: the shipped one)')
+    .action(async (input: string, options: { model?: string }) => {
+      const evaluation = await evaluateFraudModelOnFile(input, options.model);
+      const auc = evaluation.auc;
+      process.stdout.write(
+        `${evaluation.rows} held-out rows, ${evaluation.frauds} frauds: AUC ${auc.auc.toFixed(3)} (95% ${auc.lower.toFixed(3)}-${auc.upper.toFixed(3)}), KS ${evaluation.ks.toFixed(3)}\n` +
+          evaluation.alerts
+            .map((alert) => `recall at ${(alert.alertRate * 100).toFixed(1)}% alerts: ${(alert.recall * 100).toFixed(1)}%`)
+            .join('\n') +
+          '\n',
+      );
     });
 
   program

@@ -2,17 +2,26 @@
 // events through the stages in order and assembles the decision with its audit.
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { EngineConfig, type EngineConfigInput } from '../schema/config.js';
 import { ApplicationEvent } from '../schema/event.js';
-import { DECISION_SCHEMA_VERSION, type Decision, type RulesStageResult } from '../schema/decision.js';
+import type { EngineConfigInput } from '../schema/config.js';
 import { describeIssues } from '../schema/issues.js';
-import { loadDerivedFeatures } from '../features/derived.js';
-import { buildFacts, ENGINE_FACTS, featureColumns, hashIdentifiers } from '../features/eventFacts.js';
-import { loadLists } from '../stages/rules/lists.js';
-import { checkListUse, loadRulePacks } from '../stages/rules/load.js';
-import { createRulesStage, listFactNames } from '../stages/rules/stage.js';
-import { INTERIM_POLICY, verdictFromRules } from '../policy/interim.js';
-import { jsonFilesIn, libraryVersion, shippedPaths } from './paths.js';
+import {
+  DECISION_SCHEMA_VERSION,
+  type Decision,
+  type FraudStageResult,
+  type Reason,
+  type RuleHit,
+  type RulesStageResult,
+} from '../schema/decision.js';
+import { createMemoryStore } from '../state/memory.js';
+import type { StateStore } from '../state/store.js';
+import { createRulesStage } from '../stages/rules/stage.js';
+import { INTERIM_POLICY, interimVerdict } from '../policy/interim.js';
+import { createFraudStage } from '../stages/fraud/stage.js';
+import { FRAUD_FEATURE_NAMES } from '../stages/fraud/features.js';
+import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
+import { libraryVersion, shippedPaths } from './paths.js';
+import { loadDecisionInputs, parseEngineConfig } from './loadInputs.js';
 import type { Stage, StageOutput } from './stage.js';
 import { microseconds, runStages } from './runStages.js';
 
@@ -22,37 +31,37 @@ export interface Engine {
   decide(input: unknown): Promise<Decision>;
   /** Decisions in input order; equal to deciding each event alone. */
   decideBatch(inputs: readonly unknown[]): Promise<Decision[]>;
+  /** The velocity history (for stats and snapshots). */
+  readonly store: StateStore;
   /** The facts rules can read, with where each comes from. */
   readonly facts: Readonly<Record<string, string>>;
-  readonly audit: Readonly<{ version: string; rulePackSha256: string; listsSha256: string; derivedFeaturesSha256: string }>;
+  readonly audit: Readonly<{
+    version: string;
+    rulePackSha256: string;
+    listsSha256: string;
+    derivedFeaturesSha256: string;
+    fraudModelSha256?: string;
+  }>;
 }
 
-export async function createEngine(config: EngineConfigInput = {}): Promise<Engine> {
-  const parsedConfig = EngineConfig.safeParse(config);
-  if (!parsedConfig.success) {
-    throw new FengkongError(ErrorCode.CONFIG_INVALID, `engine config: ${describeIssues(parsedConfig.error)}`, {
-      cause: parsedConfig.error,
-    });
-  }
-  const settings = parsedConfig.data;
-  const salt = settings.identifierSalt;
+export interface EngineOptions {
+  /** Where velocity history lives (default: a fresh in-memory store; pass a restored one to resume). */
+  readonly store?: StateStore;
+}
 
-  const derived = loadDerivedFeatures(settings.derivedFeatures ?? shippedPaths.derivedFeatures);
-  const lists = loadLists(settings.lists ?? jsonFilesIn(shippedPaths.listsDir), salt);
-  const facts: Record<string, string> = {};
-  for (const column of featureColumns) facts[column] = 'event';
-  for (const name of derived.compiled.names) facts[name] = 'derived feature';
-  for (const [name, description] of Object.entries(ENGINE_FACTS)) facts[name] = description;
-  for (const name of listFactNames(lists)) facts[name] = 'list hit';
-  const packs = loadRulePacks(settings.rulePacks ?? jsonFilesIn(shippedPaths.rulePacksDir), new Set(Object.keys(facts)));
-  checkListUse(packs, lists.lists);
+export async function createEngine(config: EngineConfigInput = {}, options: EngineOptions = {}): Promise<Engine> {
+  const settings = parseEngineConfig(config);
+  const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(settings, options.store ?? createMemoryStore());
+  const store = factBuilder.store;
   const rulesStage = createRulesStage(packs, lists);
 
+  const fraudModel = loadShippedOrConfigured(settings.fraudModel);
   const audit = {
     version: libraryVersion,
     rulePackSha256: packs.sha256,
     listsSha256: lists.sha256,
     derivedFeaturesSha256: derived.sha256,
+    ...(fraudModel === null ? {} : { fraudModelSha256: fraudModel.sha256 }),
   };
 
   const parseEvent = (input: unknown): ApplicationEvent => {
@@ -61,38 +70,47 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
     throw new FengkongError(ErrorCode.EVENT_INVALID, `invalid event: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   };
 
-  const stages: ReadonlyArray<Stage<unknown>> = [rulesStage];
+  const fraudStage = fraudModel === null ? null : createFraudStage(fraudModel, settings.fraudReviewThreshold);
+  const stages: ReadonlyArray<Stage<unknown>> = fraudStage === null ? [rulesStage] : [rulesStage, fraudStage];
   for (const stage of stages) await stage.init?.();
 
   const decideParsed = async (events: readonly ApplicationEvent[]): Promise<Decision[]> => {
+    // In event order: each event's velocity facts see the events before it, in this batch or earlier ones.
     const prepared = events.map((event) => {
       const started = performance.now();
-      const facts = buildFacts(event, derived.compiled);
-      const identifiers = hashIdentifiers(event, salt);
+      const { facts, identifiers } = factBuilder.build(event);
       return { event, facts, identifiers, featuresUs: microseconds(started, performance.now()) };
     });
     const runs = await runStages(stages, prepared);
     return prepared.map(({ event, featuresUs }, index) => {
       const run = runs[index]!;
       const rules = run.outputs.rules as StageOutput<RulesStageResult>;
+      const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
       const policyStarted = performance.now();
-      const verdict = verdictFromRules(rules.result.fired);
+      const verdict = interimVerdict(rules.result.fired, fraud?.result.probability ?? null, settings.fraudReviewThreshold);
+      const reasons = rankReasons(rules.reasons, rules.result.fired, fraud?.reasons ?? []);
       const policyUs = microseconds(policyStarted, performance.now());
       const rulesUs = run.latencyUs.rules ?? 0;
+      const fraudUs = run.latencyUs.fraud ?? 0;
       return {
         schemaVersion: DECISION_SCHEMA_VERSION,
         applicationId: event.application_id,
         outcome: verdict.outcome,
         tier: verdict.tier,
         actions: verdict.actions,
-        reasons: [...rules.reasons],
-        stages: { rules: rules.result, policy: { policy: INTERIM_POLICY } },
+        reasons,
+        stages: {
+          rules: rules.result,
+          ...(fraud === undefined ? {} : { fraud: fraud.result }),
+          policy: { policy: INTERIM_POLICY },
+        },
         audit: {
           ...audit,
           featuresUs,
           rulesUs,
+          ...(fraud === undefined ? {} : { fraudUs }),
           policyUs,
-          totalUs: Math.round((featuresUs + rulesUs + policyUs) * 10) / 10,
+          totalUs: Math.round((featuresUs + rulesUs + fraudUs + policyUs) * 10) / 10,
           decidedAt: new Date().toISOString(),
         },
       };
@@ -116,7 +134,24 @@ export async function createEngine(config: EngineConfigInput = {}): Promise<Engi
       });
       return decideParsed(events);
     },
+    store,
     facts,
     audit,
   };
+}
+
+/** The configured model, or the shipped one; `null` in the config runs without the stage. */
+function loadShippedOrConfigured(configured: string | null | undefined): LoadedFraudModel | null {
+  if (configured === null) return null;
+  return loadFraudModel(configured ?? shippedPaths.fraudModel, FRAUD_FEATURE_NAMES);
+}
+
+/** Decline and review rules first, then the fraud model's reasons, then informational rules. */
+function rankReasons(ruleReasons: readonly Reason[], fired: readonly RuleHit[], fraudReasons: readonly Reason[]): Reason[] {
+  const informational = new Set(fired.filter((hit) => hit.severity === 'info').map((hit) => hit.code));
+  return [
+    ...ruleReasons.filter((reason) => !informational.has(reason.code)),
+    ...fraudReasons,
+    ...ruleReasons.filter((reason) => informational.has(reason.code)),
+  ];
 }

@@ -10,6 +10,7 @@ export const shippedPaths = {
   rulePacksDir: join(packageRoot, 'rules', 'packs'),
   listsDir: join(packageRoot, 'rules', 'lists'),
   derivedFeatures: join(packageRoot, 'rules', 'derived-features.json'),
+  fraudModel: join(packageRoot, 'models', 'fraud-lr.json'),
 };
 
 /** The `.json` files of a folder, sorted by name so the load order (and the audit hash) is stable. */

@@ -3,7 +3,8 @@
 // Label and metadata columns never become facts; raw identifiers never leave this module.
 import { columnsWithRole, type ApplicationEvent } from '../schema/event.js';
 import type { Facts } from '../engine/stage.js';
-import { hashIdentifier, IPV4_PREFIX_LENGTHS, ipv4Network } from './identity.js';
+import { areaCodeState } from './areaCodes.js';
+import { emailDomain, hashIdentifier, IPV4_PREFIX_LENGTHS, ipv4Network } from './identity.js';
 import { localHour } from './localTime.js';
 
 export interface HashedIdentifiers {
@@ -14,6 +15,12 @@ export interface HashedIdentifiers {
   readonly ip: string | null;
   /** Hashes of the IP's /8, /16, /24 and /32 networks, for range lists. */
   readonly ipNetworks: readonly string[];
+  /** What the raw values say without naming anyone: the email domain (lower-cased, '' when none), */
+  readonly emailDomain: string;
+  /** the state of the phone's area code (null when unknown), */
+  readonly phoneAreaState: string | null;
+  /** and how many digits the email's mailbox name holds. */
+  readonly emailLocalDigits: number;
 }
 
 /** Facts the engine derives itself, beside the event's feature columns and the declared features. */
@@ -50,5 +57,17 @@ export function hashIdentifiers(event: ApplicationEvent, salt: string): HashedId
     phone: event.phone === null ? null : hashIdentifier(salt, 'phone', event.phone),
     ip: ip === null ? null : hashIdentifier(salt, 'ip', ip),
     ipNetworks: ip === null ? [] : IPV4_PREFIX_LENGTHS.map((length) => hashIdentifier(salt, 'ip_prefix', ipv4Network(ip, length))),
+    emailDomain: event.email === null ? '' : emailDomain(event.email),
+    phoneAreaState: event.phone === null ? null : areaCodeState(event.phone),
+    emailLocalDigits: event.email === null ? 0 : countDigits(event.email.slice(0, event.email.lastIndexOf('@'))),
   };
+}
+
+function countDigits(text: string): number {
+  let digits = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57) digits += 1;
+  }
+  return digits;
 }

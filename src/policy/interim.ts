@@ -1,5 +1,6 @@
 // The verdict until the policy pack lands: decline when a decline-severity rule fired, review when a
-// review-severity rule fired, else approve. The tier and its actions follow the outcome.
+// review-severity rule fired or the fraud probability reached the review threshold, else approve. The
+// tier and its actions follow the outcome.
 import type { Outcome, RuleHit, Tier } from '../schema/decision.js';
 
 export const INTERIM_POLICY = 'worst-rule-severity';
@@ -15,6 +16,12 @@ export interface Verdict {
   readonly outcome: Outcome;
   readonly tier: Tier;
   readonly actions: string[];
+}
+
+export function interimVerdict(fired: readonly RuleHit[], fraudProbability: number | null, fraudReviewThreshold: number): Verdict {
+  const fromRules = verdictFromRules(fired);
+  if (fromRules.outcome !== 'approve' || fraudProbability === null || fraudProbability < fraudReviewThreshold) return fromRules;
+  return { outcome: 'review', tier: 2, actions: [...ACTIONS_BY_TIER[2]] };
 }
 
 export function verdictFromRules(fired: readonly RuleHit[]): Verdict {

@@ -8,6 +8,13 @@ export const EngineConfig = z.strictObject({
   lists: z.array(z.string().min(1)).optional(),
   /** Derived-feature file (mathjs expressions). Default: the shipped file. */
   derivedFeatures: z.string().min(1).optional(),
+  /** The anti-fraud model file. Default: the shipped models/fraud-lr.json; null runs without the stage. */
+  fraudModel: z.string().min(1).nullable().optional(),
+  /**
+   * Fraud probability from which an application goes to review (interim, until the policy pack):
+   * default 0.5.
+   */
+  fraudReviewThreshold: z.number().gt(0).lt(1).default(0.5),
   /**
    * Salt for identifier hashing. Set your own in production: hashes under the public default salt can
    * be reversed by anyone who guesses the identifier.

@@ -44,6 +44,24 @@ export const RulesStageResult = z.strictObject({
 });
 export type RulesStageResult = z.infer<typeof RulesStageResult>;
 
+export const FraudContribution = z.strictObject({
+  feature: z.string(),
+  /** The model input (after its transform; the baseline when the input was missing). */
+  value: z.number(),
+  /** β·(value − baseline) in log-odds; all contributions sum to logit − baselineLogit. */
+  contribution: z.number(),
+});
+
+export const FraudStageResult = z.strictObject({
+  probability: z.number().min(0).max(1),
+  logit: z.number(),
+  /** The logit of an application at the training means: where contributions start from. */
+  baselineLogit: z.number(),
+  /** Every feature, most fraud-like first. */
+  contributions: z.array(FraudContribution),
+});
+export type FraudStageResult = z.infer<typeof FraudStageResult>;
+
 export const PolicyStageResult = z.strictObject({
   /** Which policy decided: until the policy pack lands, the outcome follows the worst fired severity. */
   policy: z.string(),
@@ -58,6 +76,7 @@ export const Decision = z.strictObject({
   reasons: z.array(Reason),
   stages: z.strictObject({
     rules: RulesStageResult,
+    fraud: FraudStageResult.optional(),
     policy: PolicyStageResult,
   }),
   audit: z.strictObject({
@@ -65,8 +84,13 @@ export const Decision = z.strictObject({
     rulePackSha256: z.string().regex(/^[0-9a-f]{64}$/),
     listsSha256: z.string().regex(/^[0-9a-f]{64}$/),
     derivedFeaturesSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    fraudModelSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     featuresUs: z.number().nonnegative(),
     rulesUs: z.number().nonnegative(),
+    fraudUs: z.number().nonnegative().optional(),
     policyUs: z.number().nonnegative(),
     totalUs: z.number().nonnegative(),
     decidedAt: z.iso.datetime(),

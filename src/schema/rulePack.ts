@@ -62,7 +62,7 @@ export const Rule = z.strictObject({
     type: ReasonCode,
     params: z.strictObject({
       severity: Severity,
-      category: z.enum(['bureau', 'application', 'anomaly', 'list']),
+      category: z.enum(['bureau', 'application', 'anomaly', 'velocity', 'list']),
       reason: z.string().min(1).max(200),
     }),
   }),

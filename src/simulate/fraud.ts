@@ -17,11 +17,11 @@ import {
   personalLocalPart,
   phoneNumber,
   randomLocalPart,
-  areaCodesOf,
   type ApplicationIdentity,
   type Channel,
   type Person,
 } from './identities.js';
+import { areaCodesOf } from '../features/areaCodes.js';
 import { datacenterIp, datacenterSubnet, DATACENTER_COUNT, otherStateIndex, randomResidentialIp, type IpChoice } from './network.js';
 import { hash32, hexId, Random } from './prng.js';
 import { MAX_FUNDED_AMOUNT, SOURCE_ROWS } from './source.js';

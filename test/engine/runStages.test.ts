@@ -9,7 +9,17 @@ import { cleanEvent } from '../fixtures/events.js';
 const inputs = ['E1', 'E2', 'E3'].map((id) => ({
   event: ApplicationEvent.parse(cleanEvent({ application_id: id })),
   facts: { funded_amnt: 1 },
-  identifiers: { applicant_id: null, device_id: null, email: null, phone: null, ip: null, ipNetworks: [] },
+  identifiers: {
+    applicant_id: null,
+    device_id: null,
+    email: null,
+    phone: null,
+    ip: null,
+    ipNetworks: [],
+    emailDomain: '',
+    phoneAreaState: null,
+    emailLocalDigits: 0,
+  },
 }));
 
 describe('runStages', () => {

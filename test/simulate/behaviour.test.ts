@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { localDayOfWeek, localHour, utcOffsetHours } from '../../src/features/localTime.js';
 import { generateApplications } from '../../src/simulate/generate.js';
 import { farmDevices, knownBadDevices } from '../../src/simulate/fraud.js';
-import { areaCodeState, disposableEmailDomains } from '../../src/simulate/identities.js';
+import { areaCodeState } from '../../src/features/areaCodes.js';
+import { disposableEmailDomains } from '../../src/simulate/identities.js';
 import { isDatacenterIp } from '../../src/simulate/network.js';
 import { SOURCE_ROWS } from '../../src/simulate/source.js';
 

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { US_STATES } from '../../src/features/localTime.js';
 import { isoSeconds, rhythmWeight, windowFor } from '../../src/simulate/clock.js';
-import { areaCodesOf, areaCodeState, person, personalEmail, phoneNumber, randomLocalPart } from '../../src/simulate/identities.js';
+import { areaCodesOf, areaCodeState } from '../../src/features/areaCodes.js';
+import { person, personalEmail, phoneNumber, randomLocalPart } from '../../src/simulate/identities.js';
 import {
   branchIp,
   brokerIp,

@@ -5,7 +5,7 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import { columns, type ColumnName } from '../../schema/event.js';
 import { describeIssues } from '../../schema/issues.js';
 import { RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
-import { readFileOrThrow } from './lists.js';
+import { readFileOrThrow } from '../../features/lists.js';
 
 export interface LoadedRule {
   readonly rule: Rule;

@@ -4,10 +4,9 @@
 import { Engine, type RuleResult } from 'json-rules-engine';
 import type { Reason, RulesStageResult } from '../../schema/decision.js';
 import type { Severity } from '../../schema/rulePack.js';
-import type { Facts, Stage, StageInput, StageOutput } from '../../engine/stage.js';
-import { emailDomain } from '../../features/identity.js';
+import type { Stage, StageInput, StageOutput } from '../../engine/stage.js';
 import { evaluatedFactValues } from './explain.js';
-import type { LoadedLists } from './lists.js';
+import type { LoadedLists } from '../../features/lists.js';
 import type { LoadedRule, LoadedRulePacks } from './load.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { decline: 0, review: 1, info: 2 };
@@ -29,16 +28,8 @@ export function createRulesStage(packs: LoadedRulePacks, lists: LoadedLists): St
   const byOrder = (a: RuleResult, b: RuleResult): number => byCode.get(a.name)!.order - byCode.get(b.name)!.order;
 
   const evaluate = async (input: StageInput): Promise<StageOutput<RulesStageResult>> => {
-    const facts: Facts = { ...input.facts };
-    const listHits: string[] = [];
-    // The domain is matched by domain lists but is not a fact: a personal domain is part of an identifier.
-    const domain = input.event.email === null ? '' : emailDomain(input.event.email);
-    for (const list of lists.lists) {
-      const hit = list.matches(input.identifiers, domain);
-      facts[list.factName] = hit;
-      if (hit) listHits.push(list.name);
-    }
-    const run = await engine.run(facts);
+    const listHits = lists.lists.filter((list) => input.facts[list.factName] === true).map((list) => list.name);
+    const run = await engine.run({ ...input.facts });
     const fired = [...run.results].sort(compare);
     const failed = [...run.failureResults].sort(byOrder);
     const reasons: Reason[] = fired.map((result) => {
@@ -56,9 +47,4 @@ export function createRulesStage(packs: LoadedRulePacks, lists: LoadedLists): St
   };
 
   return { name: 'rules', sha256: { rulePackSha256: packs.sha256, listsSha256: lists.sha256 }, evaluate };
-}
-
-/** The facts rules may read: list flags, besides the event features and derived facts the engine builds. */
-export function listFactNames(lists: LoadedLists): string[] {
-  return lists.lists.map((list) => list.factName);
 }

@@ -1,13 +1,11 @@
 // Each shipped rule, on a hand-built event that differs from a clean application only where the rule looks.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../../src/index.js';
 import type { ApplicationEventInput } from '../../../src/schema/event.js';
 import { cleanEvent } from '../../fixtures/events.js';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await createEngine();
-});
+/** Each case on a fresh engine: velocity history from another case must not fire velocity rules here. */
+const decideAlone = async (event: ApplicationEventInput) => (await createEngine()).decide(event);
 
 const cases: Array<{
   code: string;
@@ -51,7 +49,7 @@ const cases: Array<{
 
 describe('shipped rule packs', () => {
   it('a clean application fires no rule and is approved at tier 1', async () => {
-    const decision = await engine.decide(cleanEvent());
+    const decision = await decideAlone(cleanEvent());
     expect(decision.stages.rules.fired).toEqual([]);
     expect(decision.outcome).toBe('approve');
     expect(decision.tier).toBe(1);
@@ -60,7 +58,7 @@ describe('shipped rule packs', () => {
   });
 
   it.each(cases)('$code fires alone and gives $outcome', async ({ code, outcome, event, values }) => {
-    const decision = await engine.decide(cleanEvent(event));
+    const decision = await decideAlone(cleanEvent(event));
     expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual([code]);
     expect(decision.outcome).toBe(outcome);
     expect(decision.tier).toBe(outcome === 'decline' ? 3 : 2);
@@ -72,14 +70,14 @@ describe('shipped rule packs', () => {
   });
 
   it('R_TOTAL_UTIL_HIGH is informational: a reason, but the outcome stays approve', async () => {
-    const decision = await engine.decide(cleanEvent({ all_util: 120 }));
+    const decision = await decideAlone(cleanEvent({ all_util: 120 }));
     expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_TOTAL_UTIL_HIGH']);
     expect(decision.outcome).toBe('approve');
     expect(decision.reasons.map((reason) => reason.code)).toEqual(['R_TOTAL_UTIL_HIGH']);
   });
 
   it('R_AMOUNT_FAR_ABOVE_INCOME reviews a request above eight months of income, ranked before R_LTI_HIGH', async () => {
-    const decision = await engine.decide(cleanEvent({ funded_amnt: 40000, annual_inc: 48000 }));
+    const decision = await decideAlone(cleanEvent({ funded_amnt: 40000, annual_inc: 48000 }));
     const codes = decision.stages.rules.fired.map((hit) => hit.code);
     expect(codes[0]).toBe('R_AMOUNT_FAR_ABOVE_INCOME');
     expect(codes).toEqual(['R_AMOUNT_FAR_ABOVE_INCOME', 'R_LTI_HIGH']);
@@ -88,37 +86,37 @@ describe('shipped rule packs', () => {
   });
 
   it('R_ODD_HOUR_LARGE reviews a large loan at 3 am local time (08:00 UTC in New York in winter)', async () => {
-    const decision = await engine.decide(cleanEvent({ applied_at: '2016-02-10T08:30:00Z', funded_amnt: 25000 }));
+    const decision = await decideAlone(cleanEvent({ applied_at: '2016-02-10T08:30:00Z', funded_amnt: 25000 }));
     expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_ODD_HOUR_LARGE']);
     expect(decision.reasons[0]!.values).toMatchObject({ local_hour: 3, funded_amnt: 25000, list_trusted_devices: false });
   });
 
   it('R_ODD_HOUR_LARGE uses the IP region clock: 3 am in California is 11:00 UTC', async () => {
     const event = cleanEvent({ applied_at: '2016-02-10T11:15:00Z', funded_amnt: 25000, ip_region: 'CA', addr_state: 'CA' });
-    const decision = await engine.decide(event);
+    const decision = await decideAlone(event);
     expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_ODD_HOUR_LARGE']);
   });
 
   it('R_IP_REGION_MISMATCH is informational when the IP is in another state', async () => {
-    const decision = await engine.decide(cleanEvent({ ip_region: 'NJ' }));
+    const decision = await decideAlone(cleanEvent({ ip_region: 'NJ' }));
     expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_IP_REGION_MISMATCH']);
     expect(decision.outcome).toBe('approve');
   });
 
   it('a rule on a missing value does not fire, and the failed rule shows the value as null', async () => {
-    const decision = await engine.decide(cleanEvent({ revol_util: null }));
+    const decision = await decideAlone(cleanEvent({ revol_util: null }));
     expect(decision.outcome).toBe('approve');
     const failed = decision.stages.rules.failed.find((hit) => hit.code === 'R_REVOLVING_UTIL_HIGH');
     expect(failed?.values).toEqual({ revol_util: null });
   });
 
   it('reasons rank decline before review before info', async () => {
-    const decision = await engine.decide(cleanEvent({ all_util: 120, revol_util: 99, acc_now_delinq: 1 }));
+    const decision = await decideAlone(cleanEvent({ all_util: 120, revol_util: 99, acc_now_delinq: 1 }));
     expect(decision.reasons.map((reason) => reason.code)).toEqual(['R_DELINQ_ACTIVE', 'R_REVOLVING_UTIL_HIGH', 'R_TOTAL_UTIL_HIGH']);
   });
 
   it('failed rules carry the fact values that decided them', async () => {
-    const decision = await engine.decide(cleanEvent());
+    const decision = await decideAlone(cleanEvent());
     const dti = decision.stages.rules.failed.find((hit) => hit.code === 'R_DTI_HIGH');
     expect(dti?.values.debt_to_income).toBeCloseTo((15000 + 12000) / 85000, 10);
   });

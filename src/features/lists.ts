@@ -3,11 +3,11 @@
 // hashing the event IP's /8, /16, /24 and /32 networks. Each list becomes a boolean fact `list_<name>`.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { ErrorCode, FengkongError } from '../../errors.js';
-import { ListFile } from '../../schema/lists.js';
-import { describeIssues } from '../../schema/issues.js';
-import { hashIdentifier, ipv4Network } from '../../features/identity.js';
-import type { HashedIdentifiers } from '../../features/eventFacts.js';
+import { ErrorCode, FengkongError } from '../errors.js';
+import { ListFile } from '../schema/lists.js';
+import { describeIssues } from '../schema/issues.js';
+import { hashIdentifier, ipv4Network } from './identity.js';
+import type { HashedIdentifiers } from './eventFacts.js';
 
 export interface CompiledList {
   readonly name: string;

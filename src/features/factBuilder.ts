@@ -1,0 +1,40 @@
+// Builds the facts of one event, in event order: event features, derived features, list hits, and
+// velocity facts read from the history before the event is recorded into it. Serving (`decide`) and
+// training (the replay of labelled history) both go through this one builder.
+import type { ApplicationEvent } from '../schema/event.js';
+import type { Facts } from '../engine/stage.js';
+import type { StateStore } from '../state/store.js';
+import { buildFacts, hashIdentifiers, type DerivedFeatureEvaluator, type HashedIdentifiers } from './eventFacts.js';
+import type { LoadedLists } from './lists.js';
+import { readVelocity, recordVelocity } from './velocity.js';
+
+export interface BuiltFacts {
+  readonly facts: Facts;
+  readonly identifiers: HashedIdentifiers;
+  /** False when the history refused the event as later than the allowed lateness. */
+  readonly recorded: boolean;
+}
+
+export interface FactBuilder {
+  build(event: ApplicationEvent): BuiltFacts;
+}
+
+export function createFactBuilder(parts: {
+  derived: DerivedFeatureEvaluator;
+  lists: LoadedLists;
+  store: StateStore;
+  salt: string;
+}): FactBuilder {
+  const { derived, lists, store, salt } = parts;
+  return {
+    build(event) {
+      const identifiers = hashIdentifiers(event, salt);
+      const facts = buildFacts(event, derived);
+      for (const list of lists.lists) facts[list.factName] = list.matches(identifiers, identifiers.emailDomain);
+      const atMs = Date.parse(event.applied_at);
+      Object.assign(facts, readVelocity(store, event, identifiers, atMs));
+      const recorded = recordVelocity(store, event, identifiers, atMs);
+      return { facts, identifiers, recorded };
+    },
+  };
+}

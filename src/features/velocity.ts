@@ -1,0 +1,122 @@
+// Velocity and identity-consistency facts over the event-time history in a StateStore. The same code
+// computes them for serving (`decide`) and for training (a replay of the labelled history in event-time
+// order), so there is no train/serve skew.
+//
+// Windows: a count over "the last 24 h" at event time t counts the EARLIER events (already recorded)
+// with time in [t − 24 h, t], both bounds inclusive; the current event is never counted in its own
+// features. It is recorded after its features are read, so the next event sees it.
+import type { ApplicationEvent } from '../schema/event.js';
+import type { StateStore } from '../state/store.js';
+import type { HashedIdentifiers } from './eventFacts.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** "Never applied before" reads as this many hours: a month, the longest window kept. */
+export const HOURS_SINCE_PREVIOUS_CAP = 720;
+/** The longest window any velocity fact reads; the store must retain at least this much history. */
+export const LONGEST_WINDOW_MS = 30 * DAY_MS;
+
+export const VELOCITY_FACTS = {
+  device_apps_1h: 'earlier applications from this device in the last hour',
+  device_apps_24h: 'earlier applications from this device in the last 24 hours',
+  device_distinct_applicants_24h: 'distinct applicants among earlier applications from this device in 24 hours',
+  device_new: '1 when the device has not been seen within the first-seen horizon (90 days)',
+  ip_apps_1h: 'earlier applications from this IP address in the last hour',
+  ip24_apps_1h: 'earlier applications from this /24 network in the last hour',
+  ip24_distinct_applicants_24h: 'distinct applicants among earlier applications from this /24 network in 24 hours',
+  applicant_apps_30d: "the applicant's earlier applications in 30 days",
+  applicant_distinct_devices_30d: 'distinct devices among the applicant’s earlier applications in 30 days',
+  applicant_distinct_regions_30d: 'distinct IP regions among the applicant’s earlier applications in 30 days',
+  applicant_hours_since_previous: `hours since the applicant's previous application (${HOURS_SINCE_PREVIOUS_CAP} when none in 30 days)`,
+  applicant_amount_ratio: "amount over the mean of the applicant's earlier amounts in 30 days (1 when none)",
+  phone_distinct_applicants_30d: 'distinct applicants among earlier applications with this phone in 30 days',
+  email_distinct_applicants_30d: 'distinct applicants among earlier applications with this email in 30 days',
+  email_domain_new: '1 when no earlier application in 30 days used this email domain',
+  ip_region_mismatch: '1 when the IP geolocates to another state than the stated address',
+  phone_area_mismatch: "1 when the phone's area code belongs to another state than the stated address",
+  email_local_digits: "how many digits the email's mailbox name holds",
+} as const;
+
+export type VelocityFactName = keyof typeof VELOCITY_FACTS;
+export type VelocityFacts = Record<VelocityFactName, number>;
+
+interface Keys {
+  readonly device: string | null;
+  readonly ip: string | null;
+  readonly ip24: string | null;
+  readonly applicant: string | null;
+  readonly applicantRegion: string | null;
+  readonly phone: string | null;
+  readonly email: string | null;
+  readonly domain: string | null;
+}
+
+function keysOf(identifiers: HashedIdentifiers): Keys {
+  const prefixed = (prefix: string, value: string | null | undefined) =>
+    value === null || value === undefined || value === '' ? null : `${prefix}:${value}`;
+  return {
+    device: prefixed('device', identifiers.device_id),
+    ip: prefixed('ip', identifiers.ip),
+    ip24: prefixed('ip24', identifiers.ipNetworks[2]),
+    applicant: prefixed('applicant', identifiers.applicant_id),
+    applicantRegion: prefixed('applicant-region', identifiers.applicant_id),
+    phone: prefixed('phone', identifiers.phone),
+    email: prefixed('email', identifiers.email),
+    domain: prefixed('domain', identifiers.emailDomain),
+  };
+}
+
+/** Reads the velocity facts of an event from the history: the event itself is not yet recorded. */
+export function readVelocity(store: StateStore, event: ApplicationEvent, identifiers: HashedIdentifiers, atMs: number): VelocityFacts {
+  const keys = keysOf(identifiers);
+  const window = (key: string | null, spanMs: number) => (key === null ? EMPTY : store.window(key, atMs - spanMs, atMs));
+  const device1h = window(keys.device, HOUR_MS);
+  const device24h = window(keys.device, DAY_MS);
+  const applicant30d = window(keys.applicant, LONGEST_WINDOW_MS);
+  const previous = keys.applicant === null ? null : store.latestAtOrBefore(keys.applicant, atMs);
+  const hoursSince = previous === null ? HOURS_SINCE_PREVIOUS_CAP : Math.min(HOURS_SINCE_PREVIOUS_CAP, (atMs - previous) / HOUR_MS);
+  return {
+    device_apps_1h: device1h.count,
+    device_apps_24h: device24h.count,
+    device_distinct_applicants_24h: device24h.distinct,
+    device_new: keys.device !== null && store.firstSeenMs(keys.device) === null ? 1 : 0,
+    ip_apps_1h: window(keys.ip, HOUR_MS).count,
+    ip24_apps_1h: window(keys.ip24, HOUR_MS).count,
+    ip24_distinct_applicants_24h: window(keys.ip24, DAY_MS).distinct,
+    applicant_apps_30d: applicant30d.count,
+    applicant_distinct_devices_30d: applicant30d.distinct,
+    applicant_distinct_regions_30d: window(keys.applicantRegion, LONGEST_WINDOW_MS).distinct,
+    applicant_hours_since_previous: hoursSince,
+    applicant_amount_ratio: applicant30d.count === 0 ? 1 : event.funded_amnt / (applicant30d.sum / applicant30d.count),
+    phone_distinct_applicants_30d: window(keys.phone, LONGEST_WINDOW_MS).distinct,
+    email_distinct_applicants_30d: window(keys.email, LONGEST_WINDOW_MS).distinct,
+    email_domain_new: keys.domain !== null && window(keys.domain, LONGEST_WINDOW_MS).count === 0 ? 1 : 0,
+    ip_region_mismatch: event.ip_region !== null && event.ip_region !== event.addr_state ? 1 : 0,
+    phone_area_mismatch: identifiers.phoneAreaState !== null && identifiers.phoneAreaState !== event.addr_state ? 1 : 0,
+    email_local_digits: identifiers.emailLocalDigits,
+  };
+}
+
+const EMPTY = { count: 0, sum: 0, distinct: 0 } as const;
+
+/**
+ * Records an event in the history. Returns false when the store refused it as later than the allowed
+ * lateness (its own features were still computed, from the history as it stood).
+ */
+export function recordVelocity(store: StateStore, event: ApplicationEvent, identifiers: HashedIdentifiers, atMs: number): boolean {
+  const keys = keysOf(identifiers);
+  const applicantToken = identifiers.applicant_id ?? '';
+  let accepted = true;
+  const observe = (key: string | null, value: number, token: string) => {
+    if (key !== null) accepted = store.observe(key, atMs, value, token).accepted && accepted;
+  };
+  observe(keys.device, 1, applicantToken);
+  observe(keys.ip, 1, applicantToken);
+  observe(keys.ip24, 1, applicantToken);
+  observe(keys.applicant, event.funded_amnt, identifiers.device_id ?? '');
+  observe(keys.applicantRegion, 1, event.ip_region ?? '');
+  observe(keys.phone, 1, applicantToken);
+  observe(keys.email, 1, applicantToken);
+  observe(keys.domain, 1, '');
+  return accepted;
+}

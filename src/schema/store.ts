@@ -1,0 +1,84 @@
+// The memory store's options and the shape of its snapshot. The snapshot is checked in full at restore,
+// so the store can trust every array it is handed: sorted times, matching lengths, finite numbers.
+import { z } from 'zod';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** The longest velocity window the features read (30 days); retention defaults to it plus the lateness. */
+const LONGEST_WINDOW_MS = 30 * DAY_MS;
+
+const optionFields = {
+  /** How far behind the watermark an observation may arrive and still be inserted. */
+  allowedLatenessMs: z.number().int().nonnegative(),
+  /** How long observations are kept behind the watermark; queries must stay within it. */
+  retentionMs: z.number().int().positive(),
+  /** How long a key's first-seen time is remembered behind the watermark. */
+  firstSeenRetentionMs: z.number().int().nonnegative(),
+  /** Accepted observations between two full sweeps of every key. */
+  sweepEvery: z.number().int().positive(),
+};
+
+// An accepted observation can lie allowedLatenessMs behind the watermark; a shorter retention would
+// evict it on arrival, so an accepted observation could never be counted.
+const retentionCoversLateness = {
+  check: (options: { allowedLatenessMs: number; retentionMs?: number | undefined }) =>
+    options.retentionMs === undefined || options.retentionMs >= options.allowedLatenessMs,
+  issue: { path: ['retentionMs'], message: 'must be at least allowedLatenessMs' },
+};
+
+export const MemoryStoreOptions = z
+  .strictObject({
+    allowedLatenessMs: optionFields.allowedLatenessMs.default(10 * MINUTE_MS),
+    retentionMs: optionFields.retentionMs.optional(),
+    firstSeenRetentionMs: optionFields.firstSeenRetentionMs.default(90 * DAY_MS),
+    sweepEvery: optionFields.sweepEvery.default(10_000),
+  })
+  .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
+  .transform(({ retentionMs, ...rest }) => ({ ...rest, retentionMs: retentionMs ?? LONGEST_WINDOW_MS + rest.allowedLatenessMs }));
+export type MemoryStoreOptions = z.infer<typeof MemoryStoreOptions>;
+export type MemoryStoreOptionsInput = z.input<typeof MemoryStoreOptions>;
+
+const finiteMs = z.number();
+
+export const MEMORY_SNAPSHOT_FORMAT = 'fengkong-memory-store';
+
+export const MemoryStoreSnapshot = z
+  .strictObject({
+    format: z.literal(MEMORY_SNAPSHOT_FORMAT),
+    version: z.literal(1),
+    options: z.strictObject(optionFields).refine(retentionCoversLateness.check, retentionCoversLateness.issue),
+    watermarkMs: finiteMs.nullable(),
+    lateObservations: z.number().int().nonnegative(),
+    observationsSinceSweep: z.number().int().nonnegative(),
+    /** Per key: [key, times (ascending), values, tokens], the three arrays of equal length. */
+    keys: z.array(z.tuple([z.string(), z.array(finiteMs).min(1), z.array(z.number()), z.array(z.string())])),
+    firstSeen: z.array(z.tuple([z.string(), finiteMs])),
+  })
+  .superRefine((snapshot, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const watermark = snapshot.watermarkMs ?? -Infinity;
+    if (snapshot.observationsSinceSweep >= snapshot.options.sweepEvery) {
+      issue(['observationsSinceSweep'], 'must be less than options.sweepEvery');
+    }
+    if (snapshot.watermarkMs === null && (snapshot.keys.length > 0 || snapshot.firstSeen.length > 0)) {
+      issue(['watermarkMs'], 'must be set when observations are held');
+    }
+    const seenKeys = new Set<string>();
+    snapshot.keys.forEach(([key, times, values, tokens], index) => {
+      if (seenKeys.has(key)) issue(['keys', index, 0], 'key appears twice');
+      seenKeys.add(key);
+      if (values.length !== times.length) issue(['keys', index, 2], 'values must have as many entries as times');
+      if (tokens.length !== times.length) issue(['keys', index, 3], 'tokens must have as many entries as times');
+      const unsorted = times.findIndex((time, at) => at > 0 && time < times[at - 1]!);
+      if (unsorted > 0) issue(['keys', index, 1, unsorted], 'times must be in ascending order');
+      if (times[times.length - 1]! > watermark) issue(['keys', index, 1, times.length - 1], 'must not be later than watermarkMs');
+    });
+    const firstSeenKeys = new Set<string>();
+    snapshot.firstSeen.forEach(([key, time], index) => {
+      if (firstSeenKeys.has(key)) issue(['firstSeen', index, 0], 'key appears twice');
+      firstSeenKeys.add(key);
+      if (time > watermark) issue(['firstSeen', index, 1], 'must not be later than watermarkMs');
+    });
+  });
+export type MemoryStoreSnapshot = z.infer<typeof MemoryStoreSnapshot>;

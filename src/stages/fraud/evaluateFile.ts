@@ -1,0 +1,20 @@
+// Evaluates a fraud model file on any labelled applications file: replay the whole file in event-time
+// order (so velocity facts have their history), then measure the latest share held out.
+import { shippedPaths } from '../../engine/paths.js';
+import { readEvents } from '../../batch/readEvents.js';
+import { FRAUD_FEATURE_NAMES } from './features.js';
+import { loadFraudModel } from './model.js';
+import { replayHistory } from './replay.js';
+import { evaluateFraudModel, type FraudEvaluation } from './evaluate.js';
+import { DEFAULT_TRAIN_SHARE } from './trainModel.js';
+
+export async function evaluateFraudModelOnFile(
+  inputPath: string,
+  modelPath = shippedPaths.fraudModel,
+  heldOutShare = 1 - DEFAULT_TRAIN_SHARE,
+): Promise<FraudEvaluation> {
+  const loaded = loadFraudModel(modelPath, FRAUD_FEATURE_NAMES);
+  const { events } = await readEvents(inputPath);
+  const history = await replayHistory(events);
+  return evaluateFraudModel(loaded.model, history, Math.floor(history.events.length * (1 - heldOutShare)));
+}

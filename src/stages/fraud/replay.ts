@@ -1,0 +1,53 @@
+// Replays labelled history through the serving fact builder, in event-time order, and collects the
+// fraud model's inputs and the velocity rules' verdicts. Training and evaluation read the same facts
+// `decide` reads: there is no second feature implementation to drift.
+import { ErrorCode, FengkongError } from '../../errors.js';
+import type { ApplicationEvent } from '../../schema/event.js';
+import type { EngineConfigInput } from '../../schema/config.js';
+import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
+import { createMemoryStore } from '../../state/memory.js';
+import { createRulesStage } from '../rules/stage.js';
+import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
+
+export interface ReplayedHistory {
+  /** Events in event-time order (stable for equal times). */
+  readonly events: readonly ApplicationEvent[];
+  /** One feature vector per event (NaN where an input was missing). */
+  readonly features: readonly Float64Array[];
+  readonly isFraud: Uint8Array;
+  readonly scenarios: readonly string[];
+  /** Whether a velocity rule (category `velocity`) fired on the event. */
+  readonly velocityRuleFired: Uint8Array;
+}
+
+export async function replayHistory(events: readonly ApplicationEvent[], config: EngineConfigInput = {}): Promise<ReplayedHistory> {
+  const settings = parseEngineConfig(config);
+  const inputs = loadDecisionInputs(settings, createMemoryStore());
+  const rules = createRulesStage(inputs.packs, inputs.lists);
+  const velocityRules = new Set(
+    inputs.packs.rules.filter(({ rule }) => rule.event.params.category === 'velocity').map(({ rule }) => rule.name),
+  );
+  const ordered = events
+    .map((event, index) => ({ event, index, atMs: Date.parse(event.applied_at) }))
+    .sort((a, b) => a.atMs - b.atMs || a.index - b.index)
+    .map(({ event }) => event);
+  const features: Float64Array[] = [];
+  const isFraud = new Uint8Array(ordered.length);
+  const velocityRuleFired = new Uint8Array(ordered.length);
+  const scenarios: string[] = [];
+  for (const [index, event] of ordered.entries()) {
+    if (event.is_fraud === null) {
+      throw new FengkongError(
+        ErrorCode.EVENT_INVALID,
+        `application ${event.application_id}: is_fraud is missing; training needs every label`,
+      );
+    }
+    const built = inputs.factBuilder.build(event);
+    features.push(fraudFeatureVector(built.facts, new Float64Array(FRAUD_FEATURES.length)));
+    isFraud[index] = event.is_fraud;
+    scenarios.push(event.fraud_scenario ?? 'none');
+    const verdict = await rules.evaluate({ event, facts: built.facts, identifiers: built.identifiers, earlier: {} });
+    velocityRuleFired[index] = verdict.result.fired.some((hit) => velocityRules.has(hit.code)) ? 1 : 0;
+  }
+  return { events: ordered, features, isFraud, scenarios, velocityRuleFired };
+}

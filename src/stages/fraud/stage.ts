@@ -1,0 +1,57 @@
+// The anti-fraud stage: the logistic-regression probability that an application is fraud, with every
+// feature's exact contribution in log-odds (they sum to logit − baselineLogit). A missing input is set
+// to its baseline, so it contributes exactly 0. Above the review threshold, the top contributors
+// become reasons, each quoting the readable fact behind it (a count, a flag) — never an identifier.
+import type { FraudStageResult, Reason } from '../../schema/decision.js';
+import type { Stage, StageInput, StageOutput } from '../../engine/stage.js';
+import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
+import { createFraudScorer, type LoadedFraudModel } from './model.js';
+
+/** A contributor becomes a reason from this many log-odds up (e^0.5 ≈ 1.65 times the odds). */
+const REASON_MIN_LOG_ODDS = 0.5;
+const MAX_FEATURE_REASONS = 3;
+
+export function createFraudStage(loaded: LoadedFraudModel, reviewThreshold: number): Stage<FraudStageResult> {
+  const scorer = createFraudScorer(loaded.model);
+  const baselines = Float64Array.from(loaded.model.features, (feature) => feature.baseline);
+  const order = FRAUD_FEATURES.map((_, index) => index);
+
+  const evaluate = (input: StageInput): StageOutput<FraudStageResult> => {
+    const x = fraudFeatureVector(input.facts);
+    for (let index = 0; index < x.length; index += 1) if (Number.isNaN(x[index]!)) x[index] = baselines[index]!;
+    const score = scorer.score(x);
+    const ranked = [...order].sort((a, b) => score.contributions[b]! - score.contributions[a]! || a - b);
+    const result: FraudStageResult = {
+      probability: score.probability,
+      logit: score.logit,
+      baselineLogit: scorer.baselineLogit,
+      contributions: ranked.map((index) => ({
+        feature: FRAUD_FEATURES[index]!.name,
+        value: x[index]!,
+        contribution: score.contributions[index]!,
+      })),
+    };
+    const reasons: Reason[] = [];
+    if (score.probability >= reviewThreshold) {
+      reasons.push({
+        code: 'F_FRAUD_SCORE_HIGH',
+        stage: 'fraud',
+        text: 'The anti-fraud model scores this application as likely fraud',
+        values: { fraud_probability: score.probability },
+      });
+      for (const index of ranked.slice(0, MAX_FEATURE_REASONS)) {
+        if (score.contributions[index]! < REASON_MIN_LOG_ODDS) break;
+        const feature = FRAUD_FEATURES[index]!;
+        reasons.push({
+          code: feature.code,
+          stage: 'fraud',
+          text: feature.text,
+          values: { [feature.fact]: input.facts[feature.fact] ?? null },
+        });
+      }
+    }
+    return { result, reasons };
+  };
+
+  return { name: 'fraud', sha256: { fraudModelSha256: loaded.sha256 }, evaluate };
+}

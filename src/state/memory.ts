@@ -1,0 +1,286 @@
+// The default StateStore: each key's recent observations held in memory, sorted by event time in
+// parallel arrays, so a velocity window costs two binary searches and a pass over the slice it covers.
+//
+// Semantics (W is the watermark, L allowedLatenessMs, R retentionMs, H firstSeenRetentionMs):
+// - W is the greatest atMs observed so far. An observation with atMs < W − L is late: it is not inserted,
+//   stats().lateObservations grows by one, observe answers { accepted: false }, and nothing else changes
+//   (no answer, not first-seen). Any other observation is accepted: inserted in event-time order, equal
+//   times kept in arrival order. A non-finite atMs or value throws FK_STATE_INVALID; nothing is stored.
+// - The retention horizon is W − R. Queries see only observations with t ≥ W − R:
+//   window(key, from, to) aggregates those with from ≤ t ≤ to (both bounds inclusive): their count, the
+//   sum of their values (added in event-time order) and the number of distinct tokens.
+//   latestAtOrBefore(key, at) is the greatest such t ≤ at, or null.
+//   Queries must stay within R of W: an older window answers only for its part at or after the horizon.
+//   No answer depends on when eviction last ran.
+// - An accepted observation first advances W, then sets the key's first-seen time f: f = min(f, atMs)
+//   while W − f ≤ H (an out-of-order earlier arrival lowers it), else f = atMs (the key is new again).
+//   firstSeenMs(key) is f while W − f ≤ H, else null: past its horizon the key is forgotten.
+// - Eviction: observing a key drops that key's observations with t < W − R (a prefix, amortised O(1) per
+//   observation). Every sweepEvery accepted observations a full sweep does the same for every key,
+//   deletes keys left empty and forgets first-seen times past their horizon.
+// - Memory bound: observations held ≤ accepted observations with t ≥ Ws − R, where Ws is the watermark at
+//   the last sweep, fewer than sweepEvery accepted observations ago; that is, the observations within R
+//   of the watermark plus those that expired since the last sweep. First-seen entries: one per key
+//   observed within H of Ws or since.
+// - snapshot() is plain JSON; restoreMemoryStore checks it in full and returns a store that answers every
+//   query, and reacts to every later call, exactly as the original would.
+import { ErrorCode, FengkongError } from '../errors.js';
+import { describeIssues } from '../schema/issues.js';
+import { MEMORY_SNAPSHOT_FORMAT, MemoryStoreOptions, type MemoryStoreOptionsInput, MemoryStoreSnapshot } from '../schema/store.js';
+import type { ObserveResult, StateStore, StoreStats, WindowAggregate } from './store.js';
+
+export { MemoryStoreOptions, type MemoryStoreOptionsInput, MemoryStoreSnapshot } from '../schema/store.js';
+
+const ACCEPTED: ObserveResult = Object.freeze({ accepted: true });
+const REFUSED: ObserveResult = Object.freeze({ accepted: false });
+const EMPTY: WindowAggregate = Object.freeze({ count: 0, sum: 0, distinct: 0 });
+
+/**
+ * One key's observations, sorted by time: live entries at [head, length) of three parallel arrays.
+ * Plain arrays rather than typed ones: most keys hold one or two observations, and an array literal
+ * costs a few dozen bytes where a typed array and its buffer cost hundreds.
+ */
+class Series {
+  readonly times: number[];
+  readonly values: number[];
+  /** Entries before head are cleared so their strings can be collected. */
+  readonly tokens: string[];
+  head = 0;
+
+  constructor(atMs: number, value: number, token: string) {
+    this.times = [atMs];
+    this.values = [value];
+    this.tokens = [token];
+  }
+
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  insert(atMs: number, value: number, token: string): void {
+    const { times, values, tokens } = this;
+    const end = times.length;
+    // Arrivals are almost always in order: append. Otherwise insert after every equal time (stable).
+    if (end === this.head || times[end - 1]! <= atMs) {
+      times.push(atMs);
+      values.push(value);
+      tokens.push(token);
+    } else {
+      const at = upperBound(times, this.head, end, atMs);
+      times.splice(at, 0, atMs);
+      values.splice(at, 0, value);
+      tokens.splice(at, 0, token);
+    }
+  }
+
+  /** Drops the observations before `horizonMs`; returns how many. */
+  evictBefore(horizonMs: number): number {
+    const { times, head } = this;
+    const end = times.length;
+    if (head === end || times[head]! >= horizonMs) return 0;
+    const newHead = lowerBound(times, head, end, horizonMs);
+    // Cut the dead prefix once it is as long as the live part, so each cut is paid for by the
+    // evictions before it; until then only move the head.
+    if (newHead >= end - newHead) {
+      times.splice(0, newHead);
+      this.values.splice(0, newHead);
+      this.tokens.splice(0, newHead);
+      this.head = 0;
+    } else {
+      this.tokens.fill('', head, newHead);
+      this.head = newHead;
+    }
+    return newHead - head;
+  }
+}
+
+/** First index in [lo, hi) whose time is ≥ ms, or hi. */
+function lowerBound(times: readonly number[], lo: number, hi: number, ms: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) whose time is > ms, or hi. */
+function upperBound(times: readonly number[], lo: number, hi: number, ms: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function requireFinite(ms: number, field: string): void {
+  if (!Number.isFinite(ms)) throw new FengkongError(ErrorCode.STATE_INVALID, `observe: ${field} must be a finite number`);
+}
+
+function requireNumber(ms: number, field: string): void {
+  if (Number.isNaN(ms)) throw new FengkongError(ErrorCode.STATE_INVALID, `${field} must be a number, not NaN`);
+}
+
+class MemoryStore implements StateStore {
+  private readonly series = new Map<string, Series>();
+  private readonly firstSeen = new Map<string, number>();
+  /** Reused by every window query, emptied after each. */
+  private readonly distinctTokens = new Set<string>();
+  /** -Infinity until the first observation, so the late test and the horizons need no branch. */
+  private watermarkMs = -Infinity;
+  private held = 0;
+  private lateObservations = 0;
+  private observationsSinceSweep = 0;
+
+  constructor(private readonly options: MemoryStoreOptions) {}
+
+  observe(key: string, atMs: number, value: number, token: string): ObserveResult {
+    requireFinite(atMs, 'atMs');
+    requireFinite(value, 'value');
+    const { allowedLatenessMs, retentionMs, firstSeenRetentionMs } = this.options;
+    if (atMs < this.watermarkMs - allowedLatenessMs) {
+      this.lateObservations += 1;
+      return REFUSED;
+    }
+    // JSON writes -0 as 0: store 0, so a restored store holds and answers exactly the same.
+    const timeMs = atMs === 0 ? 0 : atMs;
+    if (timeMs > this.watermarkMs) this.watermarkMs = timeMs;
+
+    const storedValue = value === 0 ? 0 : value;
+    const series = this.series.get(key);
+    if (series === undefined) {
+      this.series.set(key, new Series(timeMs, storedValue, token));
+    } else {
+      this.held -= series.evictBefore(this.watermarkMs - retentionMs);
+      series.insert(timeMs, storedValue, token);
+    }
+    this.held += 1;
+
+    const firstSeenMs = this.firstSeen.get(key);
+    if (firstSeenMs === undefined || this.watermarkMs - firstSeenMs > firstSeenRetentionMs || timeMs < firstSeenMs) {
+      this.firstSeen.set(key, timeMs);
+    }
+
+    this.observationsSinceSweep += 1;
+    if (this.observationsSinceSweep >= this.options.sweepEvery) this.sweep();
+    return ACCEPTED;
+  }
+
+  window(key: string, fromMs: number, toMs: number): WindowAggregate {
+    requireNumber(fromMs, 'window: fromMs');
+    requireNumber(toMs, 'window: toMs');
+    const series = this.series.get(key);
+    if (series === undefined) return EMPTY;
+    const { times, values, tokens } = series;
+    const lo = lowerBound(times, series.head, times.length, Math.max(fromMs, this.watermarkMs - this.options.retentionMs));
+    const hi = upperBound(times, lo, times.length, toMs);
+    if (hi <= lo) return EMPTY;
+    let sum = 0;
+    for (let i = lo; i < hi; i += 1) sum += values[i]!;
+    let distinct = 1;
+    if (hi - lo > 1) {
+      const seen = this.distinctTokens;
+      for (let i = lo; i < hi; i += 1) seen.add(tokens[i]!);
+      distinct = seen.size;
+      seen.clear();
+    }
+    return { count: hi - lo, sum, distinct };
+  }
+
+  latestAtOrBefore(key: string, atMs: number): number | null {
+    requireNumber(atMs, 'latestAtOrBefore: atMs');
+    const series = this.series.get(key);
+    if (series === undefined) return null;
+    const after = upperBound(series.times, series.head, series.times.length, atMs);
+    if (after === series.head) return null;
+    const latestMs = series.times[after - 1]!;
+    return latestMs < this.watermarkMs - this.options.retentionMs ? null : latestMs;
+  }
+
+  firstSeenMs(key: string): number | null {
+    const firstSeenMs = this.firstSeen.get(key);
+    if (firstSeenMs === undefined || this.watermarkMs - firstSeenMs > this.options.firstSeenRetentionMs) return null;
+    return firstSeenMs;
+  }
+
+  stats(): StoreStats {
+    return {
+      keys: this.series.size,
+      observations: this.held,
+      lateObservations: this.lateObservations,
+      watermarkMs: this.watermarkMs === -Infinity ? null : this.watermarkMs,
+    };
+  }
+
+  snapshot(): MemoryStoreSnapshot {
+    return {
+      format: MEMORY_SNAPSHOT_FORMAT,
+      version: 1,
+      options: { ...this.options },
+      watermarkMs: this.watermarkMs === -Infinity ? null : this.watermarkMs,
+      lateObservations: this.lateObservations,
+      observationsSinceSweep: this.observationsSinceSweep,
+      keys: Array.from(this.series, ([key, series]) => [
+        key,
+        series.times.slice(series.head),
+        series.values.slice(series.head),
+        series.tokens.slice(series.head),
+      ]),
+      firstSeen: Array.from(this.firstSeen),
+    };
+  }
+
+  /** Adopts a checked snapshot's state; the store must be new. */
+  load(snapshot: MemoryStoreSnapshot): void {
+    this.watermarkMs = snapshot.watermarkMs ?? -Infinity;
+    this.lateObservations = snapshot.lateObservations;
+    this.observationsSinceSweep = snapshot.observationsSinceSweep;
+    for (const [key, times, values, tokens] of snapshot.keys) {
+      const series = new Series(times[0]!, values[0]!, tokens[0]!);
+      for (let i = 1; i < times.length; i += 1) series.insert(times[i]!, values[i]!, tokens[i]!);
+      this.series.set(key, series);
+      this.held += times.length;
+    }
+    for (const [key, firstSeenMs] of snapshot.firstSeen) this.firstSeen.set(key, firstSeenMs);
+  }
+
+  private sweep(): void {
+    const horizonMs = this.watermarkMs - this.options.retentionMs;
+    for (const [key, series] of this.series) {
+      this.held -= series.evictBefore(horizonMs);
+      if (series.size === 0) this.series.delete(key);
+    }
+    for (const [key, firstSeenMs] of this.firstSeen) {
+      if (this.watermarkMs - firstSeenMs > this.options.firstSeenRetentionMs) this.firstSeen.delete(key);
+    }
+    this.observationsSinceSweep = 0;
+  }
+}
+
+function parseOptions(options: unknown, what: string): MemoryStoreOptions {
+  const parsed = MemoryStoreOptions.safeParse(options);
+  if (!parsed.success) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, `${what}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+export function createMemoryStore(options: MemoryStoreOptionsInput = {}): StateStore {
+  return new MemoryStore(parseOptions(options, 'memory store options'));
+}
+
+/**
+ * Rebuilds a store from `snapshot()` output (after a JSON round trip). `options` override the snapshot's
+ * (a longer retention after a restart, say); without them the store behaves exactly as the original.
+ */
+export function restoreMemoryStore(snapshot: unknown, options: Partial<MemoryStoreOptions> = {}): StateStore {
+  const parsed = MemoryStoreSnapshot.safeParse(snapshot);
+  if (!parsed.success) {
+    throw new FengkongError(ErrorCode.STATE_INVALID, `memory store snapshot: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+  }
+  const overrides = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const store = new MemoryStore(parseOptions({ ...parsed.data.options, ...overrides }, 'memory store restore options'));
+  store.load(parsed.data);
+  return store;
+}
