@@ -114,12 +114,12 @@ function upperBound(times: readonly number[], lo: number, hi: number, ms: number
   return lo;
 }
 
-function requireFinite(ms: number, field: string): void {
-  if (!Number.isFinite(ms)) throw new FengkongError(ErrorCode.STATE_INVALID, `observe: ${field} must be a finite number`);
+function requireFinite(input: number, field: string): void {
+  if (!Number.isFinite(input)) throw new FengkongError(ErrorCode.STATE_INVALID, `observe: ${field} must be a finite number`);
 }
 
-function requireNumber(ms: number, field: string): void {
-  if (Number.isNaN(ms)) throw new FengkongError(ErrorCode.STATE_INVALID, `${field} must be a number, not NaN`);
+function requireNumber(input: number, field: string): void {
+  if (Number.isNaN(input)) throw new FengkongError(ErrorCode.STATE_INVALID, `${field} must be a number, not NaN`);
 }
 
 class MemoryStore implements StateStore {
