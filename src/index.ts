@@ -1,7 +1,9 @@
 // fengkong's public face: createEngine, the decision and event types, the stage contract and the errors.
-export { createEngine, type Engine } from './engine/createEngine.js';
+export { createEngine, type Engine, type EngineOptions } from './engine/createEngine.js';
+export type { StateStore, WindowAggregate, StoreStats } from './state/store.js';
+export { createMemoryStore, restoreMemoryStore } from './state/memory.js';
 export type { Stage, StageInput, StageOutput, Facts, FactValue } from './engine/stage.js';
-export { Decision, Reason, RuleHit, Outcome, Tier, DECISION_SCHEMA_VERSION } from './schema/decision.js';
+export { Decision, Reason, RuleHit, Outcome, Tier, FraudStageResult, DECISION_SCHEMA_VERSION } from './schema/decision.js';
 export { ApplicationEvent, columns, columnNames, type ApplicationEventInput, type ColumnRole } from './schema/event.js';
 export { EngineConfig, type EngineConfigInput } from './schema/config.js';
 export { RulePack } from './schema/rulePack.js';
