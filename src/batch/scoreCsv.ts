@@ -26,6 +26,8 @@ export interface ScoreSummary {
   decided: number;
   rejected: number;
   blankLines: number;
+  /** Decided, but later than the allowed lateness, so not recorded in the velocity history. */
+  lateEvents: number;
   rejectedByCode: Record<string, number>;
   outcomes: Record<Outcome, number>;
   tiers: Record<'1' | '2' | '3', number>;
@@ -43,12 +45,14 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
   refuseOverwritingInput(options);
+  const lateBefore = engine.lateEvents();
   const totalBytes = fileSize(options.inputPath);
   const summary: ScoreSummary = {
     read: 0,
     decided: 0,
     rejected: 0,
     blankLines: 0,
+    lateEvents: 0,
     rejectedByCode: {},
     outcomes: { approve: 0, review: 0, decline: 0 },
     tiers: { '1': 0, '2': 0, '3': 0 },
@@ -118,6 +122,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     await Promise.all([decisionsOut.finish(completed), rejectsOut.finish(completed)]);
   }
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: summary.read });
+  summary.lateEvents = engine.lateEvents() - lateBefore;
   summary.elapsedMs = Math.round(performance.now() - started);
   summary.rowsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.read * 1000) / summary.elapsedMs) : summary.read;
   return summary;

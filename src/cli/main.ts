@@ -173,6 +173,7 @@ export function formatSummary(summary: ScoreSummary, outputPath: string, rejects
       (summary.blankLines > 0 ? `, blank lines skipped ${summary.blankLines}` : ''),
     `outcomes: approve ${summary.outcomes.approve}, review ${summary.outcomes.review}, decline ${summary.outcomes.decline}`,
     `tiers: 1 ${summary.tiers['1']}, 2 ${summary.tiers['2']}, 3 ${summary.tiers['3']}`,
+    ...(summary.lateEvents > 0 ? [`late events (decided, not recorded in the velocity history): ${summary.lateEvents}`] : []),
     `${summary.rowsPerSecond} rows/s (${summary.elapsedMs} ms)`,
     `decisions: ${outputPath}`,
     `rejects: ${rejectsPath}`,

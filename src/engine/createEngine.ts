@@ -33,6 +33,8 @@ export interface Engine {
   decideBatch(inputs: readonly unknown[]): Promise<Decision[]>;
   /** The velocity history (for stats and snapshots). */
   readonly store: StateStore;
+  /** Events that arrived later than the allowed lateness: decided, but not recorded in the history. */
+  lateEvents(): number;
   /** The facts rules can read, with where each comes from. */
   readonly facts: Readonly<Record<string, string>>;
   readonly audit: Readonly<{
@@ -74,11 +76,13 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const stages: ReadonlyArray<Stage<unknown>> = fraudStage === null ? [rulesStage] : [rulesStage, fraudStage];
   for (const stage of stages) await stage.init?.();
 
+  let lateEvents = 0;
   const decideParsed = async (events: readonly ApplicationEvent[]): Promise<Decision[]> => {
     // In event order: each event's velocity facts see the events before it, in this batch or earlier ones.
     const prepared = events.map((event) => {
       const started = performance.now();
-      const { facts, identifiers } = factBuilder.build(event);
+      const { facts, identifiers, recorded } = factBuilder.build(event);
+      if (!recorded) lateEvents += 1;
       return { event, facts, identifiers, featuresUs: microseconds(started, performance.now()) };
     });
     const runs = await runStages(stages, prepared);
@@ -135,6 +139,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
       return decideParsed(events);
     },
     store,
+    lateEvents: () => lateEvents,
     facts,
     audit,
   };

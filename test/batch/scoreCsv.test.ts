@@ -213,6 +213,24 @@ describe('scoreCsvFile edge cases', () => {
     expect(readFileSync(out, 'utf8')).toBe('earlier decisions\n');
   });
 
+  it('decides an event later than the allowed lateness and reports it as late', async () => {
+    const lines = [
+      header,
+      goodLine('T1', { applied_at: '2016-02-10T17:00:00Z' }),
+      goodLine('T2', { applied_at: '2016-02-10T16:55:00Z' }),
+      goodLine('T3', { applied_at: '2016-02-10T15:00:00Z' }),
+    ];
+    const fresh = await createEngine();
+    const input = join(dir, 'late.csv');
+    writeFileSync(input, lines.join('\n'));
+    const summary = await scoreCsvFile(fresh, {
+      inputPath: input,
+      outputPath: join(dir, 'late.jsonl'),
+      rejectsPath: join(dir, 'late.rej'),
+    });
+    expect(summary).toMatchObject({ read: 3, decided: 3, lateEvents: 1 });
+  });
+
   it('an output folder that does not exist is a coded error, not a crash', async () => {
     await expect(scoreFile('nodir', [header, goodLine('D1')].join('\n'), join(dir, 'no', 'such', 'dir', 'd.jsonl'))).rejects.toMatchObject({
       code: 'FK_FILE_WRITE',
