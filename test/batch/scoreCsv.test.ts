@@ -213,6 +213,24 @@ describe('scoreCsvFile edge cases', () => {
     expect(readFileSync(out, 'utf8')).toBe('earlier decisions\n');
   });
 
+  it('gives the same decisions beyond timings whatever the chunk size (fresh engines, committed data)', async () => {
+    const text = readFileSync('data/applications.csv', 'utf8').split('\n').slice(0, 401).join('\n');
+    const input = join(dir, 'chunks.csv');
+    writeFileSync(input, text);
+    const run = async (chunkSize: number) => {
+      const out = join(dir, `chunks-${chunkSize}.jsonl`);
+      await scoreCsvFile(await createEngine(), { inputPath: input, outputPath: out, rejectsPath: `${out}.rej`, chunkSize });
+      return readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.stringify(JSON.parse(line, (key, value) => (/(Us|At|Id)$/.test(key) ? undefined : value))));
+    };
+    const [one, seven, all] = [await run(1), await run(7), await run(4096)];
+    expect(one).toHaveLength(400);
+    expect(seven).toEqual(one);
+    expect(all).toEqual(one);
+  });
+
   it('decides an event later than the allowed lateness and reports it as late', async () => {
     const lines = [
       header,
