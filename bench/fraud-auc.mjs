@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // Out-of-sample AUC of the anti-fraud stage, from a decisions file: joins each decision's
 // stages.fraud.probability to the application's is_fraud label and measures the latest 20% of the
-// applications file (the held-out slice: the file is in time order). The AUC is computed here by
+// applications by applied_at (the held-out slice, as the trainer splits it). The AUC is computed here by
 // ranks (Mann-Whitney, ties averaged), independently of the library's metrics.
 //
-//   node bench/fraud-auc.mjs data/applications.csv decisions.jsonl
+//   node bench/fraud-auc.mjs data/applications.csv decisions.jsonl [--check models/fraud-lr.json]
+//
+// With --check it exits 1 unless the AUC is at least 0.85, below 0.99 (higher would mean the
+// simulation leaks the label) and equal to the figure the model file reports.
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 
-const [applicationsPath, decisionsPath] = process.argv.slice(2);
-if (!applicationsPath || !decisionsPath) {
-  console.error('usage: node bench/fraud-auc.mjs <applications.csv> <decisions.jsonl>');
+const [applicationsPath, decisionsPath, flag, modelPath] = process.argv.slice(2);
+if (!applicationsPath || !decisionsPath || (flag !== undefined && (flag !== '--check' || !modelPath))) {
+  console.error('usage: node bench/fraud-auc.mjs <applications.csv> <decisions.jsonl> [--check <model.json>]');
   process.exit(2);
 }
 
-const applications = parse(readFileSync(applicationsPath), { columns: true });
+const applications = parse(readFileSync(applicationsPath), { columns: true })
+  .map((row, index) => ({ row, index, at: Date.parse(row.applied_at) }))
+  .sort((a, b) => a.at - b.at || a.index - b.index)
+  .map(({ row }) => row);
 const probabilityById = new Map();
 for (const line of readFileSync(decisionsPath, 'utf8').split('\n')) {
   if (line === '') continue;
@@ -44,3 +50,16 @@ const frauds = scored.filter((row) => row.fraud).length;
 const genuine = scored.length - frauds;
 const auc = (rankSumOfFrauds - (frauds * (frauds + 1)) / 2) / (frauds * genuine);
 console.log(`held-out rows ${scored.length}, frauds ${frauds}, fraud AUC ${auc.toFixed(4)}`);
+
+if (flag === '--check') {
+  const reported = JSON.parse(readFileSync(modelPath, 'utf8')).metrics.heldOutAuc;
+  const problems = [];
+  if (!(auc >= 0.85)) problems.push(`AUC ${auc} is below 0.85`);
+  if (!(auc < 0.99)) problems.push(`AUC ${auc} is implausibly high: the simulation leaks the label`);
+  if (!(Math.abs(auc - reported) < 1e-9)) problems.push(`AUC ${auc} differs from the model file's ${reported}`);
+  if (problems.length > 0) {
+    console.error(problems.join('\n'));
+    process.exit(1);
+  }
+  console.log(`matches the model file (${reported.toFixed(4)})`);
+}

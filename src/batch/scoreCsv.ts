@@ -166,29 +166,19 @@ function openOutput(path: string): Output {
   };
 }
 
-/** Decides a chunk; if the chunk fails, decides its events one by one so only the failing rows are rejected. */
+/** Decides a chunk; a failing event becomes a reject, and the others are decided as they would be anyway. */
 async function decideOrReject(
   engine: Engine,
   batch: ReadonlyArray<{ line: number; event: ApplicationEvent }>,
   reject: (row: RejectedRow) => Promise<void>,
 ): Promise<Decision[]> {
-  try {
-    return await engine.decideBatch(batch.map((item) => item.event));
-  } catch {
-    const decisions: Decision[] = [];
-    for (const item of batch) {
-      try {
-        decisions.push(await engine.decide(item.event));
-      } catch (error) {
-        await reject({
-          line: item.line,
-          code: isFengkongError(error) ? error.code : ErrorCode.STAGE_FAILED,
-          message: (error as Error).message,
-        });
-      }
-    }
-    return decisions;
+  const settled = await engine.decideBatchSettled(batch.map((item) => item.event));
+  const decisions: Decision[] = [];
+  for (const [index, outcome] of settled.entries()) {
+    if (outcome instanceof FengkongError) await reject({ line: batch[index]!.line, code: outcome.code, message: outcome.message });
+    else decisions.push(outcome);
   }
+  return decisions;
 }
 
 function codeOf(error: unknown): string {

@@ -15,11 +15,11 @@
 // So a computed feature is always a finite number or null, never NaN or Infinity. An input that is
 // present but not a number (a string, say) is an invalid event and throws FK_EVENT_INVALID.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { columns, columnsWithRole, numericColumns, type ColumnName } from '../schema/event.js';
 import { DerivedFeatureFile, type DerivedFeature } from '../schema/features.js';
+import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { describeIssues } from '../schema/issues.js';
 import { compileExpression, toFeatureValue, type CompiledExpression } from './expression.js';
 
@@ -141,27 +141,10 @@ export interface LoadedDerivedFeatures {
  * FK_EXPRESSION_INVALID for a refused expression.
  */
 export function loadDerivedFeatures(path: string): LoadedDerivedFeatures {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
-  }
-  let raw: unknown;
-  try {
-    // A fatal decoder refuses bytes that are not UTF-8 instead of replacing them; it drops a BOM.
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.FEATURE_INVALID, `${path}: not valid JSON (${(cause as Error).message})`, { cause });
-  }
-  const parsed = DerivedFeatureFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new FengkongError(ErrorCode.FEATURE_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
-  }
+  const bytes = readFileBytes(path);
+  const file = parseJsonFile(path, bytes, DerivedFeatureFile, ErrorCode.FEATURE_INVALID);
   return {
-    compiled: compileFeatures(parsed.data, path),
+    compiled: compileFeatures(file, path),
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }

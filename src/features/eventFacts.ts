@@ -15,8 +15,10 @@ export interface HashedIdentifiers {
   readonly ip: string | null;
   /** Hashes of the IP's /8, /16, /24 and /32 networks, for range lists. */
   readonly ipNetworks: readonly string[];
-  /** What the raw values say without naming anyone: the email domain (lower-cased, '' when none), */
+  /** What the raw values say without naming anyone: the email domain (lower-cased, '' when none; */
   readonly emailDomain: string;
+  /** hashed too, for the velocity history: a personal domain is part of an identifier), */
+  readonly emailDomainHash: string | null;
   /** the state of the phone's area code (null when unknown), */
   readonly phoneAreaState: string | null;
   /** and how many digits the email's mailbox name holds. */
@@ -58,6 +60,7 @@ export function hashIdentifiers(event: ApplicationEvent, salt: string): HashedId
     ip: ip === null ? null : hashIdentifier(salt, 'ip', ip),
     ipNetworks: ip === null ? [] : IPV4_PREFIX_LENGTHS.map((length) => hashIdentifier(salt, 'ip_prefix', ipv4Network(ip, length))),
     emailDomain: event.email === null ? '' : emailDomain(event.email),
+    emailDomainHash: event.email === null ? null : hashIdentifier(salt, 'email_domain', emailDomain(event.email)),
     phoneAreaState: event.phone === null ? null : areaCodeState(event.phone),
     emailLocalDigits: event.email === null ? 0 : countDigits(event.email.slice(0, event.email.lastIndexOf('@'))),
   };

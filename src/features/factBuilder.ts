@@ -11,9 +11,16 @@ import { readVelocity, recordVelocity } from './velocity.js';
 export interface BuiltFacts {
   readonly facts: Facts;
   readonly identifiers: HashedIdentifiers;
-  /** False when the history refused the event as later than the allowed lateness. */
+  /**
+   * False when the event was not recorded in the history: later than the allowed lateness, or more
+   * than MAX_JUMP_AHEAD_MS ahead of the latest event (a mistyped or forged date would otherwise move
+   * the history's clock so far that every later real event counts as late).
+   */
   readonly recorded: boolean;
 }
+
+/** An event this far ahead of the latest one is scored but not recorded. */
+export const MAX_JUMP_AHEAD_MS = 7 * 24 * 3_600_000;
 
 export interface FactBuilder {
   build(event: ApplicationEvent): BuiltFacts;
@@ -33,7 +40,9 @@ export function createFactBuilder(parts: {
       for (const list of lists.lists) facts[list.factName] = list.matches(identifiers, identifiers.emailDomain);
       const atMs = Date.parse(event.applied_at);
       Object.assign(facts, readVelocity(store, event, identifiers, atMs));
-      const recorded = recordVelocity(store, event, identifiers, atMs);
+      const watermarkMs = store.stats().watermarkMs;
+      const tooFarAhead = watermarkMs !== null && atMs > watermarkMs + MAX_JUMP_AHEAD_MS;
+      const recorded = !tooFarAhead && recordVelocity(store, event, identifiers, atMs);
       return { facts, identifiers, recorded };
     },
   };

@@ -3,13 +3,14 @@
 // same identifier hashes the same way in every run with that salt.
 import { createHmac } from 'node:crypto';
 
-export type IdentifierKind = 'applicant_id' | 'device_id' | 'ip' | 'email' | 'phone' | 'ip_prefix';
+export type IdentifierKind = 'applicant_id' | 'device_id' | 'ip' | 'email' | 'phone' | 'ip_prefix' | 'email_domain';
 
 /** Normalises an identifier so trivial variants (case, spaces, phone punctuation) hash alike. */
 export function normaliseIdentifier(kind: IdentifierKind, value: string): string {
   const trimmed = value.trim();
   switch (kind) {
     case 'email':
+    case 'email_domain':
       return trimmed.toLowerCase();
     case 'phone':
       return trimmed.replace(/[^0-9]/g, '');

@@ -1,11 +1,10 @@
 // Block and allow lists, compiled at load into hash sets. Identifier entries are hashed with the
 // configured salt, so the lists are matched against hashed identifiers only; IP ranges are matched by
 // hashing the event IP's /8, /16, /24 and /32 networks. Each list becomes a boolean fact `list_<name>`.
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { ListFile } from '../schema/lists.js';
-import { describeIssues } from '../schema/issues.js';
+import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { hashIdentifier, ipv4Network } from './identity.js';
 import type { HashedIdentifiers } from './eventFacts.js';
 
@@ -60,28 +59,12 @@ export function loadLists(paths: readonly string[], salt: string): LoadedLists {
   const digest = createHash('sha256');
   const seen = new Set<string>();
   const lists = paths.map((path) => {
-    const bytes = readFileOrThrow(path, ErrorCode.LIST_INVALID);
+    const bytes = readFileBytes(path, ErrorCode.LIST_INVALID);
     digest.update(`${path.split('/').pop()}\n`).update(bytes);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(bytes.toString('utf8'));
-    } catch (cause) {
-      throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: not valid JSON (${(cause as Error).message})`, { cause });
-    }
-    const parsed = ListFile.safeParse(raw);
-    if (!parsed.success)
-      throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
-    if (seen.has(parsed.data.name)) throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: list "${parsed.data.name}" is defined twice`);
-    seen.add(parsed.data.name);
-    return compileList(parsed.data, salt);
+    const list = parseJsonFile(path, bytes, ListFile, ErrorCode.LIST_INVALID);
+    if (seen.has(list.name)) throw new FengkongError(ErrorCode.LIST_INVALID, `${path}: list "${list.name}" is defined twice`);
+    seen.add(list.name);
+    return compileList(list, salt);
   });
   return { lists, sha256: digest.digest('hex') };
-}
-
-export function readFileOrThrow(path: string, code: ErrorCode): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (cause) {
-    throw new FengkongError(code, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
-  }
 }

@@ -17,28 +17,29 @@ export const HOURS_SINCE_PREVIOUS_CAP = 720;
 export const LONGEST_WINDOW_MS = 30 * DAY_MS;
 
 export const VELOCITY_FACTS = {
-  device_apps_1h: 'earlier applications from this device in the last hour',
+  device_apps_1h: 'earlier applications from this device in the last hour (null without a device)',
   device_apps_24h: 'earlier applications from this device in the last 24 hours',
-  device_distinct_applicants_24h: 'distinct applicants among earlier applications from this device in 24 hours',
-  device_new: '1 when the device has not been seen within the first-seen horizon (90 days)',
-  ip_apps_1h: 'earlier applications from this IP address in the last hour',
+  device_distinct_applicants_24h: 'other applicants (not this one) among earlier applications from this device in 24 hours',
+  device_new: '1 when the device was never seen before this application (within the first-seen horizon, 90 days)',
+  ip_apps_1h: 'earlier applications from this IP address in the last hour (null without an IP)',
   ip24_apps_1h: 'earlier applications from this /24 network in the last hour',
-  ip24_distinct_applicants_24h: 'distinct applicants among earlier applications from this /24 network in 24 hours',
-  applicant_apps_30d: "the applicant's earlier applications in 30 days",
-  applicant_distinct_devices_30d: 'distinct devices among the applicant’s earlier applications in 30 days',
-  applicant_distinct_regions_30d: 'distinct IP regions among the applicant’s earlier applications in 30 days',
+  ip24_distinct_applicants_24h: 'other applicants among earlier applications from this /24 network in 24 hours',
+  applicant_apps_30d: "the applicant's earlier applications in 30 days (null without an applicant id)",
+  applicant_distinct_devices_30d: 'devices other than this one among the applicant’s earlier applications in 30 days',
+  applicant_distinct_regions_30d: 'IP regions other than this one among the applicant’s earlier applications in 30 days',
   applicant_hours_since_previous: `hours since the applicant's previous application (${HOURS_SINCE_PREVIOUS_CAP} when none in 30 days)`,
   applicant_amount_ratio: "amount over the mean of the applicant's earlier amounts in 30 days (1 when none)",
-  phone_distinct_applicants_30d: 'distinct applicants among earlier applications with this phone in 30 days',
-  email_distinct_applicants_30d: 'distinct applicants among earlier applications with this email in 30 days',
-  email_domain_new: '1 when no earlier application in 30 days used this email domain',
-  ip_region_mismatch: '1 when the IP geolocates to another state than the stated address',
-  phone_area_mismatch: "1 when the phone's area code belongs to another state than the stated address",
-  email_local_digits: "how many digits the email's mailbox name holds",
+  phone_distinct_applicants_30d: 'other applicants among earlier applications with this phone in 30 days (null without a phone)',
+  email_distinct_applicants_30d: 'other applicants among earlier applications with this email in 30 days (null without an email)',
+  email_domain_new: '1 when no earlier application in 30 days used this email domain (null without an email)',
+  ip_region_mismatch: '1 when the IP geolocates to another state than the stated address (null when unknown)',
+  phone_area_mismatch: "1 when the phone's area code belongs to another state than the stated address (null when unknown)",
+  email_local_digits: "how many digits the email's mailbox name holds (null without an email)",
 } as const;
 
 export type VelocityFactName = keyof typeof VELOCITY_FACTS;
-export type VelocityFacts = Record<VelocityFactName, number>;
+/** A missing identifier gives null, never 0: leaving a field out must not look like a clean history. */
+export type VelocityFacts = Record<VelocityFactName, number | null>;
 
 interface Keys {
   readonly device: string | null;
@@ -62,42 +63,51 @@ function keysOf(identifiers: HashedIdentifiers): Keys {
     applicantRegion: prefixed('applicant-region', identifiers.applicant_id),
     phone: prefixed('phone', identifiers.phone),
     email: prefixed('email', identifiers.email),
-    domain: prefixed('domain', identifiers.emailDomain),
+    domain: prefixed('domain', identifiers.emailDomainHash),
   };
 }
 
 /** Reads the velocity facts of an event from the history: the event itself is not yet recorded. */
 export function readVelocity(store: StateStore, event: ApplicationEvent, identifiers: HashedIdentifiers, atMs: number): VelocityFacts {
   const keys = keysOf(identifiers);
-  const window = (key: string | null, spanMs: number) => (key === null ? EMPTY : store.window(key, atMs - spanMs, atMs));
-  const device1h = window(keys.device, HOUR_MS);
-  const device24h = window(keys.device, DAY_MS);
-  const applicant30d = window(keys.applicant, LONGEST_WINDOW_MS);
+  const applicant = identifiers.applicant_id ?? '';
+  const window = (key: string, spanMs: number, exclude?: string) => store.window(key, atMs - spanMs, atMs, exclude);
+  const device = keys.device;
+  const device24h = device === null ? null : window(device, DAY_MS, applicant);
+  const applicant30d = keys.applicant === null ? null : window(keys.applicant, LONGEST_WINDOW_MS, identifiers.device_id ?? '');
   const previous = keys.applicant === null ? null : store.latestAtOrBefore(keys.applicant, atMs);
-  const hoursSince = previous === null ? HOURS_SINCE_PREVIOUS_CAP : Math.min(HOURS_SINCE_PREVIOUS_CAP, (atMs - previous) / HOUR_MS);
+  const firstSeen = device === null ? null : store.firstSeenMs(device);
+  const domainLastSeen = keys.domain === null ? null : store.latestAtOrBefore(keys.domain, atMs);
   return {
-    device_apps_1h: device1h.count,
-    device_apps_24h: device24h.count,
-    device_distinct_applicants_24h: device24h.distinct,
-    device_new: keys.device !== null && store.firstSeenMs(keys.device) === null ? 1 : 0,
-    ip_apps_1h: window(keys.ip, HOUR_MS).count,
-    ip24_apps_1h: window(keys.ip24, HOUR_MS).count,
-    ip24_distinct_applicants_24h: window(keys.ip24, DAY_MS).distinct,
-    applicant_apps_30d: applicant30d.count,
-    applicant_distinct_devices_30d: applicant30d.distinct,
-    applicant_distinct_regions_30d: window(keys.applicantRegion, LONGEST_WINDOW_MS).distinct,
-    applicant_hours_since_previous: hoursSince,
-    applicant_amount_ratio: applicant30d.count === 0 ? 1 : event.funded_amnt / (applicant30d.sum / applicant30d.count),
-    phone_distinct_applicants_30d: window(keys.phone, LONGEST_WINDOW_MS).distinct,
-    email_distinct_applicants_30d: window(keys.email, LONGEST_WINDOW_MS).distinct,
-    email_domain_new: keys.domain !== null && window(keys.domain, LONGEST_WINDOW_MS).count === 0 ? 1 : 0,
-    ip_region_mismatch: event.ip_region !== null && event.ip_region !== event.addr_state ? 1 : 0,
-    phone_area_mismatch: identifiers.phoneAreaState !== null && identifiers.phoneAreaState !== event.addr_state ? 1 : 0,
-    email_local_digits: identifiers.emailLocalDigits,
+    device_apps_1h: device === null ? null : window(device, HOUR_MS).count,
+    device_apps_24h: device24h === null ? null : device24h.count,
+    device_distinct_applicants_24h: device24h === null ? null : device24h.distinct,
+    // Seen at or before this event's time: an out-of-order event must not see the future.
+    device_new: device === null ? null : (firstSeen === null || firstSeen > atMs) && store.latestAtOrBefore(device, atMs) === null ? 1 : 0,
+    ip_apps_1h: keys.ip === null ? null : window(keys.ip, HOUR_MS).count,
+    ip24_apps_1h: keys.ip24 === null ? null : window(keys.ip24, HOUR_MS).count,
+    ip24_distinct_applicants_24h: keys.ip24 === null ? null : window(keys.ip24, DAY_MS, applicant).distinct,
+    applicant_apps_30d: applicant30d === null ? null : applicant30d.count,
+    applicant_distinct_devices_30d: applicant30d === null ? null : applicant30d.distinct,
+    applicant_distinct_regions_30d:
+      keys.applicantRegion === null ? null : window(keys.applicantRegion, LONGEST_WINDOW_MS, event.ip_region ?? '').distinct,
+    applicant_hours_since_previous:
+      keys.applicant === null
+        ? null
+        : previous === null
+          ? HOURS_SINCE_PREVIOUS_CAP
+          : Math.min(HOURS_SINCE_PREVIOUS_CAP, (atMs - previous) / HOUR_MS),
+    applicant_amount_ratio:
+      applicant30d === null ? null : applicant30d.count === 0 ? 1 : event.funded_amnt / (applicant30d.sum / applicant30d.count),
+    phone_distinct_applicants_30d: keys.phone === null ? null : window(keys.phone, LONGEST_WINDOW_MS, applicant).distinct,
+    email_distinct_applicants_30d: keys.email === null ? null : window(keys.email, LONGEST_WINDOW_MS, applicant).distinct,
+    // The latest use at or before now is enough (O(log n)); summing a 30-day window of gmail.com is not.
+    email_domain_new: keys.domain === null ? null : domainLastSeen === null || domainLastSeen < atMs - LONGEST_WINDOW_MS ? 1 : 0,
+    ip_region_mismatch: event.ip_region === null ? null : event.ip_region !== event.addr_state ? 1 : 0,
+    phone_area_mismatch: identifiers.phoneAreaState === null ? null : identifiers.phoneAreaState !== event.addr_state ? 1 : 0,
+    email_local_digits: event.email === null ? null : identifiers.emailLocalDigits,
   };
 }
-
-const EMPTY = { count: 0, sum: 0, distinct: 0 } as const;
 
 /**
  * Records an event in the history. Returns false when the store refused it as later than the allowed

@@ -40,6 +40,11 @@ export const FraudModelFile = z
       trainUntil: z.union([isoInstant, z.iso.date()]),
       rule: z.string().min(1),
     }),
+    /** What the inputs were computed with: a model is refused by an engine that computes them otherwise. */
+    inputs: z.strictObject({
+      featureSet: z.string().min(1),
+      derivedFeaturesSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
     /** Penalty weight: training minimised -loglik + (l2 / 2) * |beta|^2 on standardised features. */
     l2: z.number().nonnegative(),
     intercept: z.number(),

@@ -169,7 +169,7 @@ class MemoryStore implements StateStore {
     return ACCEPTED;
   }
 
-  window(key: string, fromMs: number, toMs: number): WindowAggregate {
+  window(key: string, fromMs: number, toMs: number, excludeToken?: string): WindowAggregate {
     requireNumber(fromMs, 'window: fromMs');
     requireNumber(toMs, 'window: toMs');
     const series = this.series.get(key);
@@ -180,7 +180,9 @@ class MemoryStore implements StateStore {
     if (hi <= lo) return EMPTY;
     let sum = 0;
     for (let i = lo; i < hi; i += 1) sum += values[i]!;
-    return { count: hi - lo, sum, distinct: this.countDistinct(tokens, lo, hi) };
+    let distinct = this.countDistinct(tokens, lo, hi);
+    if (excludeToken !== undefined && includesToken(tokens, lo, hi, excludeToken)) distinct -= 1;
+    return { count: hi - lo, sum, distinct };
   }
 
   private countDistinct(tokens: readonly string[], lo: number, hi: number): number {
@@ -296,4 +298,9 @@ export function restoreMemoryStore(snapshot: unknown, options: Partial<MemorySto
   const store = new MemoryStore(parseOptions({ ...parsed.data.options, ...overrides }, 'memory store restore options'));
   store.load(parsed.data);
   return store;
+}
+
+function includesToken(tokens: readonly string[], lo: number, hi: number, token: string): boolean {
+  for (let i = lo; i < hi; i += 1) if (tokens[i] === token) return true;
+  return false;
 }

@@ -7,7 +7,7 @@ export interface WindowAggregate {
   readonly count: number;
   /** Sum of their values. */
   readonly sum: number;
-  /** Distinct tokens among them. */
+  /** Distinct tokens among them (less the excluded token, when one is given and present). */
   readonly distinct: number;
 }
 
@@ -30,8 +30,11 @@ export interface StateStore {
    * Out-of-order observations within the allowed lateness are inserted in event-time order.
    */
   observe(key: string, atMs: number, value: number, token: string): ObserveResult;
-  /** Aggregates the observations of a key with time in [fromMs, toMs]. */
-  window(key: string, fromMs: number, toMs: number): WindowAggregate;
+  /**
+   * Aggregates the observations of a key with time in [fromMs, toMs]. With `excludeToken`, the
+   * distinct count leaves that token out ("other applicants than this one").
+   */
+  window(key: string, fromMs: number, toMs: number, excludeToken?: string): WindowAggregate;
   /** Time of the latest observation of a key at or before `atMs`, or null. */
   latestAtOrBefore(key: string, atMs: number): number | null;
   /** When the key was first observed (kept for the first-seen horizon), or null. */

@@ -17,6 +17,7 @@ const inputs = ['E1', 'E2', 'E3'].map((id) => ({
     ip: null,
     ipNetworks: [],
     emailDomain: '',
+    emailDomainHash: null,
     phoneAreaState: null,
     emailLocalDigits: 0,
   },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../src/errors.js';
 import { MemoryStoreOptions } from '../../src/schema/store.js';
 import { createMemoryStore, restoreMemoryStore } from '../../src/state/memory.js';
-import type { StateStore, WindowAggregate } from '../../src/state/store.js';
+import type { ObserveResult, StateStore, WindowAggregate } from '../../src/state/store.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -76,6 +76,14 @@ describe('aggregates', () => {
     // The last three alone: applicant 3, 2, 1.
     expect(store.window('device:a', START_MS + 3 * MINUTE_MS, START_MS + HOUR_MS)).toEqual({ count: 3, sum: 15_000, distinct: 3 });
     expect(store.window('device:a', START_MS + 4 * MINUTE_MS, START_MS + 4 * MINUTE_MS)).toEqual({ count: 1, sum: 5_000, distinct: 1 });
+  });
+
+  it('counts distinct tokens over a long window the same way as over a short one', () => {
+    const store = createMemoryStore();
+    for (let i = 0; i < 100; i += 1) store.observe('device:a', START_MS + i * MINUTE_MS, i, `applicant:${(i * 7) % 13}`);
+    expect(store.window('device:a', START_MS, START_MS + 99 * MINUTE_MS)).toEqual({ count: 100, sum: 4_950, distinct: 13 });
+    expect(store.window('device:a', START_MS, START_MS + 9 * MINUTE_MS)).toEqual({ count: 10, sum: 45, distinct: 10 });
+    expect(store.window('device:a', START_MS, START_MS + 19 * MINUTE_MS)).toEqual({ count: 20, sum: 190, distinct: 13 });
   });
 
   it('keeps keys apart', () => {
@@ -287,17 +295,17 @@ class ReferenceLog {
 
   constructor(private readonly options: MemoryStoreOptions) {}
 
-  observe(key: string, timeMs: number, value: number, token: string): boolean {
+  observe(key: string, timeMs: number, value: number, token: string): ObserveResult {
     if (this.watermarkMs !== null && timeMs < this.watermarkMs - this.options.allowedLatenessMs) {
       this.lateObservations += 1;
-      return false;
+      return { accepted: false };
     }
     this.watermarkMs = Math.max(this.watermarkMs ?? timeMs, timeMs);
     this.accepted.push({ key, timeMs, value, token });
     const firstSeenMs = this.firstSeen.get(key);
     const forgotten = firstSeenMs === undefined || this.watermarkMs - firstSeenMs > this.options.firstSeenRetentionMs;
     this.firstSeen.set(key, forgotten ? timeMs : Math.min(firstSeenMs, timeMs));
-    return true;
+    return { accepted: true };
   }
 
   /** Accepted observations at or after the retention horizon, in event-time order (stable sort: arrival order on ties). */
@@ -336,8 +344,10 @@ const QUERY_KEYS = [...KEYS, 'device:never-observed'];
 // out-of-order-within-lateness, tied and late arrivals whatever the options.
 const observeOp = fc.record({
   kind: fc.constant('observe' as const),
-  key: fc.constantFrom(...KEYS),
+  // One busy key, so windows also cover long slices.
+  key: fc.oneof({ arbitrary: fc.constant(KEYS[0]!), weight: 3 }, fc.constantFrom(...KEYS)),
   offsetMs: fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 5 }), weight: 3 },
     { arbitrary: fc.integer({ min: 0, max: 60 }), weight: 4 },
     { arbitrary: fc.constant(0), weight: 1 },
     { arbitrary: fc.integer({ min: -250, max: -1 }), weight: 3 },
@@ -358,7 +368,7 @@ const queryOp = fc.oneof(
     kind: fc.constant('window' as const),
     key: fc.constantFrom(...QUERY_KEYS),
     bound: boundArb,
-    spanMs: fc.integer({ min: 0, max: 400 }),
+    spanMs: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 400, max: 2_000 })),
     boundIsFrom: fc.boolean(),
   }),
   fc.record({ kind: fc.constant('latest' as const), key: fc.constantFrom(...QUERY_KEYS), bound: boundArb }),
@@ -381,44 +391,49 @@ const optionsArb = fc
     MemoryStoreOptions.parse({ ...rest, retentionMs: Math.max(1, rest.allowedLatenessMs + extraRetentionMs) }),
   );
 
-function resolveBound(bound: Bound, log: readonly Logged[], watermarkMs: number): number {
+type Call =
+  | { readonly method: 'observe'; readonly key: string; readonly atMs: number; readonly value: number; readonly token: string }
+  | { readonly method: 'window'; readonly key: string; readonly fromMs: number; readonly toMs: number }
+  | { readonly method: 'latestAtOrBefore'; readonly key: string; readonly atMs: number }
+  | { readonly method: 'firstSeenMs'; readonly key: string };
+
+function resolveBound(bound: Bound, reference: ReferenceLog): number {
+  const log = reference.accepted;
   if (bound.anchor !== null && log.length > 0) return log[bound.anchor.index % log.length]!.timeMs + bound.anchor.nudgeMs;
-  return watermarkMs + bound.offsetMs;
+  return (reference.watermarkMs ?? START_MS) + bound.offsetMs;
 }
 
-/** Runs one operation on a store and returns what it answered; `reference` supplies the log and watermark for resolving times. */
-function run(store: StateStore, operation: Operation, reference: ReferenceLog): unknown {
-  const watermarkMs = reference.watermarkMs ?? START_MS;
+/** Turns a generated operation into a concrete call, its times resolved against the reference as it stands. */
+function concrete(operation: Operation, reference: ReferenceLog): Call {
   switch (operation.kind) {
-    case 'observe':
-      return store.observe(operation.key, watermarkMs + operation.offsetMs, operation.value, operation.token);
+    case 'observe': {
+      const atMs = (reference.watermarkMs ?? START_MS) + operation.offsetMs;
+      return { method: 'observe', key: operation.key, atMs, value: operation.value, token: operation.token };
+    }
     case 'window': {
-      const boundMs = resolveBound(operation.bound, reference.accepted, watermarkMs);
+      const boundMs = resolveBound(operation.bound, reference);
       const [fromMs, toMs] = operation.boundIsFrom ? [boundMs, boundMs + operation.spanMs] : [boundMs - operation.spanMs, boundMs];
-      return store.window(operation.key, fromMs, toMs);
+      return { method: 'window', key: operation.key, fromMs, toMs };
     }
     case 'latest':
-      return store.latestAtOrBefore(operation.key, resolveBound(operation.bound, reference.accepted, watermarkMs));
+      return { method: 'latestAtOrBefore', key: operation.key, atMs: resolveBound(operation.bound, reference) };
     case 'firstSeen':
-      return store.firstSeenMs(operation.key);
+      return { method: 'firstSeenMs', key: operation.key };
   }
 }
 
-/** The reference's answer to the same operation (and, for observe, the reference records it). */
-function runReference(reference: ReferenceLog, operation: Operation): unknown {
-  const watermarkMs = reference.watermarkMs ?? START_MS;
-  switch (operation.kind) {
+type Queryable = Pick<StateStore, 'observe' | 'window' | 'latestAtOrBefore' | 'firstSeenMs'>;
+
+function perform(target: Queryable, call: Call): unknown {
+  switch (call.method) {
     case 'observe':
-      return { accepted: reference.observe(operation.key, watermarkMs + operation.offsetMs, operation.value, operation.token) };
-    case 'window': {
-      const boundMs = resolveBound(operation.bound, reference.accepted, watermarkMs);
-      const [fromMs, toMs] = operation.boundIsFrom ? [boundMs, boundMs + operation.spanMs] : [boundMs - operation.spanMs, boundMs];
-      return reference.window(operation.key, fromMs, toMs);
-    }
-    case 'latest':
-      return reference.latestAtOrBefore(operation.key, resolveBound(operation.bound, reference.accepted, watermarkMs));
-    case 'firstSeen':
-      return reference.firstSeenMs(operation.key);
+      return target.observe(call.key, call.atMs, call.value, call.token);
+    case 'window':
+      return target.window(call.key, call.fromMs, call.toMs);
+    case 'latestAtOrBefore':
+      return target.latestAtOrBefore(call.key, call.atMs);
+    case 'firstSeenMs':
+      return target.firstSeenMs(call.key);
   }
 }
 
@@ -431,8 +446,9 @@ describe('differential against a brute-force reference log', () => {
         // Held observations stay within those at or after the horizon as of the last sweep.
         let sweepHorizonMs = -Infinity;
         for (const operation of sequence) {
-          const actual = run(store, operation, reference);
-          expect(actual).toEqual(runReference(reference, operation));
+          const call = concrete(operation, reference);
+          const actual = perform(store, call);
+          expect(actual).toEqual(perform(reference, call));
 
           const stats = store.stats();
           const inRetention = reference.inRetention();
@@ -492,16 +508,18 @@ describe('snapshots', () => {
         const original = createMemoryStore(options);
         const reference = new ReferenceLog(options);
         for (const operation of before) {
-          run(original, operation, reference);
-          runReference(reference, operation);
+          const call = concrete(operation, reference);
+          perform(original, call);
+          perform(reference, call);
         }
         const restored = restoreMemoryStore(JSON.parse(JSON.stringify(original.snapshot())));
         const aroundMs = reference.watermarkMs ?? START_MS;
         expect(answers(restored, QUERY_KEYS, aroundMs)).toEqual(answers(original, QUERY_KEYS, aroundMs));
         expect(restored.snapshot()).toEqual(original.snapshot());
         for (const operation of after) {
-          expect(run(restored, operation, reference)).toEqual(run(original, operation, reference));
-          runReference(reference, operation);
+          const call = concrete(operation, reference);
+          expect(perform(restored, call)).toEqual(perform(original, call));
+          perform(reference, call);
           expect(restored.stats()).toEqual(original.stats());
         }
         expect(JSON.stringify(restored.snapshot())).toBe(JSON.stringify(original.snapshot()));

@@ -32,6 +32,11 @@ export interface FraudEvaluation {
   readonly velocityRules: { alerts: number; caught: number; recall: number; modelCaughtAtSameAlerts: number };
 }
 
+function directionOn(history: ReplayedHistory, j: number, baseline: number, from: number, to: number): number {
+  const column = Float64Array.from(history.features.slice(from, to), (x) => (Number.isNaN(x[j]!) ? baseline : x[j]!));
+  return auc(column, history.isFraud.subarray(from, to)) >= 0.5 ? 1 : -1;
+}
+
 export function evaluateFraudModel(
   model: FraudModelFile,
   history: ReplayedHistory,
@@ -57,9 +62,12 @@ export function evaluateFraudModel(
     const byScenario = recallByGroupAtAlertRate(probabilities, labels, positives, alertRate).filter((group) => group.group !== 'none');
     return { alertRate, alerts: overall.alerts, caught: overall.caught, recall: overall.recall, precision: overall.precision, byScenario };
   });
+  // Each input's direction (higher = more fraud, or less) is read on the rows before the slice (the
+  // training rows), not chosen on the slice itself.
+  const orientation = FRAUD_FEATURE_NAMES.map((_, j) => (from > 0 ? directionOn(history, j, baselines[j]!, 0, from) : 1));
   const singleFeatureAucs = columns.map((column, j) => {
     const value = auc(column, labels);
-    return { name: FRAUD_FEATURE_NAMES[j]!, auc: Math.max(value, 1 - value) };
+    return { name: FRAUD_FEATURE_NAMES[j]!, auc: orientation[j]! > 0 ? value : 1 - value };
   });
   const bestSingleFeature = singleFeatureAucs.reduce((best, candidate) => (candidate.auc > best.auc ? candidate : best));
   const velocityFlags = history.velocityRuleFired.subarray(from, to);

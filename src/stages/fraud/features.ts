@@ -20,10 +20,6 @@ const flag =
   (name: string): Transform =>
   (facts) =>
     number(facts, name);
-const isChannel =
-  (channel: string): Transform =>
-  (facts) =>
-    facts.channel === channel ? 1 : 0;
 
 export interface FraudFeature {
   readonly name: string;
@@ -67,13 +63,6 @@ export const FRAUD_FEATURES: readonly FraudFeature[] = [
     'Other applicants used this device today',
   ),
   feature('device_new', flag('device_new'), 'device_new', 'F_DEVICE_NEW', 'A device never seen before'),
-  feature(
-    'log_ip_apps_1h',
-    logCount('ip_apps_1h'),
-    'ip_apps_1h',
-    'F_IP_BURST',
-    'Several applications from this IP address within the hour',
-  ),
   feature(
     'log_ip24_apps_1h',
     logCount('ip24_apps_1h'),
@@ -131,14 +120,6 @@ export const FRAUD_FEATURES: readonly FraudFeature[] = [
     'Other applicants gave this phone number',
   ),
   feature(
-    'log_email_distinct_applicants_30d',
-    logCount('email_distinct_applicants_30d'),
-    'email_distinct_applicants_30d',
-    'F_EMAIL_SHARED',
-    'Other applicants gave this email address',
-  ),
-  feature('email_domain_new', flag('email_domain_new'), 'email_domain_new', 'F_EMAIL_DOMAIN_NEW', 'An email domain not seen this month'),
-  feature(
     'disposable_email_domain',
     flag('list_disposable_email_domains'),
     'list_disposable_email_domains',
@@ -166,11 +147,17 @@ export const FRAUD_FEATURES: readonly FraudFeature[] = [
     'F_EMAIL_DIGITS',
     'An email mailbox name full of digits',
   ),
-  feature('loan_to_income', flag('loan_to_income'), 'loan_to_income', 'F_LOAN_TO_INCOME', 'A large amount for the declared income'),
-  feature('channel_mobile_app', isChannel('mobile_app'), 'channel', 'F_CHANNEL_APP', 'Applied in the mobile app'),
-  feature('channel_broker', isChannel('broker'), 'channel', 'F_CHANNEL_BROKER', 'Applied through a broker'),
-  feature('channel_branch', isChannel('branch'), 'channel', 'F_CHANNEL_BRANCH', 'Applied in a branch'),
+  feature(
+    'log_loan_to_income',
+    (facts) => Math.log(Math.min(Math.max(number(facts, 'loan_to_income'), 1e-3), 10)),
+    'loan_to_income',
+    'F_LOAN_TO_INCOME',
+    'A large amount for the declared income',
+  ),
 ];
+
+/** Bump when a transform or the list of inputs changes: models record it and are checked against it. */
+export const FRAUD_FEATURE_SET = 'fengkong-fraud-features/2';
 
 export const FRAUD_FEATURE_NAMES: readonly string[] = FRAUD_FEATURES.map((entry) => entry.name);
 

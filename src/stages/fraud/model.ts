@@ -1,10 +1,9 @@
 // The fraud model at run time: load and validate the model file once, then score feature vectors with
 // per-feature contributions in log-odds, measured from the training means.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import { FraudModelFile } from '../../schema/fraudModel.js';
-import { describeIssues } from '../../schema/issues.js';
+import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
 export interface LoadedFraudModel {
   readonly path: string;
@@ -47,26 +46,10 @@ export interface RankedContribution {
  * exactly, name for name and in order: a model trained on another feature set would score garbage.
  */
 export function loadFraudModel(path: string, expectedFeatures?: readonly string[]): LoadedFraudModel {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(bytes.toString('utf8'));
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.MODEL_INVALID, `${path}: not valid JSON (${(cause as Error).message})`, { cause });
-  }
-  const parsed = FraudModelFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new FengkongError(ErrorCode.MODEL_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
-  }
-  if (expectedFeatures !== undefined) checkFeatureList(path, parsed.data, expectedFeatures);
-  return { path, model: parsed.data, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const bytes = readFileBytes(path);
+  const model = parseJsonFile(path, bytes, FraudModelFile, ErrorCode.MODEL_INVALID);
+  if (expectedFeatures !== undefined) checkFeatureList(path, model, expectedFeatures);
+  return { path, model, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 function checkFeatureList(path: string, model: FraudModelFile, expected: readonly string[]): void {

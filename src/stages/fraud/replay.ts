@@ -18,6 +18,8 @@ export interface ReplayedHistory {
   readonly scenarios: readonly string[];
   /** Whether a velocity rule (category `velocity`) fired on the event. */
   readonly velocityRuleFired: Uint8Array;
+  /** The derived-features file the facts were computed with. */
+  readonly derivedFeaturesSha256: string;
 }
 
 export async function replayHistory(events: readonly ApplicationEvent[], config: EngineConfigInput = {}): Promise<ReplayedHistory> {
@@ -49,5 +51,5 @@ export async function replayHistory(events: readonly ApplicationEvent[], config:
     const verdict = await rules.evaluate({ event, facts: built.facts, identifiers: built.identifiers, earlier: {} });
     velocityRuleFired[index] = verdict.result.fired.some((hit) => velocityRules.has(hit.code)) ? 1 : 0;
   }
-  return { events: ordered, features, isFraud, scenarios, velocityRuleFired };
+  return { events: ordered, features, isFraud, scenarios, velocityRuleFired, derivedFeaturesSha256: inputs.derived.sha256 };
 }

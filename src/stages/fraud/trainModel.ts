@@ -7,7 +7,7 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { FraudModelFile } from '../../schema/fraudModel.js';
 import { readEvents } from '../../batch/readEvents.js';
-import { FRAUD_FEATURE_NAMES } from './features.js';
+import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from './features.js';
 import { fitLogisticRegression, standardise, toModelFeatures } from './train.js';
 import { replayHistory, type ReplayedHistory } from './replay.js';
 import { evaluateFraudModel, type FraudEvaluation } from './evaluate.js';
@@ -62,6 +62,7 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
       trainUntil: history.events[trainRows - 1]!.applied_at,
       rule: `time split: the earliest ${Math.round(trainShare * 100)}% of applications by applied_at train, the latest ${Math.round((1 - trainShare) * 100)}% are held out`,
     },
+    inputs: { featureSet: FRAUD_FEATURE_SET, derivedFeaturesSha256: history.derivedFeaturesSha256 },
     l2,
     intercept: raw.intercept,
     features: raw.features,

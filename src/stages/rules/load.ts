@@ -3,9 +3,8 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import { columns, type ColumnName } from '../../schema/event.js';
-import { describeIssues } from '../../schema/issues.js';
 import { RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
-import { readFileOrThrow } from '../../features/lists.js';
+import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
 export interface LoadedRule {
   readonly rule: Rule;
@@ -24,25 +23,16 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
   const rules: LoadedRule[] = [];
   const codes = new Map<string, string>();
   for (const path of paths) {
-    const bytes = readFileOrThrow(path, ErrorCode.RULE_INVALID);
+    const bytes = readFileBytes(path, ErrorCode.RULE_INVALID);
     digest.update(`${path.split('/').pop()}\n`).update(bytes);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(bytes.toString('utf8'));
-    } catch (cause) {
-      throw new FengkongError(ErrorCode.RULE_INVALID, `${path}: not valid JSON (${(cause as Error).message})`, { cause });
-    }
-    const parsed = RulePack.safeParse(raw);
-    if (!parsed.success) {
-      throw new FengkongError(ErrorCode.RULE_INVALID, `${path}: ${nameRules(describeIssues(parsed.error), raw)}`, { cause: parsed.error });
-    }
-    for (const rule of parsed.data.rules) {
+    const pack = parseJsonFile(path, bytes, RulePack, ErrorCode.RULE_INVALID, nameRules);
+    for (const rule of pack.rules) {
       const where = `${path}: rule ${rule.name}`;
       const earlier = codes.get(rule.name);
       if (earlier !== undefined) throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: reason code already used in ${earlier}`);
       codes.set(rule.name, path);
       for (const fact of factsOf(rule.conditions)) checkFact(fact, knownFacts, where);
-      rules.push({ rule, pack: parsed.data.pack, order: rules.length });
+      rules.push({ rule, pack: pack.pack, order: rules.length });
     }
   }
   return { rules, sha256: digest.digest('hex') };

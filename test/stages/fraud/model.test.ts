@@ -21,6 +21,7 @@ function modelWith(features: Array<{ name: string; coefficient: number; baseline
     trainedAt: '2024-06-01T12:00:00Z',
     trainingDataSha256: '0'.repeat(64),
     split: { trainRows: 800, testRows: 200, trainUntil: '2024-05-01T00:00:00Z', rule: 'application_date before trainUntil' },
+    inputs: { featureSet: 'test-features/1', derivedFeaturesSha256: '1'.repeat(64) },
     l2: 1,
     intercept,
     features: features.map((feature) => ({ ...feature, mean: feature.baseline, scale: 1 })),

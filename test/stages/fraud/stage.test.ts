@@ -10,7 +10,9 @@ import { readEvents } from '../../../src/batch/readEvents.js';
 import { replayHistory } from '../../../src/stages/fraud/replay.js';
 import { FRAUD_FEATURE_NAMES } from '../../../src/stages/fraud/features.js';
 import { trainFraudModel } from '../../../src/stages/fraud/trainModel.js';
-import type { ApplicationEvent } from '../../../src/schema/event.js';
+import { ApplicationEvent } from '../../../src/schema/event.js';
+
+const ApplicationEventParse = (input: unknown) => ApplicationEvent.parse(input);
 import { cleanEvent } from '../../fixtures/events.js';
 
 const shippedModel = JSON.parse(readFileSync('models/fraud-lr.json', 'utf8')) as {
@@ -144,5 +146,89 @@ describe('anti-fraud stage', () => {
     expect(training.heldOut.auc.auc).toBeGreaterThanOrEqual(0.85);
     expect(training.heldOut.auc.auc).toBeLessThan(0.99);
     expect(readFileSync('models/fraud-lr.card.md', 'utf8')).toContain(`| AUC | ${training.heldOut.auc.auc.toFixed(3)}`);
+  });
+});
+
+describe('the fraud stage cannot be gamed or broken by its inputs', () => {
+  it('a missing device neither lowers nor raises the score: its inputs contribute 0', async () => {
+    const decision = await (await createEngine()).decide(cleanEvent({ device_id: null }));
+    const byFeature = new Map(decision.stages.fraud!.contributions.map((entry) => [entry.feature, entry.contribution]));
+    for (const name of ['device_new', 'log_device_apps_1h', 'log_device_apps_24h', 'log_device_distinct_applicants_24h']) {
+      expect(byFeature.get(name)).toBe(0);
+    }
+  });
+
+  it('a date far in the future is refused, and one a week ahead of the stream is scored but not recorded', async () => {
+    const engine = await createEngine();
+    await expect(engine.decide(cleanEvent({ applied_at: '2099-01-01T00:00:00Z' }))).rejects.toMatchObject({
+      code: ErrorCode.EVENT_INVALID,
+      message: expect.stringContaining('applied_at'),
+    });
+    const device = { device_id: 'dv_jump' };
+    await engine.decide(cleanEvent({ application_id: 'J1', applicant_id: 'ap_j1', applied_at: '2016-02-10T12:00:00Z', ...device }));
+    await engine.decide(cleanEvent({ application_id: 'J2', applicant_id: 'ap_j2', applied_at: '2016-03-10T12:00:00Z', ...device }));
+    expect(engine.lateEvents()).toBe(1);
+    // The jump did not move the history's clock: the stream carries on and still sees J1.
+    const next = await engine.decide(
+      cleanEvent({ application_id: 'J3', applicant_id: 'ap_j3', applied_at: '2016-02-10T12:30:00Z', ...device }),
+    );
+    expect(next.stages.rules.failed.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(1);
+    expect(engine.lateEvents()).toBe(1);
+  });
+
+  it('a batch where one event breaks a stage rejects that event only, and records every event once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fk-overflow-'));
+    // A model that overflows (an infinite logit) unless the loan equals the income: a stage failure.
+    const overflowing = {
+      ...shippedModel,
+      features: shippedModel.features.map((feature) =>
+        feature.name === 'log_loan_to_income' ? { ...feature, coefficient: 1e308, baseline: 0, mean: 0 } : feature,
+      ),
+    };
+    overflowing.baselineLogit = overflowing.features.reduce(
+      (sum, feature) => sum + feature.coefficient * feature.baseline,
+      overflowing.intercept,
+    );
+    const modelPath = join(dir, 'overflow.json');
+    writeFileSync(modelPath, JSON.stringify(overflowing));
+    const batch = [0, 1, 2, 3].map((index) =>
+      ApplicationEventParse(
+        cleanEvent({
+          application_id: `B${index}`,
+          applicant_id: `ap_b${index}`,
+          device_id: 'dv_batch',
+          funded_amnt: 12000,
+          annual_inc: index === 2 ? 1000 : 12000,
+        }),
+      ),
+    );
+    const settled = await (await createEngine({ fraudModel: modelPath })).decideBatchSettled(batch);
+    expect(settled.map((entry) => (entry instanceof Error ? (entry as { code?: string }).code : 'decided'))).toEqual([
+      'decided',
+      'decided',
+      'FK_EVENT_INVALID',
+      'decided',
+    ]);
+    const one = await (await createEngine({ fraudModel: modelPath })).decideBatchSettled(batch.slice(0, 2));
+    // The decisions before the failure are those of a batch without it; the event after it sees three earlier ones, not more.
+    expect((settled[1] as { stages: unknown }).stages).toEqual((one[1] as { stages: unknown }).stages);
+    const last = settled[3] as { stages: { rules: { fired: Array<{ code: string; values: Record<string, unknown> }> } } };
+    expect(last.stages.rules.fired.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(3);
+  });
+
+  it('refuses a model trained on other derived features', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fk-pinned-'));
+    const path = join(dir, 'other-inputs.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ...shippedModel,
+        inputs: { ...(shippedModel as unknown as { inputs: object }).inputs, derivedFeaturesSha256: 'f'.repeat(64) },
+      }),
+    );
+    await expect(createEngine({ fraudModel: path })).rejects.toMatchObject({
+      code: ErrorCode.MODEL_INVALID,
+      message: expect.stringContaining('derivedFeaturesSha256'),
+    });
   });
 });

@@ -183,6 +183,7 @@ describe('standardise and toModelFeatures', () => {
       trainedAt: '2024-06-01T00:00:00Z',
       trainingDataSha256: 'a'.repeat(64),
       split: { trainRows: 200, testRows: 0, trainUntil: '2024-05-01', rule: 'all rows' },
+      inputs: { featureSet: 'test-features/1', derivedFeaturesSha256: 'b'.repeat(64) },
       l2: 1,
       ...raw,
       metrics: { deviance: fit.deviance },
