@@ -3,7 +3,16 @@ export { createEngine, type Engine, type EngineOptions } from './engine/createEn
 export type { StateStore, WindowAggregate, StoreStats } from './state/store.js';
 export { createMemoryStore, restoreMemoryStore } from './state/memory.js';
 export type { Stage, StageInput, StageOutput, Facts, FactValue } from './engine/stage.js';
-export { Decision, Reason, RuleHit, Outcome, Tier, FraudStageResult, DECISION_SCHEMA_VERSION } from './schema/decision.js';
+export {
+  Decision,
+  Reason,
+  RuleHit,
+  Outcome,
+  Tier,
+  FraudStageResult,
+  CreditStageResult,
+  DECISION_SCHEMA_VERSION,
+} from './schema/decision.js';
 export { ApplicationEvent, columns, columnNames, type ApplicationEventInput, type ColumnRole } from './schema/event.js';
 export { EngineConfig, type EngineConfigInput } from './schema/config.js';
 export { RulePack } from './schema/rulePack.js';

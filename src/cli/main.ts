@@ -10,9 +10,18 @@ import { decisionJsonSchema } from '../schema/jsonSchema.js';
 import { DEFAULT_L2, trainFraudModel } from '../stages/fraud/trainModel.js';
 import { evaluateFraudModelOnFile } from '../stages/fraud/evaluateFile.js';
 import { renderFraudCard } from '../stages/fraud/card.js';
+import { defaultCreditHidden, trainCreditModel, writeCreditModel } from '../stages/credit/trainCredit.js';
+import { predictCsvFile } from '../stages/credit/predictFile.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
 import { shippedLendingClub } from './data.js';
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
 
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -112,6 +121,63 @@ export function createProgram(): Command {
           `${training.heldOut.frauds} frauds in ${training.heldOut.rows} held-out rows; train AUC ${training.trainAuc.toFixed(3)}\n` +
           `model: ${options.out}\ncard: ${cardPath}\n`,
       );
+    });
+
+  train
+    .command('credit')
+    .description('train the credit network on a labelled CSV, export it to ONNX and write its manifest and card')
+    .argument('<file.csv>', 'labelled rows: data/applications.csv, or any CSV with a binary target')
+    .requiredOption('--target <column>', 'the target column')
+    .option('--positive <value>', 'the target value that means bad', '1')
+    .option('--categorical <columns>', 'comma-separated columns to one-hot even if numeric', list, [])
+    .option('--exclude <columns>', 'comma-separated columns never to use', list, [])
+    .option('--seed <n>', 'training seed', integer('--seed', 0), 7)
+    .option('--hidden <widths>', 'hidden layer widths, comma-separated', (value: string) => list(value).map(Number), [
+      ...defaultCreditHidden,
+    ])
+    .requiredOption('--out <prefix>', 'writes <prefix>.onnx, <prefix>.manifest.json and <prefix>.card.md')
+    .action(
+      async (
+        input: string,
+        options: {
+          target: string;
+          positive: string;
+          categorical: string[];
+          exclude: string[];
+          seed: number;
+          hidden: number[];
+          out: string;
+        },
+      ) => {
+        const training = await trainCreditModel({
+          inputPath: input,
+          target: options.target,
+          positive: options.positive,
+          categorical: options.categorical,
+          exclude: options.exclude,
+          seed: options.seed,
+          hidden: options.hidden,
+        });
+        const written = writeCreditModel(training, options.out);
+        const metrics = written.manifest.metrics;
+        process.stderr.write(
+          `cross-validated AUC: network ${metrics.cvAucMlpMean!.toFixed(3)} ± ${metrics.cvAucMlpSd!.toFixed(3)}, ` +
+            `logistic regression ${metrics.cvAucLrMean!.toFixed(3)} ± ${metrics.cvAucLrSd!.toFixed(3)}; ` +
+            `held-out AUC ${metrics.heldOutAuc!.toFixed(3)} (95% ${metrics.heldOutAucLower95!.toFixed(3)}-${metrics.heldOutAucUpper95!.toFixed(3)})\n` +
+            `model: ${written.onnxPath}\nmanifest: ${written.manifestPath}\ncard: ${written.cardPath}\n`,
+        );
+      },
+    );
+
+  program
+    .command('predict')
+    .description("score any CSV with a credit model's manifest: PD, score, attributions and reasons per row")
+    .argument('<file.csv>', 'rows with the columns the model was trained on')
+    .requiredOption('--model <manifest.json>', 'the model manifest')
+    .requiredOption('--out <file.jsonl>', 'one JSON line per row')
+    .action(async (input: string, options: { model: string; out: string }) => {
+      const summary = await predictCsvFile(input, options.model, options.out);
+      process.stderr.write(`predicted ${summary.rows} rows, mean PD ${summary.meanPd.toFixed(4)}: ${options.out}\n`);
     });
 
   program

@@ -9,6 +9,7 @@ import {
   DECISION_SCHEMA_VERSION,
   type Decision,
   type FraudStageResult,
+  type CreditStageResult,
   type Reason,
   type RuleHit,
   type RulesStageResult,
@@ -18,6 +19,7 @@ import type { StateStore } from '../state/store.js';
 import { createRulesStage } from '../stages/rules/stage.js';
 import { INTERIM_POLICY, interimVerdict } from '../policy/interim.js';
 import { createFraudStage } from '../stages/fraud/stage.js';
+import { createCreditStage, loadCreditModel } from '../stages/credit/stage.js';
 import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../stages/fraud/features.js';
 import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
 import { libraryVersion, shippedPaths } from './paths.js';
@@ -63,12 +65,31 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const rulesStage = createRulesStage(packs, lists);
 
   const fraudModel = loadShippedOrConfigured(settings.fraudModel, derived.sha256);
+  const fraudStage = fraudModel === null ? null : createFraudStage(fraudModel, settings.fraudReviewThreshold);
+  const creditModel = settings.creditModel === null ? null : await loadCreditModel(settings.creditModel ?? shippedPaths.creditManifest);
+  if (
+    creditModel !== null &&
+    creditModel.manifest.derivedFeaturesSha256 !== null &&
+    creditModel.manifest.derivedFeaturesSha256 !== derived.sha256
+  ) {
+    throw new FengkongError(
+      ErrorCode.MODEL_INVALID,
+      'credit manifest: derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs',
+    );
+  }
+  const creditStage = creditModel === null ? null : createCreditStage(creditModel);
+  const stages: ReadonlyArray<Stage<unknown>> = [
+    rulesStage as Stage<unknown>,
+    fraudStage as Stage<unknown> | null,
+    creditStage as Stage<unknown> | null,
+  ].filter((stage): stage is Stage<unknown> => stage !== null);
   const audit = {
     version: libraryVersion,
     rulePackSha256: packs.sha256,
     listsSha256: lists.sha256,
     derivedFeaturesSha256: derived.sha256,
     ...(fraudModel === null ? {} : { fraudModelSha256: fraudModel.sha256 }),
+    ...(creditStage === null ? {} : creditStage.sha256),
   };
 
   const parseEvent = (input: unknown): ApplicationEvent => {
@@ -83,8 +104,6 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     throw new FengkongError(ErrorCode.EVENT_INVALID, `invalid event: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   };
 
-  const fraudStage = fraudModel === null ? null : createFraudStage(fraudModel, settings.fraudReviewThreshold);
-  const stages: ReadonlyArray<Stage<unknown>> = fraudStage === null ? [rulesStage] : [rulesStage, fraudStage];
   for (const stage of stages) await stage.init?.();
 
   let lateEvents = 0;
@@ -131,12 +150,16 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const assemble = ({ event, featuresUs }: { event: ApplicationEvent; featuresUs: number }, run: StageRun): Decision => {
     const rules = run.outputs.rules as StageOutput<RulesStageResult>;
     const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
+    const credit = run.outputs.credit as StageOutput<CreditStageResult> | undefined;
     const policyStarted = performance.now();
     const verdict = interimVerdict(rules.result.fired, fraud?.result.probability ?? null, settings.fraudReviewThreshold);
-    const reasons = rankReasons(rules.reasons, rules.result.fired, fraud?.reasons ?? []);
+    // Adverse-action reasons from the credit model explain a review or a decline, not an approval.
+    const creditReasons = verdict.outcome === 'approve' ? [] : (credit?.reasons ?? []);
+    const reasons = rankReasons(rules.reasons, rules.result.fired, [...(fraud?.reasons ?? []), ...creditReasons]);
     const policyUs = microseconds(policyStarted, performance.now());
     const rulesUs = run.latencyUs.rules ?? 0;
     const fraudUs = run.latencyUs.fraud ?? 0;
+    const creditUs = run.latencyUs.credit ?? 0;
     return {
       schemaVersion: DECISION_SCHEMA_VERSION,
       applicationId: event.application_id,
@@ -147,6 +170,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
       stages: {
         rules: rules.result,
         ...(fraud === undefined ? {} : { fraud: fraud.result }),
+        ...(credit === undefined ? {} : { credit: credit.result }),
         policy: { policy: INTERIM_POLICY },
       },
       audit: {
@@ -154,8 +178,9 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
         featuresUs,
         rulesUs,
         ...(fraud === undefined ? {} : { fraudUs }),
+        ...(credit === undefined ? {} : { creditUs }),
         policyUs,
-        totalUs: Math.round((featuresUs + rulesUs + fraudUs + policyUs) * 10) / 10,
+        totalUs: Math.round((featuresUs + rulesUs + fraudUs + creditUs + policyUs) * 10) / 10,
         decidedAt: new Date().toISOString(),
       },
     };

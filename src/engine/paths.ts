@@ -11,6 +11,7 @@ export const shippedPaths = {
   listsDir: join(packageRoot, 'rules', 'lists'),
   derivedFeatures: join(packageRoot, 'rules', 'derived-features.json'),
   fraudModel: join(packageRoot, 'models', 'fraud-lr.json'),
+  creditManifest: join(packageRoot, 'models', 'credit.manifest.json'),
 };
 
 /** The `.json` files of a folder, sorted by name so the load order (and the audit hash) is stable. */

@@ -10,6 +10,8 @@ export const EngineConfig = z.strictObject({
   derivedFeatures: z.string().min(1).optional(),
   /** The anti-fraud model file. Default: the shipped models/fraud-lr.json; null runs without the stage. */
   fraudModel: z.string().min(1).nullable().optional(),
+  /** The credit model's manifest. Default: the shipped models/credit.manifest.json; null runs without the stage. */
+  creditModel: z.string().min(1).nullable().optional(),
   /**
    * Fraud probability from which an application goes to review (interim, until the policy pack):
    * default 0.5.

@@ -64,6 +64,8 @@ export const CreditManifest = z
       seed: z.number().int(),
       hidden: z.array(z.number().int().positive()),
       excluded: z.array(z.strictObject({ column: z.string(), why: z.string() })),
+      /** Rows left out before the split (an empty target, a fraud label), with why; absent when none were. */
+      dropped: z.array(z.strictObject({ rows: z.number().int().positive(), why: z.string().min(1) })).optional(),
     }),
     metrics: z.record(z.string(), z.number()),
   })
@@ -74,8 +76,10 @@ export const CreditManifest = z
     const covered = new Set<number>();
     manifest.groups.forEach((group, g) =>
       group.inputs.forEach((index, i) => {
-        if (index >= manifest.inputs.length) context.addIssue({ code: 'custom', path: ['groups', g, 'inputs', i], message: 'no such input' });
-        if (covered.has(index)) context.addIssue({ code: 'custom', path: ['groups', g, 'inputs', i], message: 'input already in another group' });
+        if (index >= manifest.inputs.length)
+          context.addIssue({ code: 'custom', path: ['groups', g, 'inputs', i], message: 'no such input' });
+        if (covered.has(index))
+          context.addIssue({ code: 'custom', path: ['groups', g, 'inputs', i], message: 'input already in another group' });
         covered.add(index);
       }),
     );

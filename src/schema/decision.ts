@@ -5,6 +5,8 @@ import { ReasonCode, Severity } from './rulePack.js';
 
 export const DECISION_SCHEMA_VERSION = 1;
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
 export const Outcome = z.enum(['approve', 'review', 'decline']);
 export type Outcome = z.infer<typeof Outcome>;
 
@@ -62,6 +64,26 @@ export const FraudStageResult = z.strictObject({
 });
 export type FraudStageResult = z.infer<typeof FraudStageResult>;
 
+export const CreditAttribution = z.strictObject({
+  code: z.string(),
+  text: z.string(),
+  /** Exact Shapley value of the group in unclamped points (positive raised the score). */
+  points: z.number(),
+});
+
+export const CreditStageResult = z.strictObject({
+  /** Probability of default. */
+  pd: z.number().min(0).max(1),
+  /** Points on the stated PDO scale, clamped to its range and rounded. */
+  score: z.number().int(),
+  /** Unclamped points of the application and of the baseline: attributions sum to their difference. */
+  points: z.number(),
+  baselinePoints: z.number(),
+  /** Every group, most points lost first. */
+  attributions: z.array(CreditAttribution),
+});
+export type CreditStageResult = z.infer<typeof CreditStageResult>;
+
 export const PolicyStageResult = z.strictObject({
   /** Which policy decided: until the policy pack lands, the outcome follows the worst fired severity. */
   policy: z.string(),
@@ -77,20 +99,22 @@ export const Decision = z.strictObject({
   stages: z.strictObject({
     rules: RulesStageResult,
     fraud: FraudStageResult.optional(),
+    credit: CreditStageResult.optional(),
     policy: PolicyStageResult,
   }),
   audit: z.strictObject({
     version: z.string(),
-    rulePackSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    listsSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    derivedFeaturesSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    fraudModelSha256: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
+    rulePackSha256: Sha256,
+    listsSha256: Sha256,
+    derivedFeaturesSha256: Sha256,
+    fraudModelSha256: Sha256.optional(),
+    /** The credit manifest's bytes, and the ONNX file it pins. */
+    creditManifestSha256: Sha256.optional(),
+    creditModelSha256: Sha256.optional(),
     featuresUs: z.number().nonnegative(),
     rulesUs: z.number().nonnegative(),
     fraudUs: z.number().nonnegative().optional(),
+    creditUs: z.number().nonnegative().optional(),
     policyUs: z.number().nonnegative(),
     totalUs: z.number().nonnegative(),
     decidedAt: z.iso.datetime(),

@@ -53,6 +53,11 @@ export interface MlpTrainOptions {
   readonly validationShare?: number;
   /** Loss weight of each class; 1 and 1 when absent. Applies to training and validation loss alike. */
   readonly classWeight?: { readonly negative: number; readonly positive: number };
+  /**
+   * Input indices whose rise may never lower the logit (more delinquencies never make an applicant
+   * look safer). Enforced by projection after every step: see projectMonotone.
+   */
+  readonly riskIncreasing?: readonly number[];
 }
 
 const adamBeta1 = 0.9;
@@ -67,6 +72,9 @@ const adamEpsilon = 1e-8;
 export function trainMlp(x: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<number>, options: MlpTrainOptions): MlpModel {
   const settings = checkOptions(options);
   const { design, labels, rowWeights, n, width } = checkTrainingData(x, y, settings.classWeight);
+  if (settings.riskIncreasing.some((j) => !Number.isInteger(j) || j < 0 || j >= width)) {
+    throw trainingError(`riskIncreasing holds an input index outside 0..${width - 1}`);
+  }
   const validationRows = Math.round(n * settings.validationShare);
   const trainRows = n - validationRows;
   if (validationRows < 1 || trainRows < 1)
@@ -87,6 +95,7 @@ export function trainMlp(x: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<numbe
     positiveWeight += rowWeights[i]! * labels[i]!;
   }
   master[depth - 1]!.bias[0] = Math.log(positiveWeight / (totalWeight - positiveWeight));
+  projectMonotone(master, width, settings.riskIncreasing);
 
   const gradients = master.map((layer) => ({ weights: new Float64Array(layer.weights.length), bias: new Float64Array(layer.bias.length) }));
   const firstMoments = master.map((layer) => ({
@@ -150,6 +159,7 @@ export function trainMlp(x: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<numbe
         adamUpdate(master[l]!.weights, gradients[l]!.weights, firstMoments[l]!.weights, secondMoments[l]!.weights, stepSize, decay);
         adamUpdate(master[l]!.bias, gradients[l]!.bias, firstMoments[l]!.bias, secondMoments[l]!.bias, stepSize, 0);
       }
+      projectMonotone(master, width, settings.riskIncreasing);
     }
 
     for (let l = 0; l < depth; l++) {
@@ -374,6 +384,37 @@ function seededGenerator(seed: number): RandomGenerator {
   return rng;
 }
 
+/**
+ * Keeps the logit non-decreasing in each risk-increasing input. With ReLU (non-decreasing) units,
+ * d logit / d x_j is a sum over paths of products of weights, so it is ≥ 0 when every path's product is:
+ * - no hidden layer: w_j ≥ 0;
+ * - one hidden layer: for each unit h, w_hj and the unit's output weight v_h never have opposite signs
+ *   (w_hj is set to 0 when they do), so a unit may still read other inputs either way;
+ * - deeper: the first layer's weights on those inputs are ≥ 0 and every later weight is ≥ 0.
+ * Weights are stored out × in, row-major.
+ */
+function projectMonotone(layers: ReadonlyArray<{ weights: Float64Array }>, width: number, inputs: readonly number[]): void {
+  if (inputs.length === 0) return;
+  const first = layers[0]!.weights;
+  const units = first.length / width;
+  if (layers.length === 1) {
+    for (const j of inputs) if (first[j]! < 0) first[j] = 0;
+    return;
+  }
+  if (layers.length === 2) {
+    const output = layers[1]!.weights;
+    for (let h = 0; h < units; h++) {
+      for (const j of inputs) if (first[h * width + j]! * output[h]! < 0) first[h * width + j] = 0;
+    }
+    return;
+  }
+  for (let h = 0; h < units; h++) for (const j of inputs) if (first[h * width + j]! < 0) first[h * width + j] = 0;
+  for (let l = 1; l < layers.length; l++) {
+    const weights = layers[l]!.weights;
+    for (let p = 0; p < weights.length; p++) if (weights[p]! < 0) weights[p] = 0;
+  }
+}
+
 interface Settings {
   readonly hidden: readonly number[];
   readonly seed: number;
@@ -384,6 +425,7 @@ interface Settings {
   readonly patience: number;
   readonly validationShare: number;
   readonly classWeight: { readonly negative: number; readonly positive: number };
+  readonly riskIncreasing: readonly number[];
 }
 
 function checkOptions(options: MlpTrainOptions): Settings {
@@ -397,6 +439,7 @@ function checkOptions(options: MlpTrainOptions): Settings {
     patience = 15,
     validationShare = 0.2,
     classWeight = { negative: 1, positive: 1 },
+    riskIncreasing = [],
   } = options;
   if (!hidden.every((w) => Number.isInteger(w) && w >= 1)) throw trainingError('hidden widths must be positive integers');
   if (!Number.isSafeInteger(seed)) throw trainingError('seed must be a safe integer');
@@ -415,7 +458,7 @@ function checkOptions(options: MlpTrainOptions): Settings {
   if (!(negative > 0 && positive > 0 && Number.isFinite(negative) && Number.isFinite(positive))) {
     throw trainingError('class weights must be positive finite numbers');
   }
-  return { hidden, seed, learningRate, weightDecay, batchSize, maxEpochs, patience, validationShare, classWeight };
+  return { hidden, seed, learningRate, weightDecay, batchSize, maxEpochs, patience, validationShare, classWeight, riskIncreasing };
 }
 
 /** Inputs rounded to float32 once, as the runtime will see them, in one row-major array. */

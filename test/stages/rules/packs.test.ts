@@ -112,7 +112,10 @@ describe('shipped rule packs', () => {
 
   it('reasons rank decline before review before info', async () => {
     const decision = await decideAlone(cleanEvent({ all_util: 120, revol_util: 99, acc_now_delinq: 1 }));
-    expect(decision.reasons.map((reason) => reason.code)).toEqual(['R_DELINQ_ACTIVE', 'R_REVOLVING_UTIL_HIGH', 'R_TOTAL_UTIL_HIGH']);
+    const ruleReasons = decision.reasons.filter((reason) => reason.stage === 'rules').map((reason) => reason.code);
+    expect(ruleReasons).toEqual(['R_DELINQ_ACTIVE', 'R_REVOLVING_UTIL_HIGH', 'R_TOTAL_UTIL_HIGH']);
+    // The informational rule comes after every other reason, the credit model's adverse-action reasons included.
+    expect(decision.reasons.at(-1)?.code).toBe('R_TOTAL_UTIL_HIGH');
   });
 
   it('failed rules carry the fact values that decided them', async () => {

@@ -1,0 +1,102 @@
+// The credit stage: the probability of default from the ONNX network, scaled to points, with exact
+// Shapley attributions over the manifest's feature groups. One batch of decisions costs two
+// session.run calls: one for the applications, one (or a few, capped in rows) for all their 2^k
+// coalitions. Attributions are in unclamped points, linear in the logit, so they add up exactly (up to
+// float32) to points − baselinePoints.
+import { dirname, join } from 'node:path';
+import { ErrorCode } from '../../errors.js';
+import { CreditManifest } from '../../schema/creditManifest.js';
+import type { CreditStageResult, Reason } from '../../schema/decision.js';
+import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
+import type { Stage, StageInput, StageOutput } from '../../engine/stage.js';
+import { createHash } from 'node:crypto';
+import { encodeRecord } from './encode.js';
+import { createScoreScale } from './scaling.js';
+import { loadCreditSession, type CreditSession } from './session.js';
+import { adverseActionReasons, buildCoalitionBatch, coalitionPlan, shapleyFromValues } from './shapley.js';
+
+export interface LoadedCreditModel {
+  readonly manifest: CreditManifest;
+  readonly session: CreditSession;
+  readonly manifestSha256: string;
+}
+
+/** Loads the manifest, then the ONNX file beside it, verified against the manifest's sha256. */
+export async function loadCreditModel(manifestPath: string): Promise<LoadedCreditModel> {
+  const bytes = readFileBytes(manifestPath, ErrorCode.MODEL_INVALID);
+  const manifest = parseJsonFile(manifestPath, bytes, CreditManifest, ErrorCode.MODEL_INVALID);
+  const session = await loadCreditSession(join(dirname(manifestPath), manifest.onnx.file), manifest.onnx.sha256, {
+    inputName: manifest.onnx.inputName,
+    inputWidth: manifest.inputs.length,
+    outputNames: [manifest.onnx.logitOutput, manifest.onnx.pdOutput],
+  });
+  return { manifest, session, manifestSha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+export interface CreditPrediction {
+  readonly result: CreditStageResult;
+  /** At most 4 adverse-action reasons: the groups that cost the most points. */
+  readonly reasons: Reason[];
+}
+
+/** Scores records (facts or CSV rows) in one batch; shared by the stage and `fengkong predict`. */
+export function createCreditPredictor(model: LoadedCreditModel) {
+  const { manifest, session } = model;
+  const width = manifest.inputs.length;
+  const scale = createScoreScale(manifest.scaling);
+  const plan = coalitionPlan(manifest.groups.length);
+  const groups = manifest.groups.map((group) => group.inputs);
+  const baseline = Float32Array.from(manifest.baseline);
+  const groupTexts = manifest.groups.map(({ code, text }) => ({ code, text }));
+  let baselinePoints: number | undefined;
+
+  return async function predict(records: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<CreditPrediction[]> {
+    const n = records.length;
+    const rows = new Float32Array(n * width);
+    records.forEach((record, index) => encodeRecord(manifest.inputs, record as never, rows, index * width));
+    const scored = await session.run(rows, n);
+    baselinePoints ??= scale.pointsFromLogit((await session.run(baseline, 1)).logits[0]!);
+    const phis: Float64Array[] = new Array(n);
+    for (const chunk of buildCoalitionBatch(rows, n, baseline, groups, plan).chunks()) {
+      const values = await session.run(chunk.rows, chunk.decisionCount * plan.coalitionCount);
+      for (let j = 0; j < chunk.decisionCount; j += 1) {
+        const slice = values.logits.subarray(j * plan.coalitionCount, (j + 1) * plan.coalitionCount);
+        // In logit-of-bad units; points are −factor per unit of logit.
+        phis[chunk.firstDecision + j] = shapleyFromValues(slice, plan).map((phi) => -scale.factor * phi);
+      }
+    }
+    return records.map((_, index) => {
+      const points = scale.pointsFromLogit(scored.logits[index]!);
+      const phi = phis[index]!;
+      const order = groupTexts.map((_, g) => g).sort((a, b) => phi[a]! - phi[b]! || a - b);
+      const reasons: Reason[] = adverseActionReasons(phi, groupTexts).map((reason) => ({
+        code: reason.code,
+        stage: 'credit',
+        text: reason.text,
+        values: { points: Math.round(reason.points * 10) / 10 },
+      }));
+      return {
+        result: {
+          pd: scored.pds[index]!,
+          score: scale.score(scored.logits[index]!),
+          points,
+          baselinePoints: baselinePoints!,
+          attributions: order.map((g) => ({ code: groupTexts[g]!.code, text: groupTexts[g]!.text, points: phi[g]! })),
+        },
+        reasons,
+      };
+    });
+  };
+}
+
+export function createCreditStage(model: LoadedCreditModel): Stage<CreditStageResult> {
+  const predict = createCreditPredictor(model);
+  const evaluateBatch = async (inputs: readonly StageInput[]): Promise<Array<StageOutput<CreditStageResult>>> =>
+    predict(inputs.map((input) => input.facts));
+  return {
+    name: 'credit',
+    sha256: { creditManifestSha256: model.manifestSha256, creditModelSha256: model.manifest.onnx.sha256 },
+    evaluate: async (input) => (await evaluateBatch([input]))[0]!,
+    evaluateBatch,
+  };
+}

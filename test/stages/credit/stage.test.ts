@@ -1,0 +1,122 @@
+// The credit stage in the engine: PD, score and exact attributions on every decision, adverse-action
+// reasons, monotonicity in delinquencies and inquiries, and the model files pinned by hash.
+import fc from 'fast-check';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, ErrorCode, type Engine } from '../../../src/index.js';
+import { readEvents } from '../../../src/batch/readEvents.js';
+import type { ApplicationEvent } from '../../../src/schema/event.js';
+import { cleanEvent } from '../../fixtures/events.js';
+
+let events: ApplicationEvent[];
+let engine: Engine;
+beforeAll(async () => {
+  events = (await readEvents('data/applications.csv')).events;
+  engine = await createEngine();
+});
+
+/** Attributions are in float32 logits times the points factor (≈ 28.9): a few thousandths of a point. */
+const POINTS_TOLERANCE = 5e-3;
+
+describe('credit stage', () => {
+  it('gives every decision a PD, a score and attributions that add up to points − baselinePoints', async () => {
+    const decisions = await engine.decideBatch(events.slice(0, 300));
+    for (const decision of decisions) {
+      const credit = decision.stages.credit!;
+      expect(credit.pd).toBeGreaterThan(0);
+      expect(credit.pd).toBeLessThan(1);
+      expect(credit.score).toBeGreaterThanOrEqual(300);
+      expect(credit.score).toBeLessThanOrEqual(850);
+      expect(credit.attributions).toHaveLength(8);
+      const sum = credit.attributions.reduce((total, group) => total + group.points, 0);
+      expect(Math.abs(sum - (credit.points - credit.baselinePoints))).toBeLessThan(POINTS_TOLERANCE);
+    }
+  });
+
+  it('attributions add up for any application (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          delinq_2yrs: fc.integer({ min: 0, max: 10 }),
+          inq_last_6mths: fc.integer({ min: 0, max: 6 }),
+          revol_util: fc.option(fc.double({ min: 0, max: 150, noNaN: true }), { nil: null }),
+          annual_inc: fc.integer({ min: 5000, max: 500000 }),
+          funded_amnt: fc.integer({ min: 1000, max: 40000 }),
+          emp_length: fc.constantFrom('emp_lt_1', 'emp_5', 'emp_ge_10', 'emp_unk', null),
+          term: fc.constantFrom('term_36', 'term_60'),
+        }),
+        async (draw) => {
+          const credit = (await engine.decide(cleanEvent(draw as never))).stages.credit!;
+          const sum = credit.attributions.reduce((total, group) => total + group.points, 0);
+          expect(Math.abs(sum - (credit.points - credit.baselinePoints))).toBeLessThan(POINTS_TOLERANCE);
+          expect(Number.isFinite(credit.points)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('never raises the score for more delinquencies or inquiries (monotone, on held-out applications)', async () => {
+    const fresh = await createEngine({ fraudModel: null });
+    for (const field of ['delinq_2yrs', 'acc_now_delinq', 'inq_last_6mths', 'inq_last_12m', 'inq_fi'] as const) {
+      for (const event of events.slice(-40)) {
+        const steps = [0, 1, 2, 4, 8];
+        const decisions = await fresh.decideBatch(steps.map((value, index) => ({ ...event, application_id: `M${index}`, [field]: value })));
+        const points = decisions.map((decision) => decision.stages.credit!.points);
+        for (let index = 1; index < points.length; index += 1) expect(points[index]!).toBeLessThanOrEqual(points[index - 1]! + 1e-3);
+      }
+    }
+  });
+
+  it('states at most 4 adverse-action reasons on a review or decline, most points lost first, and none on an approval', async () => {
+    const decisions = await engine.decideBatch(events.slice(300, 900));
+    let explained = 0;
+    for (const decision of decisions) {
+      const reasons = decision.reasons.filter((reason) => reason.stage === 'credit');
+      if (decision.outcome === 'approve') {
+        expect(reasons).toEqual([]);
+        continue;
+      }
+      explained += reasons.length > 0 ? 1 : 0;
+      expect(reasons.length).toBeLessThanOrEqual(4);
+      const lost = decision.stages
+        .credit!.attributions.filter((group) => group.points < 0)
+        .slice(0, 4)
+        .map((group) => group.code);
+      expect(reasons.map((reason) => reason.code)).toEqual(lost);
+      const points = reasons.map((reason) => reason.values.points as number);
+      expect(points).toEqual([...points].sort((a, b) => a - b));
+    }
+    expect(explained).toBeGreaterThan(0);
+  });
+
+  it('refuses an ONNX file that does not match the manifest hash, and a truncated one, at load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fk-credit-'));
+    const manifest = JSON.parse(readFileSync('models/credit.manifest.json', 'utf8')) as { onnx: { file: string; sha256: string } };
+    const bytes = readFileSync(`models/${manifest.onnx.file}`);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 10]! ^= 1;
+    writeFileSync(join(dir, manifest.onnx.file), flipped);
+    writeFileSync(join(dir, 'credit.manifest.json'), JSON.stringify(manifest));
+    await expect(createEngine({ creditModel: join(dir, 'credit.manifest.json') })).rejects.toMatchObject({ code: ErrorCode.MODEL_HASH });
+
+    const truncated = bytes.subarray(0, Math.floor(bytes.length / 2));
+    writeFileSync(join(dir, manifest.onnx.file), truncated);
+    const { createHash } = await import('node:crypto');
+    const pinned = { ...manifest, onnx: { ...manifest.onnx, sha256: createHash('sha256').update(truncated).digest('hex') } };
+    writeFileSync(join(dir, 'credit.manifest.json'), JSON.stringify(pinned));
+    const error = await createEngine({ creditModel: join(dir, 'credit.manifest.json') }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: ErrorCode.MODEL_INVALID });
+    // The file is named once, as given; the runtime's own message (which may hold a path) is not copied.
+    expect((error as Error).message.split(dir).length - 1).toBe(1);
+
+    copyFileSync(`models/${manifest.onnx.file}`, join(dir, manifest.onnx.file));
+    writeFileSync(join(dir, 'credit.manifest.json'), JSON.stringify({ ...manifest, groups: [] }));
+    await expect(createEngine({ creditModel: join(dir, 'credit.manifest.json') })).rejects.toMatchObject({
+      code: ErrorCode.MODEL_INVALID,
+      message: expect.stringContaining('groups'),
+    });
+  });
+});
