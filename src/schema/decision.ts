@@ -81,6 +81,8 @@ export const CreditStageResult = z.strictObject({
   baselinePoints: z.number(),
   /** Every group, most points lost first. */
   attributions: z.array(CreditAttribution),
+  /** The adverse-action reason codes (at most 4 groups that cost points); the decision states them on a review or decline. */
+  adverseActionCodes: z.array(z.string()).max(4),
 });
 export type CreditStageResult = z.infer<typeof CreditStageResult>;
 

@@ -82,6 +82,7 @@ export function createCreditPredictor(model: LoadedCreditModel) {
           points,
           baselinePoints: baselinePoints!,
           attributions: order.map((g) => ({ code: groupTexts[g]!.code, text: groupTexts[g]!.text, points: phi[g]! })),
+          adverseActionCodes: reasons.map((reason) => reason.code),
         },
         reasons,
       };

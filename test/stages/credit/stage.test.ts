@@ -30,6 +30,12 @@ describe('credit stage', () => {
       expect(credit.score).toBeGreaterThanOrEqual(300);
       expect(credit.score).toBeLessThanOrEqual(850);
       expect(credit.attributions).toHaveLength(8);
+      expect(credit.adverseActionCodes).toEqual(
+        credit.attributions
+          .filter((group) => group.points < 0)
+          .slice(0, 4)
+          .map((group) => group.code),
+      );
       const sum = credit.attributions.reduce((total, group) => total + group.points, 0);
       expect(Math.abs(sum - (credit.points - credit.baselinePoints))).toBeLessThan(POINTS_TOLERANCE);
     }
