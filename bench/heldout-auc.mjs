@@ -39,7 +39,9 @@ for (const line of readFileSync(decisionsPath, 'utf8').split('\n')) {
   scoreById.set(decision.applicationId, stage === 'fraud' ? result.probability : result.pd);
 }
 
-const heldOut = applications.slice(Math.floor(applications.length * 0.8)).filter((row) => stage === 'fraud' || row.is_fraud !== '1');
+// The credit trainer drops fraud rows first, then splits the genuine ones in time: do the same.
+const population = stage === 'fraud' ? applications : applications.filter((row) => row.is_fraud !== '1');
+const heldOut = population.slice(Math.floor(population.length * 0.8));
 const scored = heldOut.map((row) => {
   const score = scoreById.get(row.application_id);
   if (score === undefined) throw new Error(`no decision for ${row.application_id}`);

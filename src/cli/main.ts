@@ -177,7 +177,9 @@ export function createProgram(): Command {
     .requiredOption('--out <file.jsonl>', 'one JSON line per row')
     .action(async (input: string, options: { model: string; out: string }) => {
       const summary = await predictCsvFile(input, options.model, options.out);
-      process.stderr.write(`predicted ${summary.rows} rows, mean PD ${summary.meanPd.toFixed(4)}: ${options.out}\n`);
+      process.stderr.write(
+        `read ${summary.rows} rows, scored ${summary.scored}, failed ${summary.failed}; mean PD ${summary.meanPd.toFixed(4)}: ${options.out}\n`,
+      );
     });
 
   program

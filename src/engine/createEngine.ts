@@ -77,6 +77,15 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
       'credit manifest: derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs',
     );
   }
+  if (creditModel !== null) {
+    const unknown = creditModel.manifest.inputs.find((input) => !Object.hasOwn(facts, input.source));
+    if (unknown !== undefined) {
+      throw new FengkongError(
+        ErrorCode.MODEL_INVALID,
+        `credit manifest: input ${unknown.name} reads ${unknown.source}, which this engine does not provide: the model was trained on other data`,
+      );
+    }
+  }
   const creditStage = creditModel === null ? null : createCreditStage(creditModel);
   const stages: ReadonlyArray<Stage<unknown>> = [
     rulesStage as Stage<unknown>,

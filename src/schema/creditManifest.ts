@@ -83,5 +83,13 @@ export const CreditManifest = z
         covered.add(index);
       }),
     );
+    // An input in no group would sit in every coalition and break additivity against the baseline.
+    if (covered.size !== manifest.inputs.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['groups'],
+        message: `must cover every input: ${manifest.inputs.length - covered.size} left out`,
+      });
+    }
   });
 export type CreditManifest = z.infer<typeof CreditManifest>;

@@ -1,6 +1,7 @@
 // The credit model card, written by the trainer from the figures it measured: what the model is, what it
 // learnt from and without, how it compares with a logistic regression on the same folds, how it did on
 // the latest rows, and how its output becomes a score and reasons.
+import { riskIncreasingSources } from './creditData.js';
 import type { CreditTraining } from './trainCredit.js';
 import { crossValidationFolds, scoreBandEdges } from './trainCredit.js';
 import { logisticL2 } from './crossValidate.js';
@@ -163,9 +164,20 @@ export function renderCreditCard(training: CreditTraining): string {
     lines.push(`| ${group.code} | ${group.text} | ${names} |`);
   }
   const k = manifest.groups.length;
+  const monotoneInputs = [
+    ...new Set(
+      manifest.inputs.filter((input) => input.kind === 'numeric' && riskIncreasingSources.has(input.source)).map((input) => input.source),
+    ),
+  ];
   lines.push(
     '',
     `Attributions are exact Shapley values over the groups, measured from a baseline input vector: every numeric input at its training mean (0 once standardised) and each one-hot column at its most frequent training level. Cost: exact Shapley over k groups needs 2^k rows per decision, one batched session.run; here k = ${k}, so ${2 ** k} rows per decision.`,
+    '',
+    '## Monotonicity',
+    '',
+    monotoneInputs.length === 0
+      ? 'No input is constrained: the data has none of the delinquency or inquiry columns.'
+      : `The score never rises when one of these inputs rises: ${monotoneInputs.map((name) => `\`${name}\``).join(', ')}. The network is trained under that constraint (after every step, a hidden unit's weight on such an input may not have the opposite sign to the unit's output weight; with ReLU units the logit is then non-decreasing in it), whatever a sample of funded loans says; a test checks it on held-out applications. Derived features that move both ways with these inputs are left out (see above).`,
     '',
     '## Score scaling',
     '',
@@ -175,6 +187,8 @@ export function renderCreditCard(training: CreditTraining): string {
     '',
     '- The held-out figures come from one slice of time; a later period may differ (drift).',
     '- Cross-validation folds mix time within the training rows; only the held-out slice measures the model forward in time.',
+    '- The training rows are funded loans: applicants the lender declined are missing (reject inference is not attempted), which is why unconstrained, more delinquencies can look safer.',
+    "- Review the inputs for protected characteristics before use: a column such as marital status or age may be a prohibited basis for credit decisions where the lender operates (exclude it with --exclude). In applications.csv, funded_amnt is Lending Club's funded amount, the closest the data has to the amount asked for.",
     '',
   );
   return lines.join('\n');
@@ -190,7 +204,7 @@ function describeSources(inputs: CreditTraining['manifest']['inputs'], header: r
 function verdict(cv: CreditTraining['crossValidation']): string {
   const figures = `network ${fixed(cv.mlpAuc.mean)} (sd ${fixed(cv.mlpAuc.sd)}) against regression ${fixed(cv.lrAuc.mean)} (sd ${fixed(cv.lrAuc.sd)}); paired per-fold difference ${signed(cv.aucDifference.mean)} on average, ${signed(cv.aucDifference.min)} on the worst fold`;
   if (cv.aucDifference.mean < shortfallMargin) {
-    return `**The network does not match the logistic regression.** Cross-validated AUC: ${figures}. On this data the simpler, fully transparent regression ranks applicants better than the network.`;
+    return `**The network does not match the logistic regression.** Cross-validated AUC: ${figures}. On this data the simpler, fully transparent regression ranks applicants better than the network. The comparison is not like for like in one respect: the network is constrained to be monotone in delinquencies and inquiries (below), the regression is not.`;
   }
   if (cv.aucDifference.mean <= -shortfallMargin) {
     return `The network matches the logistic regression within ${fixed(-shortfallMargin, 2)} AUC, and no more: ${figures}.`;

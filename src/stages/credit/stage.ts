@@ -15,6 +15,9 @@ import { createScoreScale } from './scaling.js';
 import { loadCreditSession, type CreditSession } from './session.js';
 import { adverseActionReasons, buildCoalitionBatch, coalitionPlan, shapleyFromValues } from './shapley.js';
 
+/** A group must cost at least this many points to be stated as a reason: a rounding error is no reason. */
+const MIN_REASON_POINTS = 1;
+
 export interface LoadedCreditModel {
   readonly manifest: CreditManifest;
   readonly session: CreditSession;
@@ -35,7 +38,7 @@ export async function loadCreditModel(manifestPath: string): Promise<LoadedCredi
 
 export interface CreditPrediction {
   readonly result: CreditStageResult;
-  /** At most 4 adverse-action reasons: the groups that cost the most points. */
+  /** At most 4 adverse-action reasons: the groups that cost the most points (at least 1 point each). */
   readonly reasons: Reason[];
 }
 
@@ -52,6 +55,7 @@ export function createCreditPredictor(model: LoadedCreditModel) {
 
   return async function predict(records: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<CreditPrediction[]> {
     const n = records.length;
+    if (n === 0) return [];
     const rows = new Float32Array(n * width);
     records.forEach((record, index) => encodeRecord(manifest.inputs, record as never, rows, index * width));
     const scored = await session.run(rows, n);
@@ -69,12 +73,14 @@ export function createCreditPredictor(model: LoadedCreditModel) {
       const points = scale.pointsFromLogit(scored.logits[index]!);
       const phi = phis[index]!;
       const order = groupTexts.map((_, g) => g).sort((a, b) => phi[a]! - phi[b]! || a - b);
-      const reasons: Reason[] = adverseActionReasons(phi, groupTexts).map((reason) => ({
-        code: reason.code,
-        stage: 'credit',
-        text: reason.text,
-        values: { points: Math.round(reason.points * 10) / 10 },
-      }));
+      const reasons: Reason[] = adverseActionReasons(phi, groupTexts)
+        .filter((reason) => reason.points <= -MIN_REASON_POINTS)
+        .map((reason) => ({
+          code: reason.code,
+          stage: 'credit',
+          text: reason.text,
+          values: { points: Math.round(reason.points * 10) / 10 },
+        }));
       return {
         result: {
           pd: scored.pds[index]!,

@@ -117,24 +117,28 @@ export const applicationGroups: ReadonlyArray<{ readonly code: string; readonly 
     sources: ['revol_util', 'all_util', 'revolving_utilisation_band'],
   },
   {
-    code: 'C_INSTALMENT_DEBT',
-    text: 'Existing instalment debt',
+    code: 'C_INSTALMENT_ACCOUNTS',
+    text: 'Number of instalment accounts opened recently and in all',
+    sources: ['open_il_6m', 'open_il_12m', 'open_il_24m', 'num_il_tl'],
+  },
+  // Income, the amount asked for and the debt already owed share one group because the ratios between
+  // them (loan-to-income, debt-to-income, ...) read all three: split apart, a low income would be
+  // reported as "amount" or "debt".
+  {
+    code: 'C_AFFORDABILITY',
+    text: 'Income against the amount asked for and the debt already owed',
     sources: [
-      'open_il_6m',
-      'open_il_12m',
-      'open_il_24m',
+      'annual_inc',
+      'monthly_income',
+      'funded_amnt',
+      'term',
+      'loan_to_income',
+      'amount_to_monthly_income',
       'total_bal_il',
-      'num_il_tl',
       'total_il_high_credit_limit',
       'installment_utilisation',
       'debt_to_income',
     ],
-  },
-  { code: 'C_INCOME', text: 'Income', sources: ['annual_inc', 'monthly_income'] },
-  {
-    code: 'C_AMOUNT_TERM',
-    text: 'Amount and term of the loan',
-    sources: ['funded_amnt', 'term', 'loan_to_income', 'amount_to_monthly_income'],
   },
   { code: 'C_EMPLOYMENT', text: 'Length of employment', sources: ['emp_length'] },
   { code: 'C_VERIFICATION', text: 'Income verification', sources: ['verification_status'] },

@@ -161,3 +161,31 @@ describe('trainMlp', () => {
     for (const refuse of refusals) expect(thrownCode(refuse)).toBe(ErrorCode.MODEL_INVALID);
   });
 });
+
+describe('risk-increasing inputs', () => {
+  it.each([[[]], [[8]], [[16, 8]]])('keep the logit non-decreasing in them for hidden %j (finite differences)', (hidden) => {
+    // Labels that fall as input 0 rises: unconstrained, the network would learn a decreasing logit.
+    const rows: number[][] = [];
+    const labels: number[] = [];
+    let state = 12345;
+    const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    for (let i = 0; i < 1500; i += 1) {
+      const row = [uniform(), uniform(), uniform()];
+      rows.push(row);
+      labels.push(row[0]! + 0.5 * row[1]! < 0 ? 1 : 0);
+    }
+    const model = trainMlp(rows, labels, { hidden, seed: 3, maxEpochs: 30, riskIncreasing: [0] });
+    // Without the constraint the same data teaches the opposite: the test would catch a broken projection.
+    const free = trainMlp(rows, labels, { hidden, seed: 3, maxEpochs: 30 });
+    expect(mlpLogit(free, [2, 0, 0])).toBeLessThan(mlpLogit(free, [-2, 0, 0]));
+    for (let i = 0; i < 200; i += 1) {
+      const base = [uniform(), uniform(), uniform()];
+      let previous = -Infinity;
+      for (let step = -3; step <= 3; step += 0.5) {
+        const logit = mlpLogit(model, [step, base[1]!, base[2]!]);
+        expect(logit).toBeGreaterThanOrEqual(previous - 1e-6);
+        previous = logit;
+      }
+    }
+  });
+});

@@ -29,10 +29,11 @@ describe('credit stage', () => {
       expect(credit.pd).toBeLessThan(1);
       expect(credit.score).toBeGreaterThanOrEqual(300);
       expect(credit.score).toBeLessThanOrEqual(850);
-      expect(credit.attributions).toHaveLength(8);
+      expect(credit.attributions).toHaveLength(7);
+      // Groups that cost at least a point, most first, at most 4.
       expect(credit.adverseActionCodes).toEqual(
         credit.attributions
-          .filter((group) => group.points < 0)
+          .filter((group) => group.points <= -1)
           .slice(0, 4)
           .map((group) => group.code),
       );
@@ -88,7 +89,7 @@ describe('credit stage', () => {
       explained += reasons.length > 0 ? 1 : 0;
       expect(reasons.length).toBeLessThanOrEqual(4);
       const lost = decision.stages
-        .credit!.attributions.filter((group) => group.points < 0)
+        .credit!.attributions.filter((group) => group.points <= -1)
         .slice(0, 4)
         .map((group) => group.code);
       expect(reasons.map((reason) => reason.code)).toEqual(lost);

@@ -9,11 +9,14 @@ import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../../src/errors.js';
+import { loadDerivedFeatures } from '../../../src/features/derived.js';
 import { CreditManifest } from '../../../src/schema/creditManifest.js';
 import { columns as applicationColumns, type ColumnName } from '../../../src/schema/event.js';
 import { readCreditTable } from '../../../src/stages/credit/creditData.js';
 import { encodeRecord } from '../../../src/stages/credit/encode.js';
 import { mlpLogits } from '../../../src/stages/credit/mlp.js';
+import { predictCsvFile } from '../../../src/stages/credit/predictFile.js';
+import { auc } from '../../../src/metrics/auc.js';
 import { loadCreditSession } from '../../../src/stages/credit/session.js';
 import {
   trainCreditModel,
@@ -61,6 +64,31 @@ describe('training on credit_data.csv (any CSV: target Status, "bad" is bad)', (
     training = await trainCreditModel({ inputPath: 'data/credit_data.csv', target: 'Status', positive: 'bad', now: trainedAt });
     written = writeCreditModel(training, join(directory, 'credit-data'));
     manifest = CreditManifest.parse(JSON.parse(readFileSync(written.manifestPath, 'utf8')));
+  });
+
+  it("fengkong predict serves the written model with the trainer's reading of the file: its held-out AUC is the manifest's", async () => {
+    const out = join(directory, 'credit-data.predictions.jsonl');
+    const summary = await predictCsvFile('data/credit_data.csv', written.manifestPath, out);
+    expect(summary).toMatchObject({ rows: 4454, scored: 4454, failed: 0 });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { row: number; pd: number });
+    const statuses = (parse(readFileSync('data/credit_data.csv'), { columns: true }) as Array<{ Status: string }>).map((row) => row.Status);
+    // credit_data has no applied_at: the held-out rows are the last 20% of the file (rows without a status are none here).
+    const heldOut = lines.slice(Math.floor(lines.length * 0.8));
+    expect(
+      auc(
+        Float64Array.from(heldOut, (line) => line.pd),
+        Uint8Array.from(heldOut, (line) => (statuses[line.row - 1] === 'bad' ? 1 : 0)),
+      ),
+    ).toBeCloseTo(manifest.metrics.heldOutAuc!, 9);
+  });
+
+  it("refuses to predict over a file that lacks the model's columns", async () => {
+    await expect(predictCsvFile('data/applications.csv', written.manifestPath, join(directory, 'wrong.jsonl'))).rejects.toMatchObject({
+      code: ErrorCode.CSV_HEADER,
+    });
   });
 
   it('writes an ONNX file, pinned by the manifest, whose PD on every held-out row is sigmoid of the reference forward pass', async () => {
@@ -217,19 +245,35 @@ describe('training on applications.csv (the application schema: target default, 
     );
   });
 
-  it('groups the inputs into the 8 named credit groups', () => {
+  it('groups the inputs into the 7 named credit groups', () => {
     expect(training.manifest.groups.map((group) => group.code)).toEqual([
       'C_DELINQUENCY',
       'C_INQUIRIES',
       'C_UTILISATION',
-      'C_INSTALMENT_DEBT',
-      'C_INCOME',
-      'C_AMOUNT_TERM',
+      'C_INSTALMENT_ACCOUNTS',
+      'C_AFFORDABILITY',
       'C_EMPLOYMENT',
       'C_VERIFICATION',
     ]);
     const covered = training.manifest.groups.flatMap((group) => group.inputs).sort((a, b) => a - b);
     expect(covered).toEqual(training.manifest.inputs.map((_, index) => index));
+  });
+
+  it('keeps each derived feature in the group of every column it reads, so a reason names the right factor', () => {
+    const derived = loadDerivedFeatures('rules/derived-features.json').compiled.features;
+    const groupOfSource = new Map<string, string>();
+    for (const group of training.manifest.groups)
+      for (const index of group.inputs) groupOfSource.set(training.manifest.inputs[index]!.source, group.code);
+    const used = derived.filter((feature) => groupOfSource.has(feature.name));
+    expect(used.length).toBeGreaterThan(0);
+    const columnsOf = (name: string): string[] => {
+      const feature = derived.find((candidate) => candidate.name === name);
+      return feature === undefined ? [name] : feature.inputs.flatMap(columnsOf);
+    };
+    for (const feature of used) {
+      for (const column of columnsOf(feature.name))
+        expect([feature.name, groupOfSource.get(column)]).toEqual([feature.name, groupOfSource.get(feature.name)]);
+    }
   });
 
   it('gives identical ONNX bytes and manifest when trained twice with the same seed', async () => {
