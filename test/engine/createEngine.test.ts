@@ -141,6 +141,12 @@ describe('config errors', () => {
       rule({ event: { type: 'R_OTHER', params: { severity: 'review', category: 'application', reason: 'x' } } }),
       'must equal the rule name',
     ],
+    ['an empty all (which would fire on every event)', rule({ conditions: { all: [] } }), 'rules.0 (R_TEST).conditions'],
+    [
+      'in with a number (json-rules-engine throws on every event)',
+      rule({ conditions: { all: [{ fact: 'annual_inc', operator: 'in', value: 5 }] } }),
+      'in needs a list',
+    ],
   ])('refuses a rule reading %s with FK_RULE_INVALID naming the file', async (_label, badRule, message) => {
     const path = writePack(`bad-${Math.abs(JSON.stringify(badRule).length)}-${String(message).length}.json`, pack([badRule]));
     const error = await createEngine({ rulePacks: [path] }).catch((caught: unknown) => caught);

@@ -32,10 +32,31 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
       if (earlier !== undefined) throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: reason code already used in ${earlier}`);
       codes.set(rule.name, path);
       for (const fact of factsOf(rule.conditions)) checkFact(fact, knownFacts, where);
+      checkOperands(rule.conditions, where);
       rules.push({ rule, pack: pack.pack, order: rules.length });
     }
   }
   return { rules, sha256: digest.digest('hex') };
+}
+
+/** json-rules-engine's in/notIn search their value: a number there throws on every event, so refuse it at load. */
+function checkOperands(condition: Condition | { all: Condition[] } | { any: Condition[] } | { not: Condition }, where: string): void {
+  if ('fact' in condition) {
+    if (
+      (condition.operator === 'in' || condition.operator === 'notIn') &&
+      !Array.isArray(condition.value) &&
+      typeof condition.value !== 'string'
+    ) {
+      throw new FengkongError(
+        ErrorCode.RULE_INVALID,
+        `${where}: fact "${condition.fact}": ${condition.operator} needs a list (or a string) as its value`,
+      );
+    }
+    return;
+  }
+  if ('all' in condition) condition.all.forEach((inner) => checkOperands(inner, where));
+  else if ('any' in condition) condition.any.forEach((inner) => checkOperands(inner, where));
+  else checkOperands(condition.not, where);
 }
 
 /** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
