@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FengkongError } from '../../src/errors.js';
+import { ErrorCode } from '../../src/errors.js';
 import { compileFeatures, defaultDerivedFeaturesPath, loadDerivedFeatures, usableInputColumns } from '../../src/features/derived.js';
 import { DerivedFeatureFile } from '../../src/schema/features.js';
+import { thrownBy as caught } from '../fixtures/errors.js';
 
 const SOURCE = 'rules/derived-features.json';
 const shippedPath = defaultDerivedFeaturesPath();
@@ -18,16 +19,6 @@ function writeScratch(name: string, content: string | Buffer): string {
   const path = join(scratch, name);
   writeFileSync(path, content);
   return path;
-}
-
-function caught(run: () => unknown): FengkongError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof FengkongError) return error;
-    throw error;
-  }
-  throw new Error('expected a FengkongError');
 }
 
 function feature(name: string, expression: string) {

@@ -1,6 +1,5 @@
 // Shared by the metric tests: random labelled scores with many ties, a seeded generator and error capture.
 import fc from 'fast-check';
-import { FengkongError } from '../../src/errors.js';
 
 /**
  * Scores drawn from a handful of values (so ties are common, across and within classes) or from any finite
@@ -32,12 +31,4 @@ export function seededUniform(seed: number): () => number {
   };
 }
 
-export function thrownBy(action: () => unknown): FengkongError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof FengkongError) return error;
-    throw error;
-  }
-  throw new Error('expected a FengkongError, nothing was thrown');
-}
+export { thrownBy } from '../fixtures/errors.js';

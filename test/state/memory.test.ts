@@ -2,25 +2,16 @@
 // against a brute-force reference (every accepted observation in one array, filtered at query time).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, FengkongError } from '../../src/errors.js';
+import { ErrorCode } from '../../src/errors.js';
 import { MemoryStoreOptions } from '../../src/schema/store.js';
 import { createMemoryStore, restoreMemoryStore } from '../../src/state/memory.js';
 import type { ObserveResult, StateStore, WindowAggregate } from '../../src/state/store.js';
+import { thrownBy as caught } from '../fixtures/errors.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 const START_MS = Date.UTC(2024, 0, 1);
-
-function caught(run: () => unknown): FengkongError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof FengkongError) return error;
-    throw error;
-  }
-  throw new Error('expected a FengkongError');
-}
 
 /** Everything a caller can ask about some keys, for comparing two stores. */
 function answers(store: StateStore, keys: readonly string[], aroundMs: number) {

@@ -2,22 +2,13 @@
 // the points to double the odds, and a score is an integer within [min, max] for any logit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, FengkongError } from '../../../src/errors.js';
+import { ErrorCode } from '../../../src/errors.js';
 import { createScoreScale, defaultScoreScaling, ScoreScaling } from '../../../src/stages/credit/scaling.js';
+import { thrownBy } from '../../fixtures/errors.js';
 
 /** log-odds of bad for good:bad odds of `oddsGood`. */
 const logitForGoodOdds = (oddsGood: number) => -Math.log(oddsGood);
 const logitOfProbability = (probabilityOfBad: number) => Math.log(probabilityOfBad / (1 - probabilityOfBad));
-
-function thrownBy(action: () => unknown): FengkongError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof FengkongError) return error;
-    throw error;
-  }
-  throw new Error('expected a FengkongError, nothing was thrown');
-}
 
 describe('createScoreScale', () => {
   it('defaults to 600 points at 50:1 good:bad odds, 20 points to double the odds, scores in [300, 850]', () => {

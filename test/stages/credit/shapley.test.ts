@@ -3,7 +3,7 @@
 // model's terms exactly, and give adverse action reasons in a stable, monotone order.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, FengkongError } from '../../../src/errors.js';
+import { ErrorCode } from '../../../src/errors.js';
 import {
   adverseActionReasons,
   buildCoalitionBatch,
@@ -13,16 +13,7 @@ import {
   maxShapleyGroups,
   shapleyFromValues,
 } from '../../../src/stages/credit/shapley.js';
-
-function thrownBy(action: () => unknown): FengkongError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof FengkongError) return error;
-    throw error;
-  }
-  throw new Error('expected a FengkongError, nothing was thrown');
-}
+import { thrownBy } from '../../fixtures/errors.js';
 
 /** Reference: Shapley's definition, the marginal contribution of each group averaged over all k! orderings. */
 function shapleyByPermutations(values: ArrayLike<number>, groupCount: number): number[] {

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FengkongError } from '../../../src/errors.js';
+import { ErrorCode } from '../../../src/errors.js';
 import type { FraudModelFile } from '../../../src/schema/fraudModel.js';
 import { createFraudScorer, loadFraudModel, rankContributions, sigmoid } from '../../../src/stages/fraud/model.js';
+import { thrownBy } from '../../fixtures/errors.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'fraud-model-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -43,16 +44,6 @@ function writeModel(name: string, content: unknown): string {
   const path = join(directory, name);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return path;
-}
-
-function thrownBy(action: () => unknown): FengkongError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof FengkongError) return error;
-    throw error;
-  }
-  throw new Error('expected a FengkongError, nothing was thrown');
 }
 
 const finite = (limit: number) => fc.double({ min: -limit, max: limit, noNaN: true, noDefaultInfinity: true });
