@@ -52,6 +52,7 @@ export function buildFacts(event: ApplicationEvent, derived: DerivedFeatureEvalu
 
 export function hashIdentifiers(event: ApplicationEvent, salt: string): HashedIdentifiers {
   const ip = event.ip;
+  const domain = event.email === null ? '' : emailDomain(event.email);
   return {
     applicant_id: event.applicant_id === null ? null : hashIdentifier(salt, 'applicant_id', event.applicant_id),
     device_id: event.device_id === null ? null : hashIdentifier(salt, 'device_id', event.device_id),
@@ -59,8 +60,8 @@ export function hashIdentifiers(event: ApplicationEvent, salt: string): HashedId
     phone: event.phone === null ? null : hashIdentifier(salt, 'phone', event.phone),
     ip: ip === null ? null : hashIdentifier(salt, 'ip', ip),
     ipNetworks: ip === null ? [] : IPV4_PREFIX_LENGTHS.map((length) => hashIdentifier(salt, 'ip_prefix', ipv4Network(ip, length))),
-    emailDomain: event.email === null ? '' : emailDomain(event.email),
-    emailDomainHash: event.email === null ? null : hashIdentifier(salt, 'email_domain', emailDomain(event.email)),
+    emailDomain: domain,
+    emailDomainHash: event.email === null ? null : hashIdentifier(salt, 'email_domain', domain),
     phoneAreaState: event.phone === null ? null : areaCodeState(event.phone),
     emailLocalDigits: event.email === null ? 0 : countDigits(event.email.slice(0, event.email.lastIndexOf('@'))),
   };

@@ -132,25 +132,29 @@ export class FraudSimulator {
     return hexId('dv_', this.seed, 'fraud-device', row);
   }
 
+  /** Fraud that leaves little trace: a fresh device, a residential IP, a personal email and a local phone. */
+  private ordinaryLooking(row: number, applicantId: string, stateIndex: number, channel: Channel): FraudRow {
+    const { rng } = this;
+    const state = US_STATES[stateIndex]!;
+    return {
+      identity: identity(
+        applicantId,
+        this.freshDevice(row),
+        randomResidentialIp(rng, stateIndex),
+        personalEmail(rng),
+        phoneNumber(rng, homeAreaCode(rng, state)),
+        channel,
+      ),
+      fundedAmount: null,
+    };
+  }
+
   deviceFarm(row: number, burst: number, member: number, stateIndex: number): FraudRow {
     const { rng, seed } = this;
-    const state = US_STATES[stateIndex]!;
     const applicantId = hexId('ap_', seed, 'farm-applicant', row);
     const channel: Channel = rng.chance(0.8) ? 'web' : 'mobile_app';
-    if (rng.chance(STEALTHY)) {
-      // A rotated fingerprint behind a residential proxy in the stated state.
-      return {
-        identity: identity(
-          applicantId,
-          this.freshDevice(row),
-          randomResidentialIp(rng, stateIndex),
-          personalEmail(rng),
-          phoneNumber(rng, homeAreaCode(rng, state)),
-          channel,
-        ),
-        fundedAmount: null,
-      };
-    }
+    // A rotated fingerprint behind a residential proxy in the stated state.
+    if (rng.chance(STEALTHY)) return this.ordinaryLooking(row, applicantId, stateIndex, channel);
     const h = hash32(seed, FARM, burst, 2);
     const { subnet, region } = datacenterSubnet(h % DATACENTER_COUNT, h >>> 8);
     const ip = { ip: `${subnet}.${rng.int(2, 254)}`, region };
@@ -171,19 +175,7 @@ export class FraudSimulator {
     const state = US_STATES[stateIndex]!;
     const applicantId = hexId('ap_', seed, 'synthetic-applicant', row);
     const channel: Channel = rng.chance(0.7) ? 'web' : 'mobile_app';
-    if (rng.chance(STEALTHY)) {
-      return {
-        identity: identity(
-          applicantId,
-          this.freshDevice(row),
-          randomResidentialIp(rng, stateIndex),
-          personalEmail(rng),
-          phoneNumber(rng, homeAreaCode(rng, state)),
-          channel,
-        ),
-        fundedAmount: null,
-      };
-    }
+    if (rng.chance(STEALTHY)) return this.ordinaryLooking(row, applicantId, stateIndex, channel);
     const email = `${randomLocalPart(rng)}@${rng.chance(0.5) ? disposableDomain(rng) : rng.pick(COMMON_WEBMAIL)}`;
     // Rings reuse one prepaid number across several made-up people.
     const phone =

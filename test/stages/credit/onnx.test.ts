@@ -10,6 +10,7 @@ import { Random } from '../../../src/simulate/prng.js';
 import { mlpLogits, trainMlp, type MlpModel } from '../../../src/stages/credit/mlp.js';
 import { exportMlpToOnnx } from '../../../src/stages/credit/onnxExport.js';
 import { loadCreditSession, type CreditSessionExpectation } from '../../../src/stages/credit/session.js';
+import { rejectionOf as refusal } from '../../fixtures/errors.js';
 
 const width = 12;
 const rowCount = 2000;
@@ -49,15 +50,6 @@ function writeModel(name: string, bytes: Uint8Array): string {
   const file = join(directory, name);
   writeFileSync(file, bytes);
   return relative(process.cwd(), file);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<FengkongError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(FengkongError);
-  return error as FengkongError;
 }
 
 /** True when some word of the message starts with a slash or a drive letter: an absolute path. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FengkongError } from '../../../src/errors.js';
+import { ErrorCode } from '../../../src/errors.js';
 import { loadDerivedFeatures } from '../../../src/features/derived.js';
 import { CreditManifest } from '../../../src/schema/creditManifest.js';
 import { columns as applicationColumns, type ColumnName } from '../../../src/schema/event.js';
@@ -24,6 +24,7 @@ import {
   type CreditTraining,
   type WrittenCreditModel,
 } from '../../../src/stages/credit/trainCredit.js';
+import { rejectionOf as refusal } from '../../fixtures/errors.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'credit-train-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -44,15 +45,6 @@ function readRows(path: string): Record<string, number | string | null>[] {
 
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
-}
-
-async function refusal(promise: Promise<unknown>): Promise<FengkongError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(FengkongError);
-  return error as FengkongError;
 }
 
 describe('training on credit_data.csv (any CSV: target Status, "bad" is bad)', () => {
