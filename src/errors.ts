@@ -17,6 +17,8 @@ export const ErrorCode = {
   MODEL_INVALID: 'FK_MODEL_INVALID',
   MODEL_HASH: 'FK_MODEL_HASH',
   METRIC_INPUT_INVALID: 'FK_METRIC_INPUT_INVALID',
+  POLICY_INVALID: 'FK_POLICY_INVALID',
+  APPLICATION_CONFLICT: 'FK_APPLICATION_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -22,7 +22,19 @@ export function readConfigFile(path: string): EngineConfigInput {
   for (const key of ['rulePacks', 'lists'] as const) {
     if (Array.isArray(config[key])) config[key] = (config[key] as unknown[]).map(resolvePath);
   }
-  if (config.derivedFeatures !== undefined) config.derivedFeatures = resolvePath(config.derivedFeatures);
+  for (const key of ['derivedFeatures', 'fraudModel', 'creditModel', 'policyPack'] as const) {
+    if (config[key] !== undefined) config[key] = resolvePath(config[key]);
+  }
+  if (Array.isArray(config.challengers)) {
+    config.challengers = (config.challengers as unknown[]).map((challenger) => {
+      if (typeof challenger !== 'object' || challenger === null) return challenger;
+      const resolved = { ...(challenger as Record<string, unknown>) };
+      for (const key of ['fraudModel', 'creditModel', 'policyPack'] as const) {
+        if (resolved[key] !== undefined) resolved[key] = resolvePath(resolved[key]);
+      }
+      return resolved;
+    });
+  }
   const parsed = EngineConfig.safeParse(config);
   if (!parsed.success)
     throw new FengkongError(ErrorCode.CONFIG_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });

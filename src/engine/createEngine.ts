@@ -1,5 +1,8 @@
-// createEngine validates and loads everything once (rule packs, lists, derived features), then decides
-// events through the stages in order and assembles the decision with its audit.
+// createEngine validates and loads everything once (rule packs, lists, derived features, models, the
+// policy pack and its challengers), then decides events through the stages in order and assembles the
+// decision with its audit. Each application id is decided once: a repeat with the same input gets
+// the same decision back and is not counted again in the velocity history; a repeat with another
+// input is refused.
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { ApplicationEvent } from '../schema/event.js';
@@ -10,20 +13,19 @@ import {
   type Decision,
   type FraudStageResult,
   type CreditStageResult,
-  type Reason,
-  type RuleHit,
   type RulesStageResult,
+  type ShadowVerdict,
 } from '../schema/decision.js';
+import type { HashedIdentifiers } from '../features/eventFacts.js';
+import type { Facts } from './stage.js';
 import { createMemoryStore } from '../state/memory.js';
 import type { StateStore } from '../state/store.js';
 import { createRulesStage } from '../stages/rules/stage.js';
-import { INTERIM_POLICY, interimVerdict } from '../policy/interim.js';
-import { createFraudStage } from '../stages/fraud/stage.js';
-import { createCreditStage, loadCreditModel } from '../stages/credit/stage.js';
-import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../stages/fraud/features.js';
-import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
-import { libraryVersion, shippedPaths } from './paths.js';
+import { createPolicyStage, type RuleMeta } from '../policy/stage.js';
+import { hashInput } from '../features/identity.js';
+import { libraryVersion } from './paths.js';
 import { loadDecisionInputs, parseEngineConfig } from './loadInputs.js';
+import { loadCheckedPolicyPack, loadModelStages } from './loadModels.js';
 import type { Stage, StageOutput } from './stage.js';
 import { microseconds, runStages, type StageRun } from './runStages.js';
 
@@ -50,7 +52,13 @@ export interface Engine {
     listsSha256: string;
     derivedFeaturesSha256: string;
     fraudModelSha256?: string;
+    creditManifestSha256?: string;
+    creditModelSha256?: string;
+    policySha256: string;
   }>;
+  /** The policy pack deciding, and the challengers run beside it, in config order. */
+  readonly policy: Readonly<{ name: string; version: string }>;
+  readonly challengers: readonly string[];
 }
 
 export interface EngineOptions {
@@ -63,42 +71,49 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(settings, options.store ?? createMemoryStore());
   const store = factBuilder.store;
   const rulesStage = createRulesStage(packs, lists);
+  const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts);
+  const policyPack = loadCheckedPolicyPack(settings.policyPack, facts, models);
+  const ruleMeta = new Map<string, RuleMeta>(
+    packs.rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }]),
+  );
+  const blockLists = new Set(lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
+  const policyStage = createPolicyStage(policyPack, { ruleMeta, blockLists, store, enforce: true });
+  const stages = [rulesStage, models.fraud, models.credit].filter((stage) => stage !== null) as ReadonlyArray<Stage<unknown>>;
 
-  const fraudModel = loadShippedOrConfigured(settings.fraudModel, derived.sha256);
-  const fraudStage = fraudModel === null ? null : createFraudStage(fraudModel, settings.fraudReviewThreshold);
-  const creditModel = settings.creditModel === null ? null : await loadCreditModel(settings.creditModel ?? shippedPaths.creditManifest);
-  if (
-    creditModel !== null &&
-    creditModel.manifest.derivedFeaturesSha256 !== null &&
-    creditModel.manifest.derivedFeaturesSha256 !== derived.sha256
-  ) {
-    throw new FengkongError(
-      ErrorCode.MODEL_INVALID,
-      'credit manifest: derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs',
-    );
-  }
-  if (creditModel !== null) {
-    const unknown = creditModel.manifest.inputs.find((input) => !Object.hasOwn(facts, input.source));
-    if (unknown !== undefined) {
-      throw new FengkongError(
-        ErrorCode.MODEL_INVALID,
-        `credit manifest: input ${unknown.name} reads ${unknown.source}, which this engine does not provide: the model was trained on other data`,
+  const challengers = await Promise.all(
+    settings.challengers.map(async (challenger) => {
+      const own = await loadModelStages(
+        challenger.fraudModel === undefined ? null : challenger.fraudModel,
+        challenger.creditModel === undefined ? null : challenger.creditModel,
+        derived.sha256,
+        facts,
       );
-    }
-  }
-  const creditStage = creditModel === null ? null : createCreditStage(creditModel);
-  const stages: ReadonlyArray<Stage<unknown>> = [
-    rulesStage as Stage<unknown>,
-    fraudStage as Stage<unknown> | null,
-    creditStage as Stage<unknown> | null,
-  ].filter((stage): stage is Stage<unknown> => stage !== null);
+      const ownStages = [
+        challenger.fraudModel === undefined ? null : own.fraud,
+        challenger.creditModel === undefined ? null : own.credit,
+      ].filter((stage) => stage !== null) as ReadonlyArray<Stage<unknown>>;
+      const effective = {
+        ...models,
+        ...(challenger.creditModel === undefined ? {} : { lowestCreditScore: own.lowestCreditScore }),
+      };
+      const pack = challenger.policyPack === undefined ? policyPack : loadCheckedPolicyPack(challenger.policyPack, facts, effective);
+      return {
+        name: challenger.name,
+        /** Which champion stage outputs the challenger replaces with its own (a model set to null drops the stage). */
+        replaces: { fraud: challenger.fraudModel !== undefined, credit: challenger.creditModel !== undefined },
+        stages: ownStages,
+        policy: createPolicyStage(pack, { ruleMeta, blockLists, store, enforce: false }),
+      };
+    }),
+  );
+
   const audit = {
     version: libraryVersion,
     rulePackSha256: packs.sha256,
     listsSha256: lists.sha256,
     derivedFeaturesSha256: derived.sha256,
-    ...(fraudModel === null ? {} : { fraudModelSha256: fraudModel.sha256 }),
-    ...(creditStage === null ? {} : creditStage.sha256),
+    ...models.sha256,
+    policySha256: policyPack.sha256,
   };
 
   const parseEvent = (input: unknown): ApplicationEvent => {
@@ -116,35 +131,89 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   for (const stage of stages) await stage.init?.();
 
   let lateEvents = 0;
+
   /**
-   * Each event is recorded in the velocity history exactly once, in event order, before the stages
-   * run; if the batch fails, its events are retried one by one from the facts already built, so one
-   * failing event neither changes nor loses the others.
+   * Each new event is recorded in the velocity history exactly once, in event order, before the stages
+   * run; a repeated application id is not recorded again. If the batch fails, its events are retried
+   * one by one from the facts already built, so one failing event neither changes nor loses the others.
+   * The policy runs per event in input order, so a freeze is seen by every later event of the batch.
    */
   const decideSettled = async (events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> => {
-    const prepared = events.map((event) => {
-      const started = performance.now();
-      const { facts, identifiers, recorded } = factBuilder.build(event);
-      if (!recorded) lateEvents += 1;
-      return { event, facts, identifiers, featuresUs: microseconds(started, performance.now()) };
-    });
+    const settled: Array<Decision | FengkongError | { repeatOf: number } | { prepared: number }> = [];
+    const prepared: Prepared[] = [];
+    const inBatch = new Map<string, { index: number; inputHash: string }>();
+    for (const [index, event] of events.entries()) {
+      const inputHash = hashInput(settings.identifierSalt, event);
+      const earlier = store.recallDecision(event.application_id);
+      const earlierInBatch = inBatch.get(event.application_id);
+      const earlierHash = earlier?.inputHash ?? earlierInBatch?.inputHash;
+      if (earlierHash !== undefined && earlierHash !== inputHash) {
+        settled.push(
+          new FengkongError(
+            ErrorCode.APPLICATION_CONFLICT,
+            `application ${event.application_id}: already decided with a different input; an application id is decided once`,
+          ),
+        );
+      } else if (earlier !== null) {
+        settled.push(repeated(earlier.decision as Decision));
+      } else if (earlierInBatch !== undefined) {
+        settled.push({ repeatOf: earlierInBatch.index });
+      } else {
+        const started = performance.now();
+        const built = factBuilder.build(event);
+        if (!built.recorded) lateEvents += 1;
+        inBatch.set(event.application_id, { index, inputHash });
+        settled.push({ prepared: prepared.length });
+        prepared.push({
+          event,
+          facts: built.facts,
+          identifiers: built.identifiers,
+          inputHash,
+          featuresUs: microseconds(started, performance.now()),
+        });
+      }
+    }
+    const decided = await decidePrepared(prepared);
+    const results: Array<Decision | FengkongError> = [];
+    for (const entry of settled) {
+      if ('prepared' in entry) {
+        const decision = decided[entry.prepared]!;
+        if (!(decision instanceof FengkongError)) {
+          const item = prepared[entry.prepared]!;
+          store.rememberDecision(item.event.application_id, Date.parse(item.event.applied_at), item.inputHash, decision);
+        }
+        results.push(decision);
+      } else if ('repeatOf' in entry) {
+        const first = results[entry.repeatOf]!;
+        results.push(first instanceof FengkongError ? first : repeated(first));
+      } else {
+        results.push(entry);
+      }
+    }
+    return results;
+  };
+
+  /** The stages over the batch, then the policy per event in order; on a failure, one event at a time. */
+  const decidePrepared = async (prepared: readonly Prepared[]): Promise<Array<Decision | FengkongError>> => {
+    if (prepared.length === 0) return [];
     try {
       const runs = await runStages(stages, prepared);
-      return prepared.map((item, index) => assemble(item, runs[index]!));
-    } catch {
-      const settled: Array<Decision | FengkongError> = [];
-      for (const item of prepared) {
-        try {
-          const [run] = await runStages(stages, [item]);
-          settled.push(assemble(item, run!));
-        } catch (error) {
-          settled.push(
-            isFengkongError(error)
-              ? error
-              : new FengkongError(ErrorCode.STAGE_FAILED, `application ${item.event.application_id}: a stage failed`, { cause: error }),
-          );
-        }
+      const shadowRuns = await Promise.all(challengers.map((challenger) => runStages(challenger.stages, prepared)));
+      const decisions: Decision[] = [];
+      for (const [index, item] of prepared.entries()) {
+        decisions.push(
+          await assemble(
+            item,
+            runs[index]!,
+            shadowRuns.map((shadowRun) => shadowRun[index]!),
+          ),
+        );
       }
+      return decisions;
+    } catch (batchError) {
+      if (prepared.length === 1) return [asStageError(batchError, prepared[0]!)];
+      const settled: Array<Decision | FengkongError> = [];
+      for (const item of prepared) settled.push(...(await decidePrepared([item])));
       return settled;
     }
   };
@@ -156,40 +225,60 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     return settled as Decision[];
   };
 
-  const assemble = ({ event, featuresUs }: { event: ApplicationEvent; featuresUs: number }, run: StageRun): Decision => {
+  const assemble = async (item: Prepared, run: StageRun, shadowRuns: readonly StageRun[]): Promise<Decision> => {
     const rules = run.outputs.rules as StageOutput<RulesStageResult>;
     const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
     const credit = run.outputs.credit as StageOutput<CreditStageResult> | undefined;
     const policyStarted = performance.now();
-    const verdict = interimVerdict(rules.result.fired, fraud?.result.probability ?? null, settings.fraudReviewThreshold);
-    // Adverse-action reasons from the credit model explain a review or a decline, not an approval.
-    const creditReasons = verdict.outcome === 'approve' ? [] : (credit?.reasons ?? []);
-    const reasons = rankReasons(rules.reasons, rules.result.fired, [...(fraud?.reasons ?? []), ...creditReasons]);
+    const base = { event: item.event, facts: item.facts, identifiers: item.identifiers, rules };
+    const policy = await policyStage({ ...base, fraud, credit });
     const policyUs = microseconds(policyStarted, performance.now());
+    const shadowStarted = performance.now();
+    const shadow: ShadowVerdict[] = [];
+    for (const [index, challenger] of challengers.entries()) {
+      const own = shadowRuns[index]!.outputs;
+      const challengerFraud = challenger.replaces.fraud ? (own.fraud as StageOutput<FraudStageResult> | undefined) : fraud;
+      const challengerCredit = challenger.replaces.credit ? (own.credit as StageOutput<CreditStageResult> | undefined) : credit;
+      const verdict = await challenger.policy({ ...base, fraud: challengerFraud, credit: challengerCredit });
+      shadow.push({
+        challenger: challenger.name,
+        outcome: verdict.outcome,
+        tier: verdict.tier,
+        actions: verdict.actions,
+        ...(challengerFraud === undefined ? {} : { fraudProbability: challengerFraud.result.probability }),
+        ...(challengerCredit === undefined ? {} : { creditScore: challengerCredit.result.score }),
+        primaryReasonCodes: verdict.reasons.primary.map((reason) => reason.code),
+      });
+    }
+    const shadowUs = microseconds(shadowStarted, performance.now());
     const rulesUs = run.latencyUs.rules ?? 0;
     const fraudUs = run.latencyUs.fraud ?? 0;
     const creditUs = run.latencyUs.credit ?? 0;
     return {
       schemaVersion: DECISION_SCHEMA_VERSION,
-      applicationId: event.application_id,
-      outcome: verdict.outcome,
-      tier: verdict.tier,
-      actions: verdict.actions,
-      reasons,
+      applicationId: item.event.application_id,
+      outcome: policy.outcome,
+      tier: policy.tier,
+      actions: policy.actions,
+      ...(policy.offer === undefined ? {} : { offer: policy.offer }),
+      reasons: policy.reasons,
       stages: {
         rules: rules.result,
         ...(fraud === undefined ? {} : { fraud: fraud.result }),
         ...(credit === undefined ? {} : { credit: credit.result }),
-        policy: { policy: INTERIM_POLICY },
+        policy: policy.result,
       },
+      ...(challengers.length === 0 ? {} : { shadow }),
       audit: {
         ...audit,
-        featuresUs,
+        inputHash: item.inputHash,
+        featuresUs: item.featuresUs,
         rulesUs,
         ...(fraud === undefined ? {} : { fraudUs }),
         ...(credit === undefined ? {} : { creditUs }),
         policyUs,
-        totalUs: Math.round((featuresUs + rulesUs + fraudUs + creditUs + policyUs) * 10) / 10,
+        ...(challengers.length === 0 ? {} : { shadowUs }),
+        totalUs: Math.round((item.featuresUs + rulesUs + fraudUs + creditUs + policyUs) * 10) / 10,
         decidedAt: new Date().toISOString(),
       },
     };
@@ -219,36 +308,26 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     lateEvents: () => lateEvents,
     facts,
     audit,
+    policy: { name: policyPack.pack.policy, version: policyPack.pack.version },
+    challengers: challengers.map((challenger) => challenger.name),
   };
 }
 
-/** The configured model, or the shipped one; `null` in the config runs without the stage. */
-function loadShippedOrConfigured(configured: string | null | undefined, derivedFeaturesSha256: string): LoadedFraudModel | null {
-  if (configured === null) return null;
-  const path = configured ?? shippedPaths.fraudModel;
-  const loaded = loadFraudModel(path, FRAUD_FEATURE_NAMES);
-  const { inputs } = loaded.model;
-  if (inputs.featureSet !== FRAUD_FEATURE_SET) {
-    throw new FengkongError(
-      ErrorCode.MODEL_INVALID,
-      `${path}: inputs.featureSet is ${inputs.featureSet}; this engine computes ${FRAUD_FEATURE_SET}`,
-    );
-  }
-  if (inputs.derivedFeaturesSha256 !== derivedFeaturesSha256) {
-    throw new FengkongError(
-      ErrorCode.MODEL_INVALID,
-      `${path}: inputs.derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs`,
-    );
-  }
-  return loaded;
+interface Prepared {
+  readonly event: ApplicationEvent;
+  readonly facts: Facts;
+  readonly identifiers: HashedIdentifiers;
+  readonly inputHash: string;
+  readonly featuresUs: number;
 }
 
-/** Decline and review rules first, then the fraud model's reasons, then informational rules. */
-function rankReasons(ruleReasons: readonly Reason[], fired: readonly RuleHit[], fraudReasons: readonly Reason[]): Reason[] {
-  const informational = new Set(fired.filter((hit) => hit.severity === 'info').map((hit) => hit.code));
-  return [
-    ...ruleReasons.filter((reason) => !informational.has(reason.code)),
-    ...fraudReasons,
-    ...ruleReasons.filter((reason) => informational.has(reason.code)),
-  ];
+/** A repeated application gets its first decision back, marked as a repeat. */
+function repeated(first: Decision): Decision {
+  return { ...first, audit: { ...first.audit, repeated: true, decidedAt: new Date().toISOString() } };
+}
+
+function asStageError(error: unknown, item: Prepared): FengkongError {
+  return isFengkongError(error)
+    ? error
+    : new FengkongError(ErrorCode.STAGE_FAILED, `application ${item.event.application_id}: a stage failed`, { cause: error });
 }

@@ -12,6 +12,7 @@ export const shippedPaths = {
   derivedFeatures: join(packageRoot, 'rules', 'derived-features.json'),
   fraudModel: join(packageRoot, 'models', 'fraud-lr.json'),
   creditManifest: join(packageRoot, 'models', 'credit.manifest.json'),
+  policyPack: join(packageRoot, 'rules', 'policy', 'default.json'),
 };
 
 /** The `.json` files of a folder, sorted by name so the load order (and the audit hash) is stable. */

@@ -16,9 +16,12 @@ export interface StageInput {
   readonly earlier: Readonly<Partial<Record<StageName, unknown>>>;
 }
 
+/** A stage's reason before the policy ranks it: the policy gives it its severity. */
+export type StageReason = Omit<Reason, 'severity'>;
+
 export interface StageOutput<Result> {
   readonly result: Result;
-  readonly reasons: readonly Reason[];
+  readonly reasons: readonly StageReason[];
 }
 
 export interface Stage<Result> {

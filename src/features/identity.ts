@@ -47,3 +47,11 @@ export function ipv4Network(ip: string, prefixLength: 8 | 16 | 24 | 32): string 
 }
 
 export const IPV4_PREFIX_LENGTHS = [8, 16, 24, 32] as const;
+
+/**
+ * The decision's input hash: HMAC-SHA256 under the salt of the validated event's JSON (its keys in
+ * schema order). Keyed, because the event holds identifiers: a plain hash could be confirmed by guessing.
+ */
+export function hashInput(salt: string, event: object): string {
+  return createHmac('sha256', salt).update(JSON.stringify(event)).digest('hex');
+}

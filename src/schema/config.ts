@@ -1,22 +1,49 @@
-// Engine configuration: every part has a shipped default, and any part can be overridden.
+// Engine configuration: every part has a shipped default, and any part can be overridden. Challengers
+// name other policies or models that run beside the champion on every event, recorded, never acted on.
 import { z } from 'zod';
+
+const Path = z.string().min(1);
+
+export const Challenger = z
+  .strictObject({
+    /** How the challenger is named in `shadow` and in the score summary. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a lower-case name such as new-credit-model'),
+    /** A policy pack to try; default: the champion's. */
+    policyPack: Path.optional(),
+    /** An anti-fraud model to try; default: the champion's; null runs the challenger without the stage. */
+    fraudModel: Path.nullable().optional(),
+    /** A credit manifest to try; default: the champion's; null runs the challenger without the stage. */
+    creditModel: Path.nullable().optional(),
+  })
+  .refine(
+    (challenger) => challenger.policyPack !== undefined || challenger.fraudModel !== undefined || challenger.creditModel !== undefined,
+    {
+      message: 'a challenger names at least one of policyPack, fraudModel, creditModel',
+    },
+  );
+export type Challenger = z.infer<typeof Challenger>;
 
 export const EngineConfig = z.strictObject({
   /** Rule pack files (json-rules-engine format plus reason metadata). Default: the shipped packs. */
-  rulePacks: z.array(z.string().min(1)).min(1).optional(),
+  rulePacks: z.array(Path).min(1).optional(),
   /** Block/allow list files. Default: the shipped lists. */
-  lists: z.array(z.string().min(1)).optional(),
+  lists: z.array(Path).optional(),
   /** Derived-feature file (mathjs expressions). Default: the shipped file. */
-  derivedFeatures: z.string().min(1).optional(),
+  derivedFeatures: Path.optional(),
   /** The anti-fraud model file. Default: the shipped models/fraud-lr.json; null runs without the stage. */
-  fraudModel: z.string().min(1).nullable().optional(),
+  fraudModel: Path.nullable().optional(),
   /** The credit model's manifest. Default: the shipped models/credit.manifest.json; null runs without the stage. */
-  creditModel: z.string().min(1).nullable().optional(),
-  /**
-   * Fraud probability from which an application goes to review (interim, until the policy pack):
-   * default 0.5.
-   */
-  fraudReviewThreshold: z.number().gt(0).lt(1).default(0.5),
+  creditModel: Path.nullable().optional(),
+  /** The policy pack: outcomes, tiers, actions, offers. Default: the shipped rules/policy/default.json. */
+  policyPack: Path.optional(),
+  /** Challenger policies and models, run in shadow (at most 8). */
+  challengers: z
+    .array(Challenger)
+    .max(8)
+    .default([])
+    .refine((challengers) => new Set(challengers.map((challenger) => challenger.name)).size === challengers.length, {
+      message: 'challenger names must be unique',
+    }),
   /**
    * Salt for identifier hashing. Set your own in production: hashes under the public default salt can
    * be reversed by anyone who guesses the identifier.

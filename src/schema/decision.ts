@@ -1,18 +1,14 @@
 // The decision: one JSON object per event. Naming is part of the contract: timings end in `Us`,
 // timestamps in `At`, ids in `Id`; with those removed, two runs over the same input are identical.
 import { z } from 'zod';
+import { Outcome, PolicyAction, Tier } from './policyPack.js';
 import { ReasonCode, Severity } from './rulePack.js';
 
-export const DECISION_SCHEMA_VERSION = 1;
+export { Outcome, Tier };
+
+export const DECISION_SCHEMA_VERSION = 2;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-
-export const Outcome = z.enum(['approve', 'review', 'decline']);
-export type Outcome = z.infer<typeof Outcome>;
-
-/** 1 general (approve / monitor), 2 important (manual review, step-up), 3 major (decline, freeze, alert). */
-export const Tier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
-export type Tier = z.infer<typeof Tier>;
 
 export const StageName = z.enum(['rules', 'fraud', 'credit', 'policy']);
 export type StageName = z.infer<typeof StageName>;
@@ -20,13 +16,32 @@ export type StageName = z.infer<typeof StageName>;
 /** Values shown with a reason: feature values only, never an identifier. */
 export const ReasonValues = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
 
+/** decline and review reasons speak to the outcome; info reasons are context. */
+export const ReasonSeverity = Severity;
+export type ReasonSeverity = z.infer<typeof ReasonSeverity>;
+
 export const Reason = z.strictObject({
   code: ReasonCode,
   stage: StageName,
+  severity: ReasonSeverity,
   text: z.string(),
   values: ReasonValues,
 });
 export type Reason = z.infer<typeof Reason>;
+
+/** What the applicant may be told: credit and policy reasons; fraud signals only as "additional verification". */
+export const ApplicantReason = z.strictObject({ code: ReasonCode, text: z.string() });
+export type ApplicantReason = z.infer<typeof ApplicantReason>;
+
+export const RankedReasons = z.strictObject({
+  /** The first (at most) four of `all`. */
+  primary: z.array(Reason).max(4),
+  /** Every reason, internal, ranked: severity first, then each stage's own measure (see the README). */
+  all: z.array(Reason),
+  /** Applicant-facing, at most four; empty on a plain approval. */
+  applicant: z.array(ApplicantReason).max(4),
+});
+export type RankedReasons = z.infer<typeof RankedReasons>;
 
 export const RuleHit = z.strictObject({
   code: ReasonCode,
@@ -86,24 +101,66 @@ export const CreditStageResult = z.strictObject({
 });
 export type CreditStageResult = z.infer<typeof CreditStageResult>;
 
-export const PolicyStageResult = z.strictObject({
-  /** Which policy decided: until the policy pack lands, the outcome follows the worst fired severity. */
-  policy: z.string(),
+export const PolicyRuleHit = z.strictObject({
+  code: ReasonCode,
+  outcome: Outcome,
+  tier: Tier,
+  /** The facts the rule's evaluated conditions read (stage outputs and event facts), with their values. */
+  values: ReasonValues,
 });
+export type PolicyRuleHit = z.infer<typeof PolicyRuleHit>;
+
+export const PolicyStageResult = z.strictObject({
+  /** The policy pack's name and version. */
+  policy: z.string(),
+  version: z.string(),
+  /** Every policy rule that fired, the deciding one first. None: the pack's default decided. */
+  fired: z.array(PolicyRuleHit),
+  /** An earlier tier 3 decision had frozen this applicant's applications. */
+  identityFrozen: z.boolean(),
+});
+export type PolicyStageResult = z.infer<typeof PolicyStageResult>;
+
+/** On an approval: the score band's terms. A request above the band's maximum is approved at the maximum. */
+export const Offer = z.strictObject({
+  band: z.string(),
+  requestedAmount: z.number(),
+  approvedAmount: z.number(),
+  maxAmount: z.number(),
+  aprPercent: z.strictObject({ min: z.number(), max: z.number() }),
+  counterOffer: z.boolean(),
+});
+export type Offer = z.infer<typeof Offer>;
+
+/** A challenger's verdict on the same event: recorded, never acted on. */
+export const ShadowVerdict = z.strictObject({
+  challenger: z.string(),
+  outcome: Outcome,
+  tier: Tier,
+  actions: z.array(PolicyAction),
+  fraudProbability: z.number().min(0).max(1).optional(),
+  creditScore: z.number().int().optional(),
+  primaryReasonCodes: z.array(ReasonCode).max(4),
+});
+export type ShadowVerdict = z.infer<typeof ShadowVerdict>;
 
 export const Decision = z.strictObject({
   schemaVersion: z.literal(DECISION_SCHEMA_VERSION),
   applicationId: z.string(),
   outcome: Outcome,
   tier: Tier,
-  actions: z.array(z.string()),
-  reasons: z.array(Reason),
+  actions: z.array(PolicyAction),
+  /** On an approval with a credit score: the amount and price band. */
+  offer: Offer.optional(),
+  reasons: RankedReasons,
   stages: z.strictObject({
     rules: RulesStageResult,
     fraud: FraudStageResult.optional(),
     credit: CreditStageResult.optional(),
     policy: PolicyStageResult,
   }),
+  /** Challengers configured beside the champion, in config order. */
+  shadow: z.array(ShadowVerdict).optional(),
   audit: z.strictObject({
     version: z.string(),
     rulePackSha256: Sha256,
@@ -113,6 +170,11 @@ export const Decision = z.strictObject({
     /** The credit manifest's bytes, and the ONNX file it pins. */
     creditManifestSha256: Sha256.optional(),
     creditModelSha256: Sha256.optional(),
+    policySha256: Sha256,
+    /** HMAC-SHA256 (under the identifier salt) of the validated event: which input this decision is about. */
+    inputHash: Sha256,
+    /** This application id had been decided before with the same input: this is that decision again. */
+    repeated: z.literal(true).optional(),
     featuresUs: z.number().nonnegative(),
     rulesUs: z.number().nonnegative(),
     fraudUs: z.number().nonnegative().optional(),

@@ -54,6 +54,11 @@ export const MemoryStoreSnapshot = z
     /** Per key: [key, times (ascending), values, tokens], the three arrays of equal length. */
     keys: z.array(z.tuple([z.string(), z.array(finiteMs).min(1), z.array(z.number()), z.array(z.string())])),
     firstSeen: z.array(z.tuple([z.string(), finiteMs])),
+    // Absent from snapshots written before freezes and decisions existed: those restore with none.
+    /** One entry per freeze: [key, fromMs, untilMs, byToken]. */
+    frozen: z.array(z.tuple([z.string(), finiteMs, finiteMs, z.string()])).default([]),
+    /** One entry per application: [id, atMs, inputHash, decision]. */
+    decisions: z.array(z.tuple([z.string(), finiteMs, z.string(), z.unknown()])).default([]),
   })
   .superRefine((snapshot, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -79,6 +84,20 @@ export const MemoryStoreSnapshot = z
       if (firstSeenKeys.has(key)) issue(['firstSeen', index, 0], 'key appears twice');
       firstSeenKeys.add(key);
       if (time > watermark) issue(['firstSeen', index, 1], 'must not be later than watermarkMs');
+    });
+    // Freezes and decisions may lie after the watermark: neither advances it.
+    const freezes = new Set<string>();
+    snapshot.frozen.forEach((freeze, index) => {
+      const [, fromMs, untilMs] = freeze;
+      if (fromMs >= untilMs) issue(['frozen', index, 2], 'must be later than fromMs');
+      const identity = JSON.stringify(freeze);
+      if (freezes.has(identity)) issue(['frozen', index], 'freeze appears twice');
+      freezes.add(identity);
+    });
+    const applicationIds = new Set<string>();
+    snapshot.decisions.forEach(([applicationId], index) => {
+      if (applicationIds.has(applicationId)) issue(['decisions', index, 0], 'application id appears twice');
+      applicationIds.add(applicationId);
     });
   });
 export type MemoryStoreSnapshot = z.infer<typeof MemoryStoreSnapshot>;

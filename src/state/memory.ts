@@ -15,19 +15,30 @@
 // - An accepted observation first advances W, then sets the key's first-seen time f: f = min(f, atMs)
 //   while W − f ≤ H (an out-of-order earlier arrival lowers it), else f = atMs (the key is new again).
 //   firstSeenMs(key) is f while W − f ≤ H, else null: past its horizon the key is forgotten.
+// - freeze(key, from, until, token) adds a freeze covering event times from ≤ t < until; a key holds
+//   several, and freezing again with the same token and interval changes nothing. isFrozen(key, at,
+//   exclude) is true when a freeze with until ≥ W − R covers at and was set by another token than
+//   exclude. Non-finite times, from ≥ until, or a NaN at throw FK_STATE_INVALID. Freezes do not move W;
+//   one that ends before the horizon is forgotten, as an observation is, and queries older than the
+//   horizon are outside the store's memory.
+// - rememberDecision(id, at, hash, decision) keeps at, hash and decision under id, replacing an earlier
+//   entry; the decision is held by reference and must be JSON-serialisable (undefined throws
+//   FK_STATE_INVALID, as does a non-finite at). It does not move W. recallDecision(id) answers while
+//   at ≥ W − R, else null.
 // - Eviction: observing a key drops that key's observations with t < W − R (a prefix, amortised O(1) per
 //   observation). Every sweepEvery accepted observations a full sweep does the same for every key,
-//   deletes keys left empty and forgets first-seen times past their horizon.
+//   deletes keys left empty, forgets first-seen times past their horizon, and drops freezes with
+//   until < W − R and decisions with at < W − R. Neither freezes nor decisions trigger a sweep.
 // - Memory bound: observations held ≤ accepted observations with t ≥ Ws − R, where Ws is the watermark at
 //   the last sweep, fewer than sweepEvery accepted observations ago; that is, the observations within R
 //   of the watermark plus those that expired since the last sweep. First-seen entries: one per key
-//   observed within H of Ws or since.
+//   observed within H of Ws or since. Freezes and decisions: those within R of Ws or set since.
 // - snapshot() is plain JSON; restoreMemoryStore checks it in full and returns a store that answers every
 //   query, and reacts to every later call, exactly as the original would.
 import { ErrorCode, FengkongError } from '../errors.js';
 import { describeIssues } from '../schema/issues.js';
 import { MEMORY_SNAPSHOT_FORMAT, MemoryStoreOptions, type MemoryStoreOptionsInput, MemoryStoreSnapshot } from '../schema/store.js';
-import type { ObserveResult, StateStore, StoreStats, WindowAggregate } from './store.js';
+import type { ObserveResult, RememberedDecision, StateStore, StoreStats, WindowAggregate } from './store.js';
 
 export { MemoryStoreOptions, type MemoryStoreOptionsInput, MemoryStoreSnapshot } from '../schema/store.js';
 
@@ -36,6 +47,16 @@ const REFUSED: ObserveResult = Object.freeze({ accepted: false });
 const EMPTY: WindowAggregate = Object.freeze({ count: 0, sum: 0, distinct: 0 });
 /** Up to this many tokens, distinct ones are counted by pairwise comparison (at most 120 comparisons). */
 const SHORT_SLICE = 16;
+
+interface Freeze {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly byToken: string;
+}
+
+interface DecisionEntry extends RememberedDecision {
+  readonly atMs: number;
+}
 
 /**
  * One key's observations, sorted by time: live entries at [head, length) of three parallel arrays.
@@ -117,7 +138,12 @@ function upperBound(times: readonly number[], lo: number, hi: number, ms: number
 }
 
 function requireFinite(input: number, field: string): void {
-  if (!Number.isFinite(input)) throw new FengkongError(ErrorCode.STATE_INVALID, `observe: ${field} must be a finite number`);
+  if (!Number.isFinite(input)) throw new FengkongError(ErrorCode.STATE_INVALID, `${field} must be a finite number`);
+}
+
+/** JSON writes -0 as 0: store 0, so a restored store holds and answers exactly the same. */
+function withoutNegativeZero(input: number): number {
+  return input === 0 ? 0 : input;
 }
 
 function requireNumber(input: number, field: string): void {
@@ -127,6 +153,9 @@ function requireNumber(input: number, field: string): void {
 class MemoryStore implements StateStore {
   private readonly series = new Map<string, Series>();
   private readonly firstSeen = new Map<string, number>();
+  /** Per key, its freezes in the order they were set. */
+  private readonly freezes = new Map<string, Freeze[]>();
+  private readonly decisions = new Map<string, DecisionEntry>();
   /** Reused by every window query, emptied after each. */
   private readonly distinctTokens = new Set<string>();
   /** -Infinity until the first observation, so the late test and the horizons need no branch. */
@@ -138,18 +167,17 @@ class MemoryStore implements StateStore {
   constructor(private readonly options: MemoryStoreOptions) {}
 
   observe(key: string, atMs: number, value: number, token: string): ObserveResult {
-    requireFinite(atMs, 'atMs');
-    requireFinite(value, 'value');
+    requireFinite(atMs, 'observe: atMs');
+    requireFinite(value, 'observe: value');
     const { allowedLatenessMs, retentionMs, firstSeenRetentionMs } = this.options;
     if (atMs < this.watermarkMs - allowedLatenessMs) {
       this.lateObservations += 1;
       return REFUSED;
     }
-    // JSON writes -0 as 0: store 0, so a restored store holds and answers exactly the same.
-    const timeMs = atMs === 0 ? 0 : atMs;
+    const timeMs = withoutNegativeZero(atMs);
     if (timeMs > this.watermarkMs) this.watermarkMs = timeMs;
 
-    const storedValue = value === 0 ? 0 : value;
+    const storedValue = withoutNegativeZero(value);
     const series = this.series.get(key);
     if (series === undefined) {
       this.series.set(key, new Series(timeMs, storedValue, token));
@@ -219,12 +247,53 @@ class MemoryStore implements StateStore {
     return firstSeenMs;
   }
 
+  freeze(key: string, fromMs: number, untilMs: number, byToken: string): void {
+    requireFinite(fromMs, 'freeze: fromMs');
+    requireFinite(untilMs, 'freeze: untilMs');
+    if (fromMs >= untilMs) throw new FengkongError(ErrorCode.STATE_INVALID, 'freeze: fromMs must be earlier than untilMs');
+    const freeze: Freeze = { fromMs: withoutNegativeZero(fromMs), untilMs: withoutNegativeZero(untilMs), byToken };
+    const freezes = this.freezes.get(key);
+    if (freezes === undefined) {
+      this.freezes.set(key, [freeze]);
+    } else if (!freezes.some((held) => held.byToken === byToken && held.fromMs === fromMs && held.untilMs === untilMs)) {
+      // An application re-evaluated sets the same freeze again: holding it twice would change nothing.
+      freezes.push(freeze);
+    }
+  }
+
+  isFrozen(key: string, atMs: number, excludeToken?: string): boolean {
+    requireNumber(atMs, 'isFrozen: atMs');
+    const freezes = this.freezes.get(key);
+    if (freezes === undefined) return false;
+    // A freeze that ended before the horizon is ignored whether or not the sweep has dropped it yet.
+    const horizonMs = this.watermarkMs - this.options.retentionMs;
+    for (const { fromMs, untilMs, byToken } of freezes) {
+      if (fromMs <= atMs && atMs < untilMs && untilMs >= horizonMs && byToken !== excludeToken) return true;
+    }
+    return false;
+  }
+
+  rememberDecision(applicationId: string, atMs: number, inputHash: string, decision: unknown): void {
+    requireFinite(atMs, 'rememberDecision: atMs');
+    // The one value a snapshot cannot carry that a type check would miss: JSON turns it into null.
+    if (decision === undefined) throw new FengkongError(ErrorCode.STATE_INVALID, 'rememberDecision: decision must not be undefined');
+    this.decisions.set(applicationId, { atMs: withoutNegativeZero(atMs), inputHash, decision });
+  }
+
+  recallDecision(applicationId: string): RememberedDecision | null {
+    const entry = this.decisions.get(applicationId);
+    if (entry === undefined || entry.atMs < this.watermarkMs - this.options.retentionMs) return null;
+    return { inputHash: entry.inputHash, decision: entry.decision };
+  }
+
   stats(): StoreStats {
     return {
       keys: this.series.size,
       observations: this.held,
       lateObservations: this.lateObservations,
       watermarkMs: this.watermarkMs === -Infinity ? null : this.watermarkMs,
+      frozenKeys: this.freezes.size,
+      decisions: this.decisions.size,
     };
   }
 
@@ -243,6 +312,10 @@ class MemoryStore implements StateStore {
         series.tokens.slice(series.head),
       ]),
       firstSeen: Array.from(this.firstSeen),
+      frozen: Array.from(this.freezes).flatMap(([key, freezes]) =>
+        freezes.map(({ fromMs, untilMs, byToken }): [string, number, number, string] => [key, fromMs, untilMs, byToken]),
+      ),
+      decisions: Array.from(this.decisions, ([applicationId, { atMs, inputHash, decision }]) => [applicationId, atMs, inputHash, decision]),
     };
   }
 
@@ -258,6 +331,15 @@ class MemoryStore implements StateStore {
       this.held += times.length;
     }
     for (const [key, firstSeenMs] of snapshot.firstSeen) this.firstSeen.set(key, firstSeenMs);
+    for (const [key, fromMs, untilMs, byToken] of snapshot.frozen) {
+      const freeze = { fromMs, untilMs, byToken };
+      const freezes = this.freezes.get(key);
+      if (freezes === undefined) this.freezes.set(key, [freeze]);
+      else freezes.push(freeze);
+    }
+    for (const [applicationId, atMs, inputHash, decision] of snapshot.decisions) {
+      this.decisions.set(applicationId, { atMs, inputHash, decision });
+    }
   }
 
   private sweep(): void {
@@ -268,6 +350,15 @@ class MemoryStore implements StateStore {
     }
     for (const [key, firstSeenMs] of this.firstSeen) {
       if (this.watermarkMs - firstSeenMs > this.options.firstSeenRetentionMs) this.firstSeen.delete(key);
+    }
+    for (const [key, freezes] of this.freezes) {
+      if (freezes.every((freeze) => freeze.untilMs >= horizonMs)) continue;
+      const live = freezes.filter((freeze) => freeze.untilMs >= horizonMs);
+      if (live.length === 0) this.freezes.delete(key);
+      else this.freezes.set(key, live);
+    }
+    for (const [applicationId, { atMs }] of this.decisions) {
+      if (atMs < horizonMs) this.decisions.delete(applicationId);
     }
     this.observationsSinceSweep = 0;
   }

@@ -1,6 +1,7 @@
-// The StateStore contract: what velocity features need from memory of earlier events. Keys are
-// namespaced hashed identifiers (`device:<hash>`, `ip24:<hash>`, ...); times are event times in epoch
-// milliseconds. Implementations: memory (the default); others can plug in behind this interface.
+// The StateStore contract: what velocity features need from memory of earlier events, and what the
+// decision policy must remember (identity freezes, decided applications). Keys are namespaced hashed
+// identifiers (`device:<hash>`, `ip24:<hash>`, ...); times are event times in epoch milliseconds.
+// Implementations: memory (the default); others can plug in behind this interface.
 
 export interface WindowAggregate {
   /** Observations with time in [fromMs, toMs], both bounds inclusive. */
@@ -16,12 +17,23 @@ export interface ObserveResult {
   readonly accepted: boolean;
 }
 
+export interface RememberedDecision {
+  /** A hash of the decided input, to tell a true repeat from a reused application id. */
+  readonly inputHash: string;
+  /** The decision as given to rememberDecision (JSON-serialisable). */
+  readonly decision: unknown;
+}
+
 export interface StoreStats {
   readonly keys: number;
   readonly observations: number;
   readonly lateObservations: number;
   /** The latest event time observed (ms), or null before the first observation. */
   readonly watermarkMs: number | null;
+  /** Keys holding at least one freeze (expired ones included until they are evicted). */
+  readonly frozenKeys: number;
+  /** Remembered decisions held (expired ones included until they are evicted). */
+  readonly decisions: number;
 }
 
 export interface StateStore {
@@ -39,6 +51,14 @@ export interface StateStore {
   latestAtOrBefore(key: string, atMs: number): number | null;
   /** When the key was first observed (kept for the first-seen horizon), or null. */
   firstSeenMs(key: string): number | null;
+  /** Freezes a key (a hashed identity) for events with time in [fromMs, untilMs); `byToken` names the application that froze it. */
+  freeze(key: string, fromMs: number, untilMs: number, byToken: string): void;
+  /** True when a freeze of the key covers atMs and was set by another token than `excludeToken`. */
+  isFrozen(key: string, atMs: number, excludeToken?: string): boolean;
+  /** Remembers a decided application with a hash of its input; kept as long as observations are (the retention window behind the watermark). */
+  rememberDecision(applicationId: string, atMs: number, inputHash: string, decision: unknown): void;
+  /** The remembered decision of an application id, or null (never decided, or past the retention horizon). */
+  recallDecision(applicationId: string): RememberedDecision | null;
   stats(): StoreStats;
   /** A JSON-serialisable copy of the whole state, to resume a batch or restart a service. */
   snapshot(): unknown;

@@ -237,7 +237,7 @@ describe('inputs and options', () => {
       expect(error.code).toBe(ErrorCode.STATE_INVALID);
       expect(error.message).toContain(field);
     }
-    expect(store.stats()).toEqual({ keys: 0, observations: 0, lateObservations: 0, watermarkMs: null });
+    expect(store.stats()).toEqual({ keys: 0, observations: 0, lateObservations: 0, watermarkMs: null, frozenKeys: 0, decisions: 0 });
     expect(store.firstSeenMs('device:a')).toBeNull();
   });
 
@@ -490,6 +490,8 @@ describe('snapshots', () => {
         ['device:secret-hash-1', START_MS],
         ['device:secret-hash-2', START_MS + 20],
       ],
+      frozen: [],
+      decisions: [],
     });
   });
 

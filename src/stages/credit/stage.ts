@@ -6,9 +6,9 @@
 import { dirname, join } from 'node:path';
 import { ErrorCode } from '../../errors.js';
 import { CreditManifest } from '../../schema/creditManifest.js';
-import type { CreditStageResult, Reason } from '../../schema/decision.js';
+import type { CreditStageResult } from '../../schema/decision.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
-import type { Stage, StageInput, StageOutput } from '../../engine/stage.js';
+import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
 import { createHash } from 'node:crypto';
 import { encodeRecord } from './encode.js';
 import { createScoreScale } from './scaling.js';
@@ -39,7 +39,7 @@ export async function loadCreditModel(manifestPath: string): Promise<LoadedCredi
 export interface CreditPrediction {
   readonly result: CreditStageResult;
   /** At most 4 adverse-action reasons: the groups that cost the most points (at least 1 point each). */
-  readonly reasons: Reason[];
+  readonly reasons: StageReason[];
 }
 
 /** Scores records (facts or CSV rows) in one batch; shared by the stage and `fengkong predict`. */
@@ -73,7 +73,7 @@ export function createCreditPredictor(model: LoadedCreditModel) {
       const points = scale.pointsFromLogit(scored.logits[index]!);
       const phi = phis[index]!;
       const order = groupTexts.map((_, g) => g).sort((a, b) => phi[a]! - phi[b]! || a - b);
-      const reasons: Reason[] = adverseActionReasons(phi, groupTexts)
+      const reasons: StageReason[] = adverseActionReasons(phi, groupTexts)
         .filter((reason) => reason.points <= -MIN_REASON_POINTS)
         .map((reason) => ({
           code: reason.code,

@@ -1,9 +1,10 @@
 // The anti-fraud stage: the logistic-regression probability that an application is fraud, with every
 // feature's exact contribution in log-odds (they sum to logit − baselineLogit). A missing input is set
-// to its baseline, so it contributes exactly 0. Above the review threshold, the top contributors
-// become reasons, each quoting the readable fact behind it (a count, a flag) — never an identifier.
-import type { FraudStageResult, Reason } from '../../schema/decision.js';
-import type { Stage, StageInput, StageOutput } from '../../engine/stage.js';
+// to its baseline, so it contributes exactly 0. The top contributors become candidate reasons, each
+// quoting the readable fact behind it (a count, a flag) — never an identifier; the policy decides
+// whether they explain anything.
+import type { FraudStageResult } from '../../schema/decision.js';
+import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
 import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
 import { createFraudScorer, type LoadedFraudModel } from './model.js';
 
@@ -11,7 +12,7 @@ import { createFraudScorer, type LoadedFraudModel } from './model.js';
 const REASON_MIN_LOG_ODDS = 0.5;
 const MAX_FEATURE_REASONS = 3;
 
-export function createFraudStage(loaded: LoadedFraudModel, reviewThreshold: number): Stage<FraudStageResult> {
+export function createFraudStage(loaded: LoadedFraudModel): Stage<FraudStageResult> {
   const scorer = createFraudScorer(loaded.model);
   const baselines = Float64Array.from(loaded.model.features, (feature) => feature.baseline);
   const order = FRAUD_FEATURES.map((_, index) => index);
@@ -31,24 +32,16 @@ export function createFraudStage(loaded: LoadedFraudModel, reviewThreshold: numb
         contribution: score.contributions[index]!,
       })),
     };
-    const reasons: Reason[] = [];
-    if (score.probability >= reviewThreshold) {
+    const reasons: StageReason[] = [];
+    for (const index of ranked.slice(0, MAX_FEATURE_REASONS)) {
+      if (score.contributions[index]! < REASON_MIN_LOG_ODDS) break;
+      const feature = FRAUD_FEATURES[index]!;
       reasons.push({
-        code: 'F_FRAUD_SCORE_HIGH',
+        code: feature.code,
         stage: 'fraud',
-        text: 'The anti-fraud model scores this application as likely fraud',
-        values: { fraud_probability: score.probability },
+        text: feature.text,
+        values: { [feature.fact]: input.facts[feature.fact] ?? null },
       });
-      for (const index of ranked.slice(0, MAX_FEATURE_REASONS)) {
-        if (score.contributions[index]! < REASON_MIN_LOG_ODDS) break;
-        const feature = FRAUD_FEATURES[index]!;
-        reasons.push({
-          code: feature.code,
-          stage: 'fraud',
-          text: feature.text,
-          values: { [feature.fact]: input.facts[feature.fact] ?? null },
-        });
-      }
     }
     return { result, reasons };
   };

@@ -2,8 +2,8 @@
 // engine provides (labels, metadata and raw identifiers never are), and refuse duplicate reason codes.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
-import { columns, type ColumnName } from '../../schema/event.js';
 import { RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
+import { checkConditionFact, checkOperands, factsOf } from '../../schema/conditions.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
 export interface LoadedRule {
@@ -31,32 +31,12 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
       const earlier = codes.get(rule.name);
       if (earlier !== undefined) throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: reason code already used in ${earlier}`);
       codes.set(rule.name, path);
-      for (const fact of factsOf(rule.conditions)) checkFact(fact, knownFacts, where);
+      for (const fact of factsOf(rule.conditions)) checkConditionFact(fact, knownFacts, where);
       checkOperands(rule.conditions, where);
       rules.push({ rule, pack: pack.pack, order: rules.length });
     }
   }
   return { rules, sha256: digest.digest('hex') };
-}
-
-/** json-rules-engine's in/notIn search their value: a number there throws on every event, so refuse it at load. */
-function checkOperands(condition: Condition | { all: Condition[] } | { any: Condition[] } | { not: Condition }, where: string): void {
-  if ('fact' in condition) {
-    if (
-      (condition.operator === 'in' || condition.operator === 'notIn') &&
-      !Array.isArray(condition.value) &&
-      typeof condition.value !== 'string'
-    ) {
-      throw new FengkongError(
-        ErrorCode.RULE_INVALID,
-        `${where}: fact "${condition.fact}": ${condition.operator} needs a list (or a string) as its value`,
-      );
-    }
-    return;
-  }
-  if ('all' in condition) condition.all.forEach((inner) => checkOperands(inner, where));
-  else if ('any' in condition) condition.any.forEach((inner) => checkOperands(inner, where));
-  else checkOperands(condition.not, where);
 }
 
 /** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
@@ -67,28 +47,6 @@ function nameRules(described: string, raw: unknown): string {
     const name = (rules[Number(index)] as { name?: unknown } | undefined)?.name;
     return typeof name === 'string' && /^[A-Z][A-Z0-9_]{2,47}$/.test(name) ? `${match} (${name})` : match;
   });
-}
-
-function checkFact(fact: string, knownFacts: ReadonlySet<string>, where: string): void {
-  if (knownFacts.has(fact)) return;
-  const column = Object.hasOwn(columns, fact) ? columns[fact as ColumnName] : undefined;
-  if (column !== undefined) {
-    const why =
-      column.role === 'label'
-        ? 'is a label: labels are never inputs to a decision'
-        : column.role === 'identifier'
-          ? 'is an identifier: match identifiers with a list file, not a rule'
-          : `has role "${column.role}" and is not available to rules`;
-    throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: fact "${fact}" ${why}`);
-  }
-  throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: unknown fact "${fact}"`);
-}
-
-export function factsOf(condition: Condition | { all: Condition[] } | { any: Condition[] } | { not: Condition }): string[] {
-  if ('fact' in condition) return [condition.fact];
-  if ('all' in condition) return condition.all.flatMap(factsOf);
-  if ('any' in condition) return condition.any.flatMap(factsOf);
-  return factsOf(condition.not);
 }
 
 interface ListUse {

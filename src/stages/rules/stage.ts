@@ -2,10 +2,10 @@
 // failed rules come back with the fact values that decided them, in a stable order (severity, then
 // priority, then definition order) rather than the order json-rules-engine's promises settle in.
 import { Engine, type RuleResult } from 'json-rules-engine';
-import type { Reason, RulesStageResult } from '../../schema/decision.js';
+import type { RulesStageResult } from '../../schema/decision.js';
 import type { Severity } from '../../schema/rulePack.js';
-import type { Stage, StageInput, StageOutput } from '../../engine/stage.js';
-import { evaluatedFactValues } from './explain.js';
+import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
+import { evaluatedFactValues } from '../../engine/conditionValues.js';
 import type { LoadedLists } from '../../features/lists.js';
 import type { LoadedRule, LoadedRulePacks } from './load.js';
 
@@ -32,7 +32,7 @@ export function createRulesStage(packs: LoadedRulePacks, lists: LoadedLists): St
     const run = await engine.run({ ...input.facts });
     const fired = [...run.results].sort(compare);
     const failed = [...run.failureResults].sort(byOrder);
-    const reasons: Reason[] = fired.map((result) => {
+    const reasons: StageReason[] = fired.map((result) => {
       const rule = byCode.get(result.name)!.rule;
       return { code: rule.name, stage: 'rules', text: rule.event.params.reason, values: evaluatedFactValues(result.conditions) };
     });

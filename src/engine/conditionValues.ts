@@ -1,6 +1,6 @@
 // Reads json-rules-engine's rule results back into what a decision shows: for each rule, the facts its
 // evaluated conditions read and their values — so a failed rule says why it failed, not just that it did.
-import type { FactValue } from '../../engine/stage.js';
+import type { FactValue } from './stage.js';
 
 interface ConditionResultNode {
   fact?: string;

@@ -1,0 +1,86 @@
+// Loads the model stages (anti-fraud, credit) and a policy pack, checked against the facts and derived
+// features the engine provides. The champion and every challenger load through here, so a challenger
+// model is held to the same checks as the champion.
+import { ErrorCode, FengkongError } from '../errors.js';
+import type { CreditStageResult, FraudStageResult } from '../schema/decision.js';
+import { createCreditStage, loadCreditModel } from '../stages/credit/stage.js';
+import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../stages/fraud/features.js';
+import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
+import { createFraudStage } from '../stages/fraud/stage.js';
+import { checkOffersCoverScale, loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
+import { shippedPaths } from './paths.js';
+import type { Stage } from './stage.js';
+
+export interface ModelStages {
+  readonly fraud: Stage<FraudStageResult> | null;
+  readonly credit: Stage<CreditStageResult> | null;
+  /** sha256 of what the stages loaded, under the audit's field names. */
+  readonly sha256: Record<string, string>;
+  /** The lowest score the credit model's scale gives (null without the stage). */
+  readonly lowestCreditScore: number | null;
+}
+
+/** `undefined` loads the shipped model, `null` runs without the stage, a path loads that file. */
+export async function loadModelStages(
+  fraudPath: string | null | undefined,
+  creditPath: string | null | undefined,
+  derivedFeaturesSha256: string,
+  facts: Readonly<Record<string, string>>,
+): Promise<ModelStages> {
+  const fraudModel = fraudPath === null ? null : loadCheckedFraudModel(fraudPath ?? shippedPaths.fraudModel, derivedFeaturesSha256);
+  const creditModel = creditPath === null ? null : await loadCreditModel(creditPath ?? shippedPaths.creditManifest);
+  if (creditModel !== null) {
+    const { manifest } = creditModel;
+    if (manifest.derivedFeaturesSha256 !== null && manifest.derivedFeaturesSha256 !== derivedFeaturesSha256) {
+      throw new FengkongError(
+        ErrorCode.MODEL_INVALID,
+        'credit manifest: derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs',
+      );
+    }
+    const unknown = manifest.inputs.find((input) => !Object.hasOwn(facts, input.source));
+    if (unknown !== undefined) {
+      throw new FengkongError(
+        ErrorCode.MODEL_INVALID,
+        `credit manifest: input ${unknown.name} reads ${unknown.source}, which this engine does not provide: the model was trained on other data`,
+      );
+    }
+  }
+  const fraud = fraudModel === null ? null : createFraudStage(fraudModel);
+  const credit = creditModel === null ? null : createCreditStage(creditModel);
+  await credit?.init?.();
+  return {
+    fraud,
+    credit,
+    sha256: { ...(fraud?.sha256 ?? {}), ...(credit?.sha256 ?? {}) },
+    lowestCreditScore: creditModel === null ? null : creditModel.manifest.scaling.min,
+  };
+}
+
+/** A policy pack whose offer bands cover every score the credit model can give. */
+export function loadCheckedPolicyPack(
+  path: string | undefined,
+  facts: Readonly<Record<string, string>>,
+  models: ModelStages,
+): LoadedPolicyPack {
+  const loaded = loadPolicyPack(path ?? shippedPaths.policyPack, new Set(Object.keys(facts)));
+  if (models.lowestCreditScore !== null) checkOffersCoverScale(loaded, models.lowestCreditScore);
+  return loaded;
+}
+
+function loadCheckedFraudModel(path: string, derivedFeaturesSha256: string): LoadedFraudModel {
+  const loaded = loadFraudModel(path, FRAUD_FEATURE_NAMES);
+  const { inputs } = loaded.model;
+  if (inputs.featureSet !== FRAUD_FEATURE_SET) {
+    throw new FengkongError(
+      ErrorCode.MODEL_INVALID,
+      `${path}: inputs.featureSet is ${inputs.featureSet}; this engine computes ${FRAUD_FEATURE_SET}`,
+    );
+  }
+  if (inputs.derivedFeaturesSha256 !== derivedFeaturesSha256) {
+    throw new FengkongError(
+      ErrorCode.MODEL_INVALID,
+      `${path}: inputs.derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs`,
+    );
+  }
+  return loaded;
+}

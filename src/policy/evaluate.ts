@@ -1,0 +1,103 @@
+// The verdict: the policy pack's rules run over the policy facts; the most severe rule that fired
+// decides (decline over review over approve, then the higher tier, then priority, then the pack's
+// order), and every fired rule with the same outcome and tier adds its actions. No rule fired: the
+// pack's default. An approval gets the offer of its score band; a request above the band's maximum
+// is approved at the maximum (a counter-offer).
+import { Engine, type RuleResult } from 'json-rules-engine';
+import type { Offer, Outcome, PolicyRuleHit, Tier } from '../schema/decision.js';
+import { POLICY_ACTIONS, type OfferBand, type PolicyAction, type PolicyCategory, type PolicyRule } from '../schema/policyPack.js';
+import { evaluatedFactValues } from '../engine/conditionValues.js';
+import type { PolicyFacts } from './facts.js';
+import type { LoadedPolicyPack } from './load.js';
+
+const OUTCOME_RANK: Record<Outcome, number> = { approve: 0, review: 1, decline: 2 };
+const ACTION_ORDER = new Map<PolicyAction, number>(POLICY_ACTIONS.map((action, index) => [action, index]));
+
+export interface FiredPolicyRule extends PolicyRuleHit {
+  readonly category: PolicyCategory;
+  readonly priority: number;
+  /** The reason the rule states, if it states one. */
+  readonly reason: string | undefined;
+}
+
+export interface PolicyVerdict {
+  readonly outcome: Outcome;
+  readonly tier: Tier;
+  readonly actions: PolicyAction[];
+  /** The fired rules, the deciding one first. */
+  readonly fired: FiredPolicyRule[];
+  readonly offer: Offer | undefined;
+}
+
+export type PolicyEvaluator = (facts: PolicyFacts) => Promise<PolicyVerdict>;
+
+export function createPolicyEvaluator(loaded: LoadedPolicyPack): PolicyEvaluator {
+  const { pack } = loaded;
+  const engine = new Engine(
+    pack.rules.map((rule) => ({ ...rule, conditions: rule.conditions as never })),
+    { allowUndefinedFacts: false },
+  );
+  const byName = new Map<string, { rule: PolicyRule; order: number }>(pack.rules.map((rule, order) => [rule.name, { rule, order }]));
+  const severity = (hit: { outcome: Outcome; tier: Tier; priority: number; order: number }) => [
+    OUTCOME_RANK[hit.outcome],
+    hit.tier,
+    hit.priority,
+    -hit.order,
+  ];
+  const moreSevere = (a: FiredPolicyRule & { order: number }, b: FiredPolicyRule & { order: number }): number => {
+    const [sa, sb] = [severity(a), severity(b)];
+    for (let i = 0; i < sa.length; i += 1) if (sa[i] !== sb[i]) return sb[i]! - sa[i]!;
+    return 0;
+  };
+
+  return async (facts) => {
+    const run = await engine.run({ ...facts });
+    const fired = run.results
+      .map((result: RuleResult) => {
+        const { rule, order } = byName.get(result.name)!;
+        const { outcome, tier, category, reason } = rule.event.params;
+        return {
+          code: rule.name,
+          outcome,
+          tier,
+          category,
+          priority: rule.priority,
+          reason,
+          values: evaluatedFactValues(result.conditions),
+          order,
+        };
+      })
+      .sort(moreSevere);
+    const deciding = fired[0];
+    const outcome = deciding?.outcome ?? pack.default.outcome;
+    const tier = deciding?.tier ?? pack.default.tier;
+    const actions = new Set<PolicyAction>(deciding === undefined ? pack.default.actions : []);
+    for (const hit of fired) {
+      if (hit.outcome === outcome && hit.tier === tier) byName.get(hit.code)!.rule.event.params.actions.forEach((a) => actions.add(a));
+    }
+    const offer = outcome === 'approve' ? offerFor(pack.offers, facts.creditScore, facts.funded_amnt) : undefined;
+    if (offer?.counterOffer === true) actions.add('counter_offer');
+    return {
+      outcome,
+      tier,
+      actions: [...actions].sort((a, b) => ACTION_ORDER.get(a)! - ACTION_ORDER.get(b)!),
+      fired: fired.map(({ order: _order, ...hit }) => hit),
+      offer,
+    };
+  };
+}
+
+/** The band of the score (the first whose minScore it reaches) and the amount approved in it. */
+export function offerFor(bands: readonly OfferBand[], creditScore: unknown, requestedAmount: unknown): Offer | undefined {
+  if (typeof creditScore !== 'number' || typeof requestedAmount !== 'number') return undefined;
+  const band = bands.find((candidate) => creditScore >= candidate.minScore) ?? bands.at(-1)!;
+  const counterOffer = requestedAmount > band.maxAmount;
+  return {
+    band: band.band,
+    requestedAmount,
+    approvedAmount: counterOffer ? band.maxAmount : requestedAmount,
+    maxAmount: band.maxAmount,
+    aprPercent: { ...band.aprPercent },
+    counterOffer,
+  };
+}

@@ -1,0 +1,68 @@
+// The stage outputs as named facts for the policy pack, beside the event's own facts. A stage that did
+// not run leaves its facts null (a comparison with null is false in json-rules-engine).
+import type { CreditStageResult, FraudStageResult, RulesStageResult } from '../schema/decision.js';
+import type { Facts } from '../engine/stage.js';
+
+/** Rule categories whose hits are fraud signals; bureau and application rules are credit policy. */
+export const FRAUD_RULE_CATEGORIES: ReadonlySet<string> = new Set(['list', 'velocity', 'anomaly']);
+
+export const POLICY_FACTS = {
+  fraudProbability: 'the anti-fraud model probability (null when the stage is off)',
+  creditScore: 'the credit score in points (null when the stage is off)',
+  creditPd: 'the credit model probability of default (null when the stage is off)',
+  firedRuleCodes: 'codes of every rule that fired (a list: use contains / doesNotContain)',
+  declineRuleCount: 'how many decline-severity rules fired',
+  reviewRuleCount: 'how many review-severity rules fired',
+  infoRuleCount: 'how many informational rules fired',
+  fraudDeclineRuleCount: 'decline-severity rules fired in the fraud-signal categories (list, velocity, anomaly)',
+  creditDeclineRuleCount: 'decline-severity rules fired in the credit categories (bureau, application)',
+  fraudReviewRuleCount: 'review-severity rules fired in the fraud-signal categories',
+  creditReviewRuleCount: 'review-severity rules fired in the credit categories',
+  listHits: 'names of the lists the event matched (a list: use contains)',
+  blockListHitCount: 'how many block lists the event matched',
+  identityFrozen: "true when an earlier tier 3 decision froze this applicant's further applications",
+} as const;
+export type PolicyFactName = keyof typeof POLICY_FACTS;
+
+export type PolicyFactValue = number | string | boolean | null | readonly string[];
+export type PolicyFacts = Record<string, PolicyFactValue>;
+
+export interface PolicyStageInputs {
+  readonly rules: RulesStageResult;
+  readonly fraud: FraudStageResult | undefined;
+  readonly credit: CreditStageResult | undefined;
+  /** Severity and category of each rule code, from the loaded packs. */
+  readonly ruleMeta: ReadonlyMap<string, { readonly category: string }>;
+  readonly blockLists: ReadonlySet<string>;
+  readonly identityFrozen: boolean;
+}
+
+export function buildPolicyFacts(eventFacts: Readonly<Facts>, inputs: PolicyStageInputs): PolicyFacts {
+  const counts = { decline: 0, review: 0, info: 0, fraudDecline: 0, creditDecline: 0, fraudReview: 0, creditReview: 0 };
+  const codes: string[] = [];
+  for (const hit of inputs.rules.fired) {
+    codes.push(hit.code);
+    counts[hit.severity] += 1;
+    if (hit.severity === 'info') continue;
+    const fraudSignal = FRAUD_RULE_CATEGORIES.has(inputs.ruleMeta.get(hit.code)?.category ?? '');
+    if (hit.severity === 'decline') counts[fraudSignal ? 'fraudDecline' : 'creditDecline'] += 1;
+    else counts[fraudSignal ? 'fraudReview' : 'creditReview'] += 1;
+  }
+  const stageFacts: Record<PolicyFactName, PolicyFactValue> = {
+    fraudProbability: inputs.fraud?.probability ?? null,
+    creditScore: inputs.credit?.score ?? null,
+    creditPd: inputs.credit?.pd ?? null,
+    firedRuleCodes: codes,
+    declineRuleCount: counts.decline,
+    reviewRuleCount: counts.review,
+    infoRuleCount: counts.info,
+    fraudDeclineRuleCount: counts.fraudDecline,
+    creditDeclineRuleCount: counts.creditDecline,
+    fraudReviewRuleCount: counts.fraudReview,
+    creditReviewRuleCount: counts.creditReview,
+    listHits: inputs.rules.listHits,
+    blockListHitCount: inputs.rules.listHits.filter((name) => inputs.blockLists.has(name)).length,
+    identityFrozen: inputs.identityFrozen,
+  };
+  return { ...eventFacts, ...stageFacts };
+}
