@@ -11,11 +11,17 @@ export {
   Tier,
   FraudStageResult,
   CreditStageResult,
+  PolicyStageResult,
+  RankedReasons,
+  ApplicantReason,
+  Offer,
+  ShadowVerdict,
   DECISION_SCHEMA_VERSION,
 } from './schema/decision.js';
+export { PolicyPack, PolicyAction } from './schema/policyPack.js';
 export { ApplicationEvent, columns, columnNames, type ApplicationEventInput, type ColumnRole } from './schema/event.js';
-export { EngineConfig, type EngineConfigInput } from './schema/config.js';
+export { EngineConfig, Challenger, type EngineConfigInput } from './schema/config.js';
 export { RulePack } from './schema/rulePack.js';
 export { ListFile } from './schema/lists.js';
 export { FengkongError, ErrorCode, isFengkongError } from './errors.js';
-export { scoreCsvFile, type ScoreSummary, type ScoreOptions } from './batch/scoreCsv.js';
+export { scoreCsvFile, type ScoreSummary, type ScoreOptions, type ShadowComparison } from './batch/scoreCsv.js';

@@ -1,6 +1,7 @@
 // Batch scoring of a CSV file: stream the lines, validate each row at the edge, decide valid rows in
 // chunks, write decisions (JSON lines, input order) with back-pressure, and write every row that cannot
 // be decided to a rejects file with its line number, code and message. read = decided + rejected.
+// With challengers, each challenger's outcomes are counted against the champion's as decisions are written.
 import { createWriteStream, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
@@ -31,8 +32,21 @@ export interface ScoreSummary {
   rejectedByCode: Record<string, number>;
   outcomes: Record<Outcome, number>;
   tiers: Record<'1' | '2' | '3', number>;
+  /** One entry per challenger of the engine, in config order; empty without challengers. */
+  shadow: ShadowComparison[];
   elapsedMs: number;
   rowsPerSecond: number;
+}
+
+/** A challenger's outcomes against the champion's, over the decisions written. */
+export interface ShadowComparison {
+  readonly challenger: string;
+  /** Decisions that carried this challenger's verdict. */
+  compared: number;
+  /** Decisions whose outcome this challenger would have changed. */
+  differ: number;
+  /** Champion outcome → challenger outcome → decisions; off the diagonal, the outcomes that differ. */
+  readonly outcomes: Record<Outcome, Record<Outcome, number>>;
 }
 
 export interface RejectedRow {
@@ -56,6 +70,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     rejectedByCode: {},
     outcomes: { approve: 0, review: 0, decline: 0 },
     tiers: { '1': 0, '2': 0, '3': 0 },
+    shadow: engine.challengers.map((challenger) => ({ challenger, compared: 0, differ: 0, outcomes: outcomeTable() })),
     elapsedMs: 0,
     rowsPerSecond: 0,
   };
@@ -70,6 +85,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   // a truncated decisions file that looks complete.
   const decisionsOut = openOutput(options.outputPath);
   const rejectsOut = openOutput(options.rejectsPath);
+  const comparisons = new Map(summary.shadow.map((comparison) => [comparison.challenger, comparison]));
   const reject = async (row: RejectedRow) => {
     summary.rejected += 1;
     summary.rejectedByCode[row.code] = (summary.rejectedByCode[row.code] ?? 0) + 1;
@@ -87,6 +103,14 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
       summary.decided += 1;
       summary.outcomes[decision.outcome] += 1;
       summary.tiers[String(decision.tier) as '1' | '2' | '3'] += 1;
+      for (const verdict of decision.shadow ?? []) {
+        const comparison = comparisons.get(verdict.challenger);
+        // A repeat recalled from a restored store may carry the verdicts of challengers since removed.
+        if (comparison === undefined) continue;
+        comparison.compared += 1;
+        if (verdict.outcome !== decision.outcome) comparison.differ += 1;
+        comparison.outcomes[decision.outcome][verdict.outcome] += 1;
+      }
       text += `${JSON.stringify(decision)}\n`;
     }
     await write(decisionsOut.stream, text);
@@ -126,6 +150,11 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   summary.elapsedMs = Math.round(performance.now() - started);
   summary.rowsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.read * 1000) / summary.elapsedMs) : summary.read;
   return summary;
+}
+
+function outcomeTable(): Record<Outcome, Record<Outcome, number>> {
+  const row = () => ({ approve: 0, review: 0, decline: 0 });
+  return { approve: row(), review: row(), decline: row() };
 }
 
 function refuseOverwritingInput(options: ScoreOptions): void {

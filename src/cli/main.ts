@@ -3,7 +3,8 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEngine } from '../engine/createEngine.js';
-import { scoreCsvFile, type ScoreSummary } from '../batch/scoreCsv.js';
+import { scoreCsvFile, type ScoreSummary, type ShadowComparison } from '../batch/scoreCsv.js';
+import { Outcome } from '../schema/decision.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { libraryVersion } from '../engine/paths.js';
 import { decisionJsonSchema } from '../schema/jsonSchema.js';
@@ -14,6 +15,7 @@ import { defaultCreditHidden, trainCreditModel, writeCreditModel } from '../stag
 import { predictCsvFile } from '../stages/credit/predictFile.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
+import { readApplication, renderExplanation } from './explain.js';
 import { shippedLendingClub } from './data.js';
 
 function list(value: string): string[] {
@@ -72,6 +74,25 @@ export function createProgram(): Command {
       if (summary.read !== summary.decided + summary.rejected) {
         throw new Error(`accounting mismatch: read ${summary.read} ≠ decided ${summary.decided} + rejected ${summary.rejected}`);
       }
+    });
+
+  program
+    .command('explain')
+    .description('decide one application and explain the decision: reasons, every stage, timings, audit')
+    .argument('<application>', 'a JSON object with the keys of data/applications.csv, or a CSV file with --row')
+    .option('--row <n>', 'the 1-based data row of a CSV file to explain', integer('--row', 1))
+    .option(
+      '--no-replay',
+      'with --row: decide the row alone; by default the rows before it are decided first, so velocity and freezes are what score saw',
+    )
+    .option('--config <config.json>', 'engine config (rule packs, lists, models, policy pack, challengers, salt)')
+    .option('--json', 'print the decision itself (one JSON object, indented) instead of the explanation')
+    .action(async (input: string, options: { row?: number; replay: boolean; config?: string; json?: boolean }) => {
+      const engine = await createEngine(options.config === undefined ? {} : readConfigFile(options.config));
+      const { event, earlier } = await readApplication(input, options.row, engine.parseEvent, options.replay);
+      for (let start = 0; start < earlier.length; start += 1024) await engine.decideBatchSettled(earlier.slice(start, start + 1024));
+      const decision = await engine.decide(event);
+      process.stdout.write(options.json === true ? `${JSON.stringify(decision, null, 2)}\n` : renderExplanation(decision));
     });
 
   program
@@ -241,12 +262,24 @@ export function formatSummary(summary: ScoreSummary, outputPath: string, rejects
       (summary.blankLines > 0 ? `, blank lines skipped ${summary.blankLines}` : ''),
     `outcomes: approve ${summary.outcomes.approve}, review ${summary.outcomes.review}, decline ${summary.outcomes.decline}`,
     `tiers: 1 ${summary.tiers['1']}, 2 ${summary.tiers['2']}, 3 ${summary.tiers['3']}`,
+    ...summary.shadow.map(formatShadowComparison),
     ...(summary.lateEvents > 0 ? [`late events (decided, not recorded in the velocity history): ${summary.lateEvents}`] : []),
     `${summary.rowsPerSecond} rows/s (${summary.elapsedMs} ms)`,
     `decisions: ${outputPath}`,
     `rejects: ${rejectsPath}`,
     '',
   ].join('\n');
+}
+
+/** `challenger new-policy: 123 of 9857 outcomes differ (approve→review 100, review→decline 23)` */
+function formatShadowComparison({ challenger, compared, differ, outcomes }: ShadowComparison): string {
+  const changes: string[] = [];
+  for (const champion of Outcome.options) {
+    for (const shadow of Outcome.options) {
+      if (shadow !== champion && outcomes[champion][shadow] > 0) changes.push(`${champion}→${shadow} ${outcomes[champion][shadow]}`);
+    }
+  }
+  return `challenger ${challenger}: ${differ} of ${compared} outcomes differ${changes.length > 0 ? ` (${changes.join(', ')})` : ''}`;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -2,7 +2,7 @@
 // every fact its conditions read is an engine fact or a stage output, and hash its bytes for the audit.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { checkConditionFact, checkOperands, factsOf } from '../schema/conditions.js';
+import { checkConditionFact, checkOperands, factsOf, nameRules } from '../schema/conditions.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { PolicyPack } from '../schema/policyPack.js';
 import { POLICY_FACTS } from './facts.js';
@@ -15,7 +15,7 @@ export interface LoadedPolicyPack {
 
 export function loadPolicyPack(path: string, engineFacts: ReadonlySet<string>): LoadedPolicyPack {
   const bytes = readFileBytes(path, ErrorCode.POLICY_INVALID);
-  const pack = parseJsonFile(path, bytes, PolicyPack, ErrorCode.POLICY_INVALID);
+  const pack = parseJsonFile(path, bytes, PolicyPack, ErrorCode.POLICY_INVALID, nameRules);
   const known = new Set([...engineFacts, ...Object.keys(POLICY_FACTS)]);
   const codes = new Set<string>();
   for (const rule of pack.rules) {

@@ -40,8 +40,9 @@ export interface ReasonSources {
 
 export function rankReasons(sources: ReasonSources): RankedReasons {
   const { verdict } = sources;
+  // An approving rule that fired beside a review or decline (a monitor rule, say) explains nothing.
   const policyReasons: Reason[] = verdict.fired
-    .filter((hit) => hit.reason !== undefined)
+    .filter((hit) => hit.reason !== undefined && (hit.outcome !== 'approve' || verdict.outcome === 'approve'))
     .map((hit) => ({ code: hit.code, stage: 'policy', severity: SEVERITY_OF_OUTCOME[hit.outcome], text: hit.reason!, values: hit.values }));
   if (verdict.offer?.counterOffer === true) {
     policyReasons.push({

@@ -81,7 +81,9 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
       identityFrozen,
     });
     const verdict = await evaluate(facts);
-    if (enforce && applicant !== null && verdict.actions.includes('freeze_identity')) {
+    // A frozen applicant's application keeps the freeze but does not extend it: the freeze ends
+    // freezeDays after the decision that set it, however often the identity is tried meanwhile.
+    if (enforce && applicant !== null && !identityFrozen && verdict.actions.includes('freeze_identity')) {
       store.freeze(frozenKey(applicant), atMs, atMs + freezeMs, applicationId);
     }
     const reasons = rankReasons({

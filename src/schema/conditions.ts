@@ -50,3 +50,13 @@ export function factsOf(condition: ConditionTree): string[] {
   if ('any' in condition) return condition.any.flatMap(factsOf);
   return factsOf(condition.not);
 }
+
+/** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
+export function nameRules(described: string, raw: unknown): string {
+  const rules = (raw as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(rules)) return described;
+  return described.replace(/rules\.(\d+)/g, (match, index: string) => {
+    const name = (rules[Number(index)] as { name?: unknown } | undefined)?.name;
+    return typeof name === 'string' && /^[A-Z][A-Z0-9_]{2,47}$/.test(name) ? `${match} (${name})` : match;
+  });
+}

@@ -180,6 +180,8 @@ export const Decision = z.strictObject({
     fraudUs: z.number().nonnegative().optional(),
     creditUs: z.number().nonnegative().optional(),
     policyUs: z.number().nonnegative(),
+    /** Time the challengers' policies took (their own model stages are timed in the batch); not in the total. */
+    shadowUs: z.number().nonnegative().optional(),
     totalUs: z.number().nonnegative(),
     decidedAt: z.iso.datetime(),
   }),

@@ -5,17 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, Decision, ErrorCode, type Engine } from '../../src/index.js';
-import { cleanEvent } from '../fixtures/events.js';
+import { stable } from '../fixtures/decisions.js';
+import { cleanEvent, freshApplicationId } from '../fixtures/events.js';
 
 let engine: Engine;
 beforeAll(async () => {
   engine = await createEngine();
 });
-
-/** A decision without the fields that legitimately vary between runs (timings, timestamps, ids). */
-export function stable(decision: Decision): unknown {
-  return JSON.parse(JSON.stringify(decision), (key, value) => (/(Us|At|Id)$/.test(key) ? undefined : value));
-}
 
 const eventArbitrary = fc.record({
   funded_amnt: fc.integer({ min: 500, max: 40000 }),
@@ -32,7 +28,7 @@ describe('createEngine', () => {
   it('decisions validate against the Decision schema', async () => {
     const decision = await engine.decide(cleanEvent());
     expect(Decision.parse(decision)).toEqual(decision);
-    expect(decision.schemaVersion).toBe(1);
+    expect(decision.schemaVersion).toBe(2);
     expect(decision.audit.rulePackSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(decision.audit.totalUs).toBeGreaterThan(0);
   });
@@ -62,7 +58,13 @@ describe('createEngine', () => {
   });
 
   it('a fresh engine fed the same events gives identical decisions beyond timings', async () => {
-    const events = [cleanEvent(), cleanEvent({ revol_util: 99 }), cleanEvent({ email: 'x@yopmail.com' }), cleanEvent({ annual_inc: 0 })];
+    // One applicant: the disposable address declines at tier 3 and freezes the applicant, which the last event meets.
+    const events = [
+      cleanEvent({ application_id: 'D1' }),
+      cleanEvent({ application_id: 'D2', revol_util: 99 }),
+      cleanEvent({ application_id: 'D3', email: 'x@yopmail.com' }),
+      cleanEvent({ application_id: 'D4', annual_inc: 0 }),
+    ];
     const other = await createEngine();
     const first = (await (await createEngine()).decideBatch(events)).map(stable);
     const second = (await other.decideBatch(events)).map(stable);
@@ -90,6 +92,68 @@ describe('createEngine', () => {
     const unlabelled = await (await createEngine()).decide(cleanEvent());
     const labelled = await (await createEngine()).decide({ ...cleanEvent(), default: 1, is_fraud: 1, fraud_scenario: 'device_farm' });
     expect(stable(labelled)).toEqual(stable(unlabelled));
+  });
+
+  it('decides an application id once: a repeat with the same input gets the first decision back and is not counted again', async () => {
+    const fresh = await createEngine({ fraudModel: null, creditModel: null });
+    const first = await fresh.decide(cleanEvent({ application_id: 'R1', device_id: 'dv_repeat' }));
+    const again = await fresh.decide(cleanEvent({ application_id: 'R1', device_id: 'dv_repeat' }));
+    expect(first.audit.repeated).toBeUndefined();
+    expect(again.audit.repeated).toBe(true);
+    expect(stable(again)).toEqual(stable({ ...first, audit: { ...first.audit, repeated: true } }));
+    const [inBatch] = await fresh.decideBatch([cleanEvent({ application_id: 'R1', device_id: 'dv_repeat' })]);
+    expect(inBatch!.audit.repeated).toBe(true);
+    // The device's history holds R1 once.
+    const next = await fresh.decide(
+      cleanEvent({ application_id: 'R2', applicant_id: 'ap_other', applied_at: '2016-02-10T17:05:00Z', device_id: 'dv_repeat' }),
+    );
+    expect(next.stages.rules.failed.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(1);
+  });
+
+  it('refuses an application id decided before with another input: FK_APPLICATION_CONFLICT', async () => {
+    const fresh = await createEngine({ fraudModel: null, creditModel: null });
+    await fresh.decide(cleanEvent({ application_id: 'C1' }));
+    await expect(fresh.decide(cleanEvent({ application_id: 'C1', funded_amnt: 13000 }))).rejects.toMatchObject({
+      code: ErrorCode.APPLICATION_CONFLICT,
+      message: expect.stringContaining('C1'),
+    });
+    const settled = await fresh.decideBatchSettled(
+      [cleanEvent({ application_id: 'C2' }), cleanEvent({ application_id: 'C2', funded_amnt: 13000 })].map(fresh.parseEvent),
+    );
+    expect(settled.map((entry) => (entry instanceof Error ? (entry as { code?: string }).code : 'decided'))).toEqual([
+      'decided',
+      ErrorCode.APPLICATION_CONFLICT,
+    ]);
+  });
+
+  it('a tier 3 decline freezes the applicant for 180 days: a later application of theirs is declined', async () => {
+    const fresh = await createEngine({ fraudModel: null, creditModel: null });
+    const fraud = cleanEvent({ application_id: 'Z1', email: 'x@yopmail.com' });
+    const [declined, frozen, other] = await fresh.decideBatch([
+      fraud,
+      // The same applicant ten days later, from another device and address: frozen.
+      cleanEvent({ application_id: 'Z2', applied_at: '2016-02-20T17:00:00Z', device_id: 'dv_other_0001', email: 'jd@gmail.com' }),
+      // Another applicant on the same day: not frozen.
+      cleanEvent({ application_id: 'Z3', applied_at: '2016-02-20T18:00:00Z', applicant_id: 'ap_someone_else', device_id: 'dv_other_0002' }),
+    ]);
+    expect(declined!.tier).toBe(3);
+    expect(declined!.actions).toContain('freeze_identity');
+    expect(declined!.stages.policy.identityFrozen).toBe(false);
+    expect(frozen!.stages.rules.fired).toEqual([]);
+    expect(frozen!.stages.policy.identityFrozen).toBe(true);
+    expect(frozen!.stages.policy.fired[0]).toMatchObject({ code: 'P_IDENTITY_FROZEN', outcome: 'decline', tier: 3 });
+    expect(frozen!.outcome).toBe('decline');
+    expect(frozen!.tier).toBe(3);
+    expect(frozen!.reasons.primary[0]).toMatchObject({ code: 'P_IDENTITY_FROZEN', stage: 'policy', severity: 'decline' });
+    expect(frozen!.reasons.applicant.map((reason) => reason.code)).toEqual(['A_VERIFICATION_REQUIRED']);
+    expect(other!.stages.policy.identityFrozen).toBe(false);
+    expect(other!.outcome).toBe('approve');
+
+    // 180 days after the decline, with no application in between, the freeze has ended.
+    const later = await createEngine({ fraudModel: null, creditModel: null });
+    const [, thawed] = await later.decideBatch([fraud, cleanEvent({ application_id: 'Z4', applied_at: '2016-08-08T17:00:00Z' })]);
+    expect(thawed!.stages.policy.identityFrozen).toBe(false);
+    expect(thawed!.outcome).toBe('approve');
   });
 
   it('names the batch position of an invalid event', async () => {
@@ -188,6 +252,7 @@ describe('privacy', () => {
           const event = cleanEvent({
             applicant_id: applicant,
             device_id: device,
+            application_id: freshApplicationId(),
             email: `${local}@mailinator.com`,
             ip: `45.${octet}.${octet}.${octet}`,
             phone: `+1${phone}`,

@@ -66,12 +66,21 @@ describe('list matching', () => {
 });
 
 describe('shipped lists through the engine', () => {
-  it('declines a disposable email domain and never shows the address', async () => {
+  it('declines a disposable email domain at tier 3 and never shows the address', async () => {
     const engine = await createEngine();
     const decision = await engine.decide(cleanEvent({ email: 'someone.secret@mailinator.com' }));
-    expect(decision.outcome).toBe('decline');
     expect(decision.stages.rules.listHits).toContain('disposable_email_domains');
-    expect(decision.reasons[0]?.code).toBe('L_EMAIL_DOMAIN_BLOCKED');
+    expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['L_EMAIL_DOMAIN_BLOCKED']);
+    // A block-list hit is a fraud signal: the policy's fraud-rule decline decides, at tier 3.
+    expect(decision.stages.policy.fired[0]).toMatchObject({ code: 'P_FRAUD_RULE_DECLINE', outcome: 'decline', tier: 3 });
+    expect(decision.outcome).toBe('decline');
+    expect(decision.tier).toBe(3);
+    expect(decision.actions).toEqual(['decline', 'freeze_identity', 'alert_fraud_team']);
+    expect(decision.reasons.primary).toContainEqual(
+      expect.objectContaining({ code: 'L_EMAIL_DOMAIN_BLOCKED', stage: 'rules', severity: 'decline' }),
+    );
+    // The applicant is told that the application needs verifying, never which list it matched.
+    expect(decision.reasons.applicant.map((reason) => reason.code)).toEqual(['A_VERIFICATION_REQUIRED']);
     expect(JSON.stringify(decision)).not.toContain('someone.secret');
   });
 
@@ -121,6 +130,7 @@ describe('shipped lists through the engine', () => {
     expect(codes).not.toContain('R_ODD_HOUR_LARGE');
     expect(codes).toContain('L_DEVICE_BLOCKED');
     expect(decision.outcome).toBe('decline');
+    expect(decision.tier).toBe(3);
   });
 
   it('a rule naming a list that is not loaded is refused at load', async () => {

@@ -77,33 +77,54 @@ describe('velocity windows', () => {
 });
 
 describe('velocity rules', () => {
-  const codes = (decision: { stages: { rules: { fired: Array<{ code: string }> } } }) => decision.stages.rules.fired.map((hit) => hit.code);
+  const codes = (entries: ReadonlyArray<{ code: string }>) => entries.map((entry) => entry.code);
+  /** The rules alone: without the models, neither a fraud probability nor a credit score can add a review or decline. */
+  const rulesOnly = () => createEngine({ fraudModel: null, creditModel: null });
 
-  it('V_DEVICE_MANY_APPLICANTS declines the fourth identity on one device within a day', async () => {
-    const engine = await createEngine({ fraudModel: null });
+  it('V_DEVICE_MANY_APPLICANTS declines the fourth identity on one device within a day, at tier 3', async () => {
+    const engine = await rulesOnly();
     const decisions = await engine.decideBatch([0, 1, 2, 3].map((id) => event(id, id * 10 * 60_000, { device_id: 'dv_farm' })));
-    expect(codes(decisions[2]!)).not.toContain('V_DEVICE_MANY_APPLICANTS');
-    expect(codes(decisions[3]!)).toContain('V_DEVICE_MANY_APPLICANTS');
-    expect(decisions[3]!.outcome).toBe('decline');
-    expect(decisions[3]!.reasons[0]).toMatchObject({ code: 'V_DEVICE_MANY_APPLICANTS', values: { device_distinct_applicants_24h: 3 } });
+    expect(codes(decisions[2]!.stages.rules.fired)).not.toContain('V_DEVICE_MANY_APPLICANTS');
+    const fourth = decisions[3]!;
+    expect(codes(fourth.stages.rules.fired)).toContain('V_DEVICE_MANY_APPLICANTS');
+    // A velocity decline is a fraud signal: the policy's fraud-rule decline decides.
+    expect(fourth.stages.policy.fired[0]).toMatchObject({ code: 'P_FRAUD_RULE_DECLINE', outcome: 'decline', tier: 3 });
+    expect(fourth.outcome).toBe('decline');
+    expect(fourth.tier).toBe(3);
+    expect(fourth.actions).toEqual(['decline', 'freeze_identity', 'alert_fraud_team']);
+    expect(fourth.reasons.primary[0]).toMatchObject({
+      code: 'V_DEVICE_MANY_APPLICANTS',
+      stage: 'rules',
+      severity: 'decline',
+      values: { device_distinct_applicants_24h: 3 },
+    });
   });
 
   it('V_IDENTITY_HOPPING reviews a returning applicant on a new device from another state', async () => {
-    const engine = await createEngine({ fraudModel: null });
+    const engine = await rulesOnly();
     const [first, second] = await engine.decideBatch([
       event(1, 0, { applicant_id: 'ap_victim', device_id: 'dv_victim' }),
       event(2, 48 * HOUR, { applicant_id: 'ap_victim', device_id: 'dv_thief', ip_region: 'TX' }),
     ]);
-    expect(codes(first!)).toEqual([]);
-    expect(codes(second!)).toContain('V_IDENTITY_HOPPING');
+    expect(codes(first!.stages.rules.fired)).toEqual([]);
+    expect(codes(second!.stages.rules.fired)).toContain('V_IDENTITY_HOPPING');
+    expect(second!.stages.policy.fired[0]).toMatchObject({ code: 'P_FRAUD_RULE_REVIEW', outcome: 'review', tier: 2 });
+    expect(second!.outcome).toBe('review');
+    expect(second!.tier).toBe(2);
+    expect(second!.actions).toEqual(['step_up_verification']);
+    expect(second!.reasons.primary[0]).toMatchObject({ code: 'V_IDENTITY_HOPPING', severity: 'review' });
   });
 
   it('V_PHONE_SHARED reviews the third identity giving one phone', async () => {
-    const engine = await createEngine({ fraudModel: null });
+    const engine = await rulesOnly();
     const decisions = await engine.decideBatch(
       [0, 1, 2].map((id) => event(id, id * HOUR * 30, { phone: '+12125550111', device_id: `dv_${id}` })),
     );
-    expect(codes(decisions[1]!)).not.toContain('V_PHONE_SHARED');
-    expect(codes(decisions[2]!)).toContain('V_PHONE_SHARED');
+    expect(codes(decisions[1]!.stages.rules.fired)).not.toContain('V_PHONE_SHARED');
+    expect(codes(decisions[2]!.stages.rules.fired)).toContain('V_PHONE_SHARED');
+    expect(decisions[2]!.outcome).toBe('review');
+    expect(decisions[2]!.tier).toBe(2);
+    expect(decisions[2]!.actions).toEqual(['step_up_verification']);
+    expect(decisions[2]!.reasons.primary[0]).toMatchObject({ code: 'V_PHONE_SHARED', severity: 'review' });
   });
 });

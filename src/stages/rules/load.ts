@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import { RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
-import { checkConditionFact, checkOperands, factsOf } from '../../schema/conditions.js';
+import { checkConditionFact, checkOperands, factsOf, nameRules } from '../../schema/conditions.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
 export interface LoadedRule {
@@ -37,16 +37,6 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
     }
   }
   return { rules, sha256: digest.digest('hex') };
-}
-
-/** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
-function nameRules(described: string, raw: unknown): string {
-  const rules = (raw as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(rules)) return described;
-  return described.replace(/rules\.(\d+)/g, (match, index: string) => {
-    const name = (rules[Number(index)] as { name?: unknown } | undefined)?.name;
-    return typeof name === 'string' && /^[A-Z][A-Z0-9_]{2,47}$/.test(name) ? `${match} (${name})` : match;
-  });
 }
 
 interface ListUse {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, ErrorCode } from '../../../src/index.js';
 import { readEvents } from '../../../src/batch/readEvents.js';
 import { replayHistory } from '../../../src/stages/fraud/replay.js';
-import { FRAUD_FEATURE_NAMES } from '../../../src/stages/fraud/features.js';
+import { FRAUD_FEATURE_NAMES, FRAUD_FEATURES } from '../../../src/stages/fraud/features.js';
 import { trainFraudModel } from '../../../src/stages/fraud/trainModel.js';
 import { ApplicationEvent } from '../../../src/schema/event.js';
 
@@ -85,24 +85,97 @@ describe('anti-fraud stage', () => {
     );
   });
 
-  it('sends a likely fraud to review with the model as the reason, ranked most fraud-like first', async () => {
-    const engine = await createEngine({ fraudReviewThreshold: 0.05 });
-    const farm = [0, 1, 2].map((index) =>
+  it('sends a likely fraud to review with the model as the reason, its contributors ranked most fraud-like first', async () => {
+    const engine = await createEngine();
+    // Three applicants on one network within twenty minutes; the third applies from Texas, with a
+    // Californian phone, for a New York address. No rule asks for more than information.
+    const burst = [
+      cleanEvent({ application_id: 'N1', applicant_id: 'ap_n1', device_id: 'dv_n1', email: 'n1@gmail.com', phone: '+12125550001' }),
       cleanEvent({
-        application_id: `F${index}`,
-        applicant_id: `ap_f${index}`,
-        device_id: 'dv_farm',
-        email: `f${index}@mailinator.com`,
-        ip_region: 'TX',
+        application_id: 'N2',
+        applicant_id: 'ap_n2',
+        device_id: 'dv_n2',
+        email: 'n2@gmail.com',
+        phone: '+12125550002',
+        applied_at: '2016-02-10T17:10:00Z',
       }),
-    );
-    const decisions = await engine.decideBatch(farm);
-    const last = decisions[2]!;
-    expect(last.stages.fraud!.probability).toBeGreaterThan(0.05);
-    const fraudReasons = last.reasons.filter((reason) => reason.stage === 'fraud');
-    expect(fraudReasons[0]).toMatchObject({ code: 'F_FRAUD_SCORE_HIGH' });
-    const contributions = last.stages.fraud!.contributions.map((entry) => entry.contribution);
+      cleanEvent({
+        application_id: 'N3',
+        applicant_id: 'ap_n3',
+        device_id: 'dv_n3',
+        email: 'n3@gmail.com',
+        phone: '+13105550003',
+        ip_region: 'TX',
+        applied_at: '2016-02-10T17:20:00Z',
+      }),
+    ];
+    const last = (await engine.decideBatch(burst))[2]!;
+    const fraud = last.stages.fraud!;
+    // Between the policy's review (0.3) and decline (0.9) thresholds.
+    expect(fraud.probability).toBeGreaterThanOrEqual(0.3);
+    expect(fraud.probability).toBeLessThan(0.9);
+    expect(last.stages.rules.fired.every((hit) => hit.severity === 'info')).toBe(true);
+    expect(last.stages.policy.fired[0]).toEqual({
+      code: 'P_FRAUD_SCORE_REVIEW',
+      outcome: 'review',
+      tier: 2,
+      values: { fraudProbability: fraud.probability },
+    });
+    expect(last.outcome).toBe('review');
+    expect(last.tier).toBe(2);
+    expect(last.actions).toEqual(['manual_review', 'step_up_verification']);
+    expect(last.reasons.primary[0]).toMatchObject({ code: 'P_FRAUD_SCORE_REVIEW', stage: 'policy', severity: 'review' });
+    // Every contribution, most fraud-like first; the top ones (0.5 log-odds or more, at most 3) are
+    // the model's reasons, in that order, with the severity of the review the score led to.
+    const contributions = fraud.contributions.map((entry) => entry.contribution);
     expect(contributions).toEqual([...contributions].sort((a, b) => b - a));
+    const codeOf = new Map(FRAUD_FEATURES.map((feature) => [feature.name, feature.code]));
+    const topCodes = fraud.contributions
+      .filter((entry) => entry.contribution >= 0.5)
+      .slice(0, 3)
+      .map((entry) => codeOf.get(entry.feature));
+    expect(topCodes).toEqual(['F_NETWORK_BURST', 'F_IP_REGION_MISMATCH', 'F_PHONE_AREA_MISMATCH']);
+    const fraudReasons = last.reasons.all.filter((reason) => reason.stage === 'fraud');
+    expect(fraudReasons.map((reason) => [reason.code, reason.severity])).toEqual(topCodes.map((code) => [code, 'review']));
+    // Each quotes the readable fact behind it, never an identifier.
+    expect(fraudReasons[0]!.values).toEqual({ ip24_apps_1h: 2 });
+    expect(last.reasons.primary.map((reason) => reason.code)).toEqual(['P_FRAUD_SCORE_REVIEW', ...topCodes]);
+    // The applicant is told that the application needs verifying, not which signal the model saw.
+    expect(last.reasons.applicant.map((reason) => reason.code)).toEqual(['A_VERIFICATION_REQUIRED']);
+  });
+
+  it('declines a very likely fraud at tier 3 on the score alone, the model as the reason', async () => {
+    const engine = await createEngine();
+    // A second applicant gives the first one's phone a day later: no rule fires (that takes two others).
+    const [, second] = await engine.decideBatch([
+      cleanEvent({ application_id: 'S1', applicant_id: 'ap_s1', device_id: 'dv_s1', email: 's1@gmail.com', phone: '+12125550111' }),
+      cleanEvent({
+        application_id: 'S2',
+        applicant_id: 'ap_s2',
+        device_id: 'dv_s2',
+        email: 's2@gmail.com',
+        phone: '+12125550111',
+        applied_at: '2016-02-11T17:00:00Z',
+      }),
+    ]);
+    const fraud = second!.stages.fraud!;
+    expect(fraud.probability).toBeGreaterThanOrEqual(0.9);
+    expect(second!.stages.rules.fired).toEqual([]);
+    expect(second!.stages.policy.fired[0]).toEqual({
+      code: 'P_FRAUD_SCORE_DECLINE',
+      outcome: 'decline',
+      tier: 3,
+      values: { fraudProbability: fraud.probability },
+    });
+    expect(second!.outcome).toBe('decline');
+    expect(second!.tier).toBe(3);
+    expect(second!.actions).toEqual(['decline', 'freeze_identity', 'alert_fraud_team']);
+    expect(second!.reasons.primary.slice(0, 2).map((reason) => [reason.code, reason.severity])).toEqual([
+      ['P_FRAUD_SCORE_DECLINE', 'decline'],
+      ['F_PHONE_SHARED', 'decline'],
+    ]);
+    expect(second!.reasons.primary[1]!.values).toEqual({ phone_distinct_applicants_30d: 1 });
+    expect(second!.reasons.applicant.map((reason) => reason.code)).toEqual(['A_VERIFICATION_REQUIRED']);
   });
 
   it('refuses a malformed or mismatched model at load, naming the field', async () => {
