@@ -29,6 +29,8 @@ export interface ScoreSummary {
   blankLines: number;
   /** Decided, but later than the allowed lateness, so not recorded in the velocity history. */
   lateEvents: number;
+  /** Decided before (the same application id and input): the first decision written again, not counted twice in velocity. */
+  repeated: number;
   rejectedByCode: Record<string, number>;
   outcomes: Record<Outcome, number>;
   tiers: Record<'1' | '2' | '3', number>;
@@ -67,6 +69,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     rejected: 0,
     blankLines: 0,
     lateEvents: 0,
+    repeated: 0,
     rejectedByCode: {},
     outcomes: { approve: 0, review: 0, decline: 0 },
     tiers: { '1': 0, '2': 0, '3': 0 },
@@ -101,6 +104,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     let text = '';
     for (const decision of decisions) {
       summary.decided += 1;
+      if (decision.audit.repeated === true) summary.repeated += 1;
       summary.outcomes[decision.outcome] += 1;
       summary.tiers[String(decision.tier) as '1' | '2' | '3'] += 1;
       for (const verdict of decision.shadow ?? []) {

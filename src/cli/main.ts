@@ -263,6 +263,7 @@ export function formatSummary(summary: ScoreSummary, outputPath: string, rejects
     `outcomes: approve ${summary.outcomes.approve}, review ${summary.outcomes.review}, decline ${summary.outcomes.decline}`,
     `tiers: 1 ${summary.tiers['1']}, 2 ${summary.tiers['2']}, 3 ${summary.tiers['3']}`,
     ...summary.shadow.map(formatShadowComparison),
+    ...(summary.repeated > 0 ? [`repeated application ids (the first decision written again): ${summary.repeated}`] : []),
     ...(summary.lateEvents > 0 ? [`late events (decided, not recorded in the velocity history): ${summary.lateEvents}`] : []),
     `${summary.rowsPerSecond} rows/s (${summary.elapsedMs} ms)`,
     `decisions: ${outputPath}`,

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, ErrorCode, scoreCsvFile, type Engine } from '../../src/index.js';
+import { createEngine, ErrorCode, scoreCsvFile, type Decision, type Engine } from '../../src/index.js';
 import { columnNames } from '../../src/schema/event.js';
 import { cleanEvent } from '../fixtures/events.js';
 
@@ -253,5 +253,34 @@ describe('scoreCsvFile edge cases', () => {
     await expect(scoreFile('nodir', [header, goodLine('D1')].join('\n'), join(dir, 'no', 'such', 'dir', 'd.jsonl'))).rejects.toMatchObject({
       code: 'FK_FILE_WRITE',
     });
+  });
+});
+
+describe('repeated application ids in a file', () => {
+  it('writes a repeated row as its first decision and rejects a conflicting one, and the counts reconcile', async () => {
+    const text = [header, goodLine('DUP1'), goodLine('DUP2'), goodLine('DUP1'), goodLine('DUP2', { funded_amnt: 20000 }), ''].join('\n');
+    const input = join(dir, 'dups.csv');
+    writeFileSync(input, text);
+    const out = join(dir, 'dups.jsonl');
+    const summary = await scoreCsvFile(await createEngine(), {
+      inputPath: input,
+      outputPath: out,
+      rejectsPath: `${out}.rejects`,
+      chunkSize: 2,
+    });
+    expect([summary.read, summary.decided, summary.rejected, summary.repeated]).toEqual([4, 3, 1, 1]);
+    expect(summary.rejectedByCode).toEqual({ [ErrorCode.APPLICATION_CONFLICT]: 1 });
+    const decisions = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Decision);
+    expect(decisions.map((decision) => [decision.applicationId, decision.audit.repeated ?? false])).toEqual([
+      ['DUP1', false],
+      ['DUP2', false],
+      ['DUP1', true],
+    ]);
+    expect(decisions[2]!.outcome).toBe(decisions[0]!.outcome);
+    const rejected = JSON.parse(readFileSync(`${out}.rejects`, 'utf8').trim()) as { line: number; code: string };
+    expect([rejected.line, rejected.code]).toEqual([5, ErrorCode.APPLICATION_CONFLICT]);
   });
 });
