@@ -47,6 +47,8 @@ export interface ShadowComparison {
   compared: number;
   /** Decisions whose outcome this challenger would have changed. */
   differ: number;
+  /** Decisions on which the challenger failed (the champion decided; the failure's code is in `shadow`). */
+  failed: number;
   /** Champion outcome → challenger outcome → decisions; off the diagonal, the outcomes that differ. */
   readonly outcomes: Record<Outcome, Record<Outcome, number>>;
 }
@@ -73,7 +75,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     rejectedByCode: {},
     outcomes: { approve: 0, review: 0, decline: 0 },
     tiers: { '1': 0, '2': 0, '3': 0 },
-    shadow: engine.challengers.map((challenger) => ({ challenger, compared: 0, differ: 0, outcomes: outcomeTable() })),
+    shadow: engine.challengers.map((challenger) => ({ challenger, compared: 0, differ: 0, failed: 0, outcomes: outcomeTable() })),
     elapsedMs: 0,
     rowsPerSecond: 0,
   };
@@ -111,6 +113,10 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
         const comparison = comparisons.get(verdict.challenger);
         // A repeat recalled from a restored store may carry the verdicts of challengers since removed.
         if (comparison === undefined) continue;
+        if ('error' in verdict) {
+          comparison.failed += 1;
+          continue;
+        }
         comparison.compared += 1;
         if (verdict.outcome !== decision.outcome) comparison.differ += 1;
         comparison.outcomes[decision.outcome][verdict.outcome] += 1;

@@ -194,6 +194,7 @@ function shadowLines(shadow: Decision['shadow']): string[] {
   return [
     'shadow (challengers: recorded, never acted on):',
     ...shadow.map((verdict) => {
+      if ('error' in verdict) return `  ${verdict.challenger}: failed (${verdict.error}); the champion's decision stands`;
       const scores = [
         ...(verdict.fraudProbability === undefined ? [] : [`fraud probability ${formatNumber(verdict.fraudProbability)}`]),
         ...(verdict.creditScore === undefined ? [] : [`credit score ${verdict.creditScore}`]),

@@ -45,7 +45,7 @@ export function createProgram(): Command {
     .argument('<in.csv>', 'applications, columns as in data/applications.csv')
     .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order')
     .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl)')
-    .option('--config <config.json>', 'engine config (rule packs, lists, derived features, salt)')
+    .option('--config <config.json>', 'engine config (rule packs, lists, models, policy pack, challengers, salt)')
     .option('--chunk-size <n>', 'rows decided together', integer('--chunk-size', 1), 1024)
     .option('--quiet', 'no progress bar and no summary on stderr')
     .action(async (input: string, options: { out: string; rejects?: string; config?: string; chunkSize: number; quiet?: boolean }) => {
@@ -273,14 +273,17 @@ export function formatSummary(summary: ScoreSummary, outputPath: string, rejects
 }
 
 /** `challenger new-policy: 123 of 9857 outcomes differ (approve→review 100, review→decline 23)` */
-function formatShadowComparison({ challenger, compared, differ, outcomes }: ShadowComparison): string {
+function formatShadowComparison({ challenger, compared, differ, failed, outcomes }: ShadowComparison): string {
   const changes: string[] = [];
   for (const champion of Outcome.options) {
     for (const shadow of Outcome.options) {
       if (shadow !== champion && outcomes[champion][shadow] > 0) changes.push(`${champion}→${shadow} ${outcomes[champion][shadow]}`);
     }
   }
-  return `challenger ${challenger}: ${differ} of ${compared} outcomes differ${changes.length > 0 ? ` (${changes.join(', ')})` : ''}`;
+  return (
+    `challenger ${challenger}: ${differ} of ${compared} outcomes differ${changes.length > 0 ? ` (${changes.join(', ')})` : ''}` +
+    (failed > 0 ? `; failed on ${failed}` : '')
+  );
 }
 
 export async function main(argv: string[]): Promise<void> {

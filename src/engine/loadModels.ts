@@ -8,6 +8,7 @@ import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../stages/fraud/features
 import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
 import { createFraudStage } from '../stages/fraud/stage.js';
 import { checkOffersCoverScale, loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
+import { checkBlockListPrecedence, createPolicyEvaluator } from '../policy/evaluate.js';
 import { shippedPaths } from './paths.js';
 import type { Stage } from './stage.js';
 
@@ -56,14 +57,18 @@ export async function loadModelStages(
   };
 }
 
-/** A policy pack whose offer bands cover every score the credit model can give. */
-export function loadCheckedPolicyPack(
+/**
+ * A policy pack whose offer bands cover every score the credit model can give, and which declines a
+ * block-list hit at tier 3 (block lists cannot be overridden).
+ */
+export async function loadCheckedPolicyPack(
   path: string | undefined,
   facts: Readonly<Record<string, string>>,
-  models: ModelStages,
-): LoadedPolicyPack {
+  lowestCreditScore: number | null,
+): Promise<LoadedPolicyPack> {
   const loaded = loadPolicyPack(path ?? shippedPaths.policyPack, new Set(Object.keys(facts)));
-  if (models.lowestCreditScore !== null) checkOffersCoverScale(loaded, models.lowestCreditScore);
+  if (lowestCreditScore !== null) checkOffersCoverScale(loaded, lowestCreditScore);
+  await checkBlockListPrecedence(createPolicyEvaluator(loaded), loaded, Object.keys(facts));
   return loaded;
 }
 

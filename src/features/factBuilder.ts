@@ -23,7 +23,8 @@ export interface BuiltFacts {
 export const MAX_JUMP_AHEAD_MS = 7 * 24 * 3_600_000;
 
 export interface FactBuilder {
-  build(event: ApplicationEvent): BuiltFacts;
+  /** With `record` false the history is read, not written (an application seen before). */
+  build(event: ApplicationEvent, record?: boolean): BuiltFacts;
 }
 
 export function createFactBuilder(parts: {
@@ -34,7 +35,7 @@ export function createFactBuilder(parts: {
 }): FactBuilder {
   const { derived, lists, store, salt } = parts;
   return {
-    build(event) {
+    build(event, record = true) {
       const identifiers = hashIdentifiers(event, salt);
       const facts = buildFacts(event, derived);
       for (const list of lists.lists) facts[list.factName] = list.matches(identifiers, identifiers.emailDomain);
@@ -42,7 +43,7 @@ export function createFactBuilder(parts: {
       Object.assign(facts, readVelocity(store, event, identifiers, atMs));
       const watermarkMs = store.stats().watermarkMs;
       const tooFarAhead = watermarkMs !== null && atMs > watermarkMs + MAX_JUMP_AHEAD_MS;
-      const recorded = !tooFarAhead && recordVelocity(store, event, identifiers, atMs);
+      const recorded = record && !tooFarAhead && recordVelocity(store, event, identifiers, atMs);
       return { facts, identifiers, recorded };
     },
   };

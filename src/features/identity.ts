@@ -2,7 +2,6 @@
 // list or log sees them. The salt comes from config, never from the clock or a random source, so the
 // same identifier hashes the same way in every run with that salt.
 import { createHmac } from 'node:crypto';
-import { columnNames, columns, type ApplicationEvent } from '../schema/event.js';
 
 export type IdentifierKind = 'applicant_id' | 'device_id' | 'ip' | 'email' | 'phone' | 'ip_prefix' | 'email_domain';
 
@@ -48,16 +47,3 @@ export function ipv4Network(ip: string, prefixLength: 8 | 16 | 24 | 32): string 
 }
 
 export const IPV4_PREFIX_LENGTHS = [8, 16, 24, 32] as const;
-
-/**
- * The decision's input hash: HMAC-SHA256 under the salt of the columns a decision reads (id, time,
- * identifiers, features; never labels or metadata), as JSON in schema order. Keyed, because the event
- * holds identifiers: a plain hash could be confirmed by guessing.
- */
-export function hashInput(salt: string, event: ApplicationEvent): string {
-  const read: Record<string, unknown> = {};
-  for (const name of DECISION_INPUT_COLUMNS) read[name] = event[name];
-  return createHmac('sha256', salt).update(JSON.stringify(read)).digest('hex');
-}
-
-const DECISION_INPUT_COLUMNS = columnNames.filter((name) => columns[name].role !== 'label' && columns[name].role !== 'metadata');

@@ -7,7 +7,8 @@ import { Engine, type RuleResult } from 'json-rules-engine';
 import type { Offer, Outcome, PolicyRuleHit, Tier } from '../schema/decision.js';
 import { POLICY_ACTIONS, type OfferBand, type PolicyAction, type PolicyCategory, type PolicyRule } from '../schema/policyPack.js';
 import { evaluatedFactValues } from '../engine/conditionValues.js';
-import type { PolicyFacts } from './facts.js';
+import { ErrorCode, FengkongError } from '../errors.js';
+import type { PolicyFactName, PolicyFacts, PolicyFactValue } from './facts.js';
 import type { LoadedPolicyPack } from './load.js';
 
 const OUTCOME_RANK: Record<Outcome, number> = { approve: 0, review: 1, decline: 2 };
@@ -90,7 +91,10 @@ export function createPolicyEvaluator(loaded: LoadedPolicyPack): PolicyEvaluator
 /** The band of the score (the first whose minScore it reaches) and the amount approved in it. */
 export function offerFor(bands: readonly OfferBand[], creditScore: unknown, requestedAmount: unknown): Offer | undefined {
   if (typeof creditScore !== 'number' || typeof requestedAmount !== 'number') return undefined;
-  const band = bands.find((candidate) => creditScore >= candidate.minScore) ?? bands.at(-1)!;
+  const band = bands.find((candidate) => creditScore >= candidate.minScore);
+  // The bands are checked at load to reach the credit scale's lowest score.
+  if (band === undefined)
+    throw new Error(`no offer band for credit score ${creditScore}: the band table was not checked against the scale`);
   const counterOffer = requestedAmount > band.maxAmount;
   return {
     band: band.band,
@@ -100,4 +104,40 @@ export function offerFor(bands: readonly OfferBand[], creditScore: unknown, requ
     aprPercent: { ...band.aprPercent },
     counterOffer,
   };
+}
+
+/**
+ * Block lists cannot be overridden: the pack must decline at tier 3 an application whose only
+ * finding is a block-list hit (every other fact null), whatever else it says. Checked at load.
+ */
+export async function checkBlockListPrecedence(
+  evaluate: PolicyEvaluator,
+  loaded: LoadedPolicyPack,
+  eventFacts: Iterable<string>,
+): Promise<void> {
+  const probe: PolicyFacts = {};
+  for (const fact of eventFacts) probe[fact] = null;
+  Object.assign(probe, {
+    fraudProbability: null,
+    creditScore: null,
+    creditPd: null,
+    firedRuleCodes: ['L_BLOCK_LIST_PROBE'],
+    declineRuleCount: 1,
+    reviewRuleCount: 0,
+    infoRuleCount: 0,
+    fraudDeclineRuleCount: 1,
+    creditDeclineRuleCount: 0,
+    fraudReviewRuleCount: 0,
+    creditReviewRuleCount: 0,
+    listHits: ['block-list-probe'],
+    blockListHitCount: 1,
+    identityFrozen: false,
+  } satisfies Record<PolicyFactName, PolicyFactValue>);
+  const verdict = await evaluate(probe);
+  if (verdict.outcome !== 'decline' || verdict.tier !== 3) {
+    throw new FengkongError(
+      ErrorCode.POLICY_INVALID,
+      `${loaded.path}: a block-list hit must be declined at tier 3, but this pack gives ${verdict.outcome} at tier ${verdict.tier}: block lists cannot be overridden`,
+    );
+  }
 }

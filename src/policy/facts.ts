@@ -1,10 +1,17 @@
 // The stage outputs as named facts for the policy pack, beside the event's own facts. A stage that did
 // not run leaves its facts null (a comparison with null is false in json-rules-engine).
 import type { CreditStageResult, FraudStageResult, RulesStageResult } from '../schema/decision.js';
+import type { RuleCategory, Severity } from '../schema/rulePack.js';
 import type { Facts } from '../engine/stage.js';
 
 /** Rule categories whose hits are fraud signals; bureau and application rules are credit policy. */
-export const FRAUD_RULE_CATEGORIES: ReadonlySet<string> = new Set(['list', 'velocity', 'anomaly']);
+export const FRAUD_RULE_CATEGORIES: ReadonlySet<RuleCategory> = new Set<RuleCategory>(['list', 'velocity', 'anomaly']);
+
+/** What the policy needs to know of each rule of the rule packs, by code. */
+export interface RuleMeta {
+  readonly severity: Severity;
+  readonly category: RuleCategory;
+}
 
 export const POLICY_FACTS = {
   fraudProbability: 'the anti-fraud model probability (null when the stage is off)',
@@ -31,8 +38,7 @@ export interface PolicyStageInputs {
   readonly rules: RulesStageResult;
   readonly fraud: FraudStageResult | undefined;
   readonly credit: CreditStageResult | undefined;
-  /** Severity and category of each rule code, from the loaded packs. */
-  readonly ruleMeta: ReadonlyMap<string, { readonly category: string }>;
+  readonly ruleMeta: ReadonlyMap<string, RuleMeta>;
   readonly blockLists: ReadonlySet<string>;
   readonly identityFrozen: boolean;
 }
@@ -44,7 +50,8 @@ export function buildPolicyFacts(eventFacts: Readonly<Facts>, inputs: PolicyStag
     codes.push(hit.code);
     counts[hit.severity] += 1;
     if (hit.severity === 'info') continue;
-    const fraudSignal = FRAUD_RULE_CATEGORIES.has(inputs.ruleMeta.get(hit.code)?.category ?? '');
+    const category = inputs.ruleMeta.get(hit.code)?.category;
+    const fraudSignal = category !== undefined && FRAUD_RULE_CATEGORIES.has(category);
     if (hit.severity === 'decline') counts[fraudSignal ? 'fraudDecline' : 'creditDecline'] += 1;
     else counts[fraudSignal ? 'fraudReview' : 'creditReview'] += 1;
   }

@@ -10,7 +10,7 @@
 // applicant is never told which fraud check fired.
 import type { ApplicantReason, Outcome, Reason, RankedReasons, ReasonSeverity } from '../schema/decision.js';
 import type { StageReason } from '../engine/stage.js';
-import { FRAUD_RULE_CATEGORIES } from './facts.js';
+import { FRAUD_RULE_CATEGORIES, type RuleMeta } from './facts.js';
 import type { PolicyVerdict } from './evaluate.js';
 
 export const MAX_PRIMARY_REASONS = 4;
@@ -33,7 +33,7 @@ export interface ReasonSources {
   readonly verdict: PolicyVerdict;
   /** Rule reasons in the rule stage's order, with each rule's severity and category. */
   readonly rules: readonly StageReason[];
-  readonly ruleMeta: ReadonlyMap<string, { readonly severity: ReasonSeverity; readonly category: string }>;
+  readonly ruleMeta: ReadonlyMap<string, RuleMeta>;
   readonly fraud: readonly StageReason[];
   readonly credit: readonly StageReason[];
 }
@@ -92,8 +92,9 @@ export function rankReasons(sources: ReasonSources): RankedReasons {
 }
 
 /**
- * What the applicant is told: nothing on a plain approval; otherwise the decisive reasons (and, on a
- * counter-offer, the credit reasons behind the lower amount), fraud signals folded into one.
+ * What the applicant is told: nothing on a plain approval; otherwise the reasons of the outcome's own
+ * severity (a decline states its decline reasons, not the review ones beside them) or, on a
+ * counter-offer, the credit reasons behind the lower amount; fraud signals folded into one.
  */
 function applicantReasons(ranked: readonly Reason[], verdict: PolicyVerdict, ruleMeta: ReasonSources['ruleMeta']): ApplicantReason[] {
   const counterOffer = verdict.offer?.counterOffer === true;
@@ -102,11 +103,14 @@ function applicantReasons(ranked: readonly Reason[], verdict: PolicyVerdict, rul
   const told: ApplicantReason[] = [];
   const seen = new Set<string>();
   for (const reason of ranked) {
-    const stated = reason.severity !== 'info' || (counterOffer && (reason.stage === 'credit' || reason.code === COUNTER_OFFER_CODE));
+    const stated =
+      verdict.outcome === 'approve'
+        ? reason.stage === 'credit' || reason.code === COUNTER_OFFER_CODE
+        : reason.severity === SEVERITY_OF_OUTCOME[verdict.outcome];
     if (!stated) continue;
     const fraudSignal =
       reason.stage === 'fraud' ||
-      (reason.stage === 'rules' && FRAUD_RULE_CATEGORIES.has(ruleMeta.get(reason.code)?.category ?? '')) ||
+      (reason.stage === 'rules' && isFraudRule(ruleMeta.get(reason.code))) ||
       (reason.stage === 'policy' && policyCategory.get(reason.code) === 'fraud');
     const entry = fraudSignal ? VERIFICATION_REASON : { code: reason.code, text: reason.text };
     if (seen.has(entry.code)) continue;
@@ -115,4 +119,8 @@ function applicantReasons(ranked: readonly Reason[], verdict: PolicyVerdict, rul
     if (told.length === MAX_PRIMARY_REASONS) break;
   }
   return told;
+}
+
+function isFraudRule(meta: RuleMeta | undefined): boolean {
+  return meta !== undefined && FRAUD_RULE_CATEGORIES.has(meta.category);
 }

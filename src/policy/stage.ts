@@ -1,7 +1,7 @@
 // The policy stage: stage outputs → policy facts → verdict → ranked reasons, and the freeze a tier 3
-// decision records. It runs per event in input order (after the batched stages), so a freeze set by
-// one application is seen by every later one, whatever the batch size. A challenger's policy runs with
-// `enforce: false`: it reads the frozen set but never writes it.
+// decision calls for. It reads the frozen set but never writes it: the engine applies the freeze once
+// the decision is complete, per event in input order, so a freeze set by one application is seen by
+// every later one whatever the batch size, and a challenger's verdict never freezes anyone.
 import type { ApplicationEvent } from '../schema/event.js';
 import type {
   CreditStageResult,
@@ -14,11 +14,10 @@ import type {
   Tier,
 } from '../schema/decision.js';
 import type { PolicyAction } from '../schema/policyPack.js';
-import type { Severity } from '../schema/rulePack.js';
 import type { Facts, StageReason } from '../engine/stage.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
 import type { StateStore } from '../state/store.js';
-import { buildPolicyFacts } from './facts.js';
+import { buildPolicyFacts, type RuleMeta } from './facts.js';
 import { createPolicyEvaluator } from './evaluate.js';
 import type { LoadedPolicyPack } from './load.js';
 import { rankReasons } from './reasons.js';
@@ -34,7 +33,15 @@ export interface PolicyInput {
   readonly credit: { readonly result: CreditStageResult; readonly reasons: readonly StageReason[] } | undefined;
 }
 
+/** A freeze the decision calls for, applied by the engine when the decision is complete. */
+export interface FreezeIntent {
+  readonly key: string;
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
 export interface PolicyOutput {
+  readonly freeze: FreezeIntent | null;
   readonly outcome: Outcome;
   readonly tier: Tier;
   readonly actions: PolicyAction[];
@@ -43,17 +50,11 @@ export interface PolicyOutput {
   readonly result: PolicyStageResult;
 }
 
-export interface RuleMeta {
-  readonly severity: Severity;
-  readonly category: string;
-}
-
 export interface PolicyStageOptions {
   readonly ruleMeta: ReadonlyMap<string, RuleMeta>;
   readonly blockLists: ReadonlySet<string>;
+  /** Where freezes are read. */
   readonly store: StateStore;
-  /** Record freezes in the store (the champion); a challenger only reads them. */
-  readonly enforce: boolean;
 }
 
 export type PolicyStage = (input: PolicyInput) => Promise<PolicyOutput>;
@@ -66,12 +67,11 @@ export function frozenKey(applicantHash: string): string {
 export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStageOptions): PolicyStage {
   const evaluate = createPolicyEvaluator(loaded);
   const freezeMs = loaded.pack.freezeDays * DAY_MS;
-  const { ruleMeta, blockLists, store, enforce } = options;
+  const { ruleMeta, blockLists, store } = options;
   return async (input) => {
     const atMs = Date.parse(input.event.applied_at);
     const applicant = input.identifiers.applicant_id;
-    const applicationId = input.event.application_id;
-    const identityFrozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, applicationId);
+    const identityFrozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.event.application_id);
     const facts = buildPolicyFacts(input.facts, {
       rules: input.rules.result,
       fraud: input.fraud?.result,
@@ -81,11 +81,10 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
       identityFrozen,
     });
     const verdict = await evaluate(facts);
-    // A frozen applicant's application keeps the freeze but does not extend it: the freeze ends
-    // freezeDays after the decision that set it, however often the identity is tried meanwhile.
-    if (enforce && applicant !== null && !identityFrozen && verdict.actions.includes('freeze_identity')) {
-      store.freeze(frozenKey(applicant), atMs, atMs + freezeMs, applicationId);
-    }
+    const freeze =
+      applicant !== null && verdict.actions.includes('freeze_identity')
+        ? { key: frozenKey(applicant), fromMs: atMs, untilMs: atMs + freezeMs }
+        : null;
     const reasons = rankReasons({
       verdict,
       rules: input.rules.reasons,
@@ -94,6 +93,7 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
       credit: input.credit?.reasons ?? [],
     });
     return {
+      freeze,
       outcome: verdict.outcome,
       tier: verdict.tier,
       actions: verdict.actions,

@@ -133,7 +133,7 @@ export const Offer = z.strictObject({
 export type Offer = z.infer<typeof Offer>;
 
 /** A challenger's verdict on the same event: recorded, never acted on. */
-export const ShadowVerdict = z.strictObject({
+export const ShadowOutcome = z.strictObject({
   challenger: z.string(),
   outcome: Outcome,
   tier: Tier,
@@ -142,6 +142,11 @@ export const ShadowVerdict = z.strictObject({
   creditScore: z.number().int().optional(),
   primaryReasonCodes: z.array(ReasonCode).max(4),
 });
+
+/** A challenger that failed on this event: its error code; the champion's decision stands. */
+export const ShadowFailure = z.strictObject({ challenger: z.string(), error: z.string() });
+
+export const ShadowVerdict = z.union([ShadowOutcome, ShadowFailure]);
 export type ShadowVerdict = z.infer<typeof ShadowVerdict>;
 
 export const Decision = z.strictObject({

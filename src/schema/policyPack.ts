@@ -129,8 +129,10 @@ export function combinationProblem(params: {
       if (!has('decline')) return 'a decline carries decline';
       if (tier === 3) {
         if (category !== 'fraud') return 'tier 3 (freeze, alert) is reserved for fraud and block-list hits: category must be fraud';
-        if (!has('freeze_identity') || !has('alert_fraud_team') || !only(['decline', 'freeze_identity', 'alert_fraud_team'])) {
-          return 'a tier 3 decline carries decline, freeze_identity and alert_fraud_team';
+        // freeze_identity may be left out only where the identity is frozen already (P_IDENTITY_FROZEN):
+        // the actions say what happens, and a frozen attempt does not extend the freeze.
+        if (!has('alert_fraud_team') || !only(['decline', 'freeze_identity', 'alert_fraud_team'])) {
+          return 'a tier 3 decline carries decline and alert_fraud_team, and freeze_identity at most';
         }
         return null;
       }

@@ -48,6 +48,10 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
 export const Severity = z.enum(['decline', 'review', 'info']);
 export type Severity = z.infer<typeof Severity>;
 
+/** bureau and application rules are credit policy; anomaly, velocity and list rules are fraud signals. */
+export const RuleCategory = z.enum(['bureau', 'application', 'anomaly', 'velocity', 'list']);
+export type RuleCategory = z.infer<typeof RuleCategory>;
+
 export const ReasonCode = z.string().regex(/^[A-Z][A-Z0-9_]{2,47}$/, 'an upper-case reason code such as R_DTI_HIGH');
 
 export const Rule = z.strictObject({
@@ -62,7 +66,7 @@ export const Rule = z.strictObject({
     type: ReasonCode,
     params: z.strictObject({
       severity: Severity,
-      category: z.enum(['bureau', 'application', 'anomaly', 'velocity', 'list']),
+      category: RuleCategory,
       reason: z.string().min(1).max(200),
     }),
   }),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, scoreCsvFile, type Decision, type Outcome, type ScoreSummary } from '../../src/index.js';
+import { shadowOutcome } from '../fixtures/decisions.js';
 import { readConfigFile } from '../../src/cli/config.js';
 import { formatSummary } from '../../src/cli/main.js';
 
@@ -81,11 +82,11 @@ describe('score with a challenger in shadow', () => {
     };
     let differ = 0;
     for (const decision of withChallenger.decisions) {
-      const verdict = decision.shadow!.find((shadow) => shadow.challenger === CHALLENGER)!;
+      const verdict = shadowOutcome(decision.shadow!.find((shadow) => shadow.challenger === CHALLENGER)!);
       table[decision.outcome][verdict.outcome] += 1;
       if (verdict.outcome !== decision.outcome) differ += 1;
     }
-    expect(withChallenger.summary.shadow).toEqual([{ challenger: CHALLENGER, compared: ROWS, differ, outcomes: table }]);
+    expect(withChallenger.summary.shadow).toEqual([{ challenger: CHALLENGER, compared: ROWS, differ, failed: 0, outcomes: table }]);
   });
 
   it('moves only approvals and reviews to declines, each for a credit score between the two cut-offs', () => {
@@ -95,7 +96,7 @@ describe('score with a challenger in shadow', () => {
     expect(outcomes.approve.review + outcomes.review.approve + outcomes.decline.approve + outcomes.decline.review).toBe(0);
     expect(outcomes.approve.decline + outcomes.review.decline).toBe(comparison!.differ);
     for (const decision of withChallenger.decisions) {
-      const verdict = decision.shadow![0]!;
+      const verdict = shadowOutcome(decision.shadow![0]!);
       if (verdict.outcome === decision.outcome) continue;
       expect(verdict.creditScore).toBeGreaterThanOrEqual(540);
       expect(verdict.creditScore).toBeLessThan(560);

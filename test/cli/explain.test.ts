@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { renderExplanation } from '../../src/cli/explain.js';
 import { readEvents } from '../../src/batch/readEvents.js';
 import { checkHeader, parseLine, recordToEvent } from '../../src/batch/csvRecords.js';
+import { shadowOutcome, stable } from '../fixtures/decisions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-explain-'));
 const IDENTIFIERS = ['applicant_id', 'device_id', 'ip', 'email', 'phone'] as const;
@@ -210,11 +211,27 @@ describe('renderExplanation', () => {
     for (const hit of declined.stages.policy.fired)
       expect(lineOf(policy, hit.code)).toMatch(new RegExp(`${hit.outcome}\\s+tier ${hit.tier}`));
     expect(text).toContain(`${declined.stages.policy.fired.length} rule(s) fired, the deciding one first`);
-    expect(text).toContain(`  strict-credit: ${declined.shadow![0]!.outcome}, tier ${declined.shadow![0]!.tier} (`);
+    const verdict = shadowOutcome(declined.shadow![0]!);
+    expect(text).toContain(`  strict-credit: ${verdict.outcome}, tier ${verdict.tier} (`);
     expect(text).toMatch(/, total \d+\.\d \(shadow \d+\.\d, not in the total\)$/m);
 
-    const changed = decisions.find((candidate) => candidate.shadow![0]!.outcome !== candidate.outcome);
+    const changed = decisions.find((candidate) => shadowOutcome(candidate.shadow![0]!).outcome !== candidate.outcome);
     expect(changed).toBeDefined();
     expect(renderExplanation(changed!)).toContain(`  strict-credit: decline, tier 2 (decline, adverse_action_notice); fraud probability `);
   });
+});
+
+describe('explain --row replays the rows before it', () => {
+  it("gives score's decision for a row whose applicant an earlier row froze; --no-replay decides it alone", async () => {
+    const events = (await readEvents('data/applications.csv')).events.slice(0, 1517);
+    const engine = await createEngine();
+    const scored = await engine.decideBatch(events);
+    const expected = scored[1516]!;
+    expect(expected.stages.policy.identityFrozen).toBe(true);
+    const replayed = Decision.parse(JSON.parse((await run('data/applications.csv', '--row', '1517', '--json')).stdout));
+    expect(stable(replayed)).toEqual(stable(expected));
+    const alone = Decision.parse(JSON.parse((await run('data/applications.csv', '--row', '1517', '--no-replay', '--json')).stdout));
+    expect(alone.stages.policy.identityFrozen).toBe(false);
+    expect(alone.tier).not.toBe(3);
+  }, 60_000);
 });

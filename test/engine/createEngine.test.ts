@@ -94,38 +94,6 @@ describe('createEngine', () => {
     expect(stable(labelled)).toEqual(stable(unlabelled));
   });
 
-  it('decides an application id once: a repeat with the same input gets the first decision back and is not counted again', async () => {
-    const fresh = await createEngine({ fraudModel: null, creditModel: null });
-    const first = await fresh.decide(cleanEvent({ application_id: 'R1', device_id: 'dv_repeat' }));
-    const again = await fresh.decide(cleanEvent({ application_id: 'R1', device_id: 'dv_repeat' }));
-    expect(first.audit.repeated).toBeUndefined();
-    expect(again.audit.repeated).toBe(true);
-    expect(stable(again)).toEqual(stable({ ...first, audit: { ...first.audit, repeated: true } }));
-    const [inBatch] = await fresh.decideBatch([cleanEvent({ application_id: 'R1', device_id: 'dv_repeat' })]);
-    expect(inBatch!.audit.repeated).toBe(true);
-    // The device's history holds R1 once.
-    const next = await fresh.decide(
-      cleanEvent({ application_id: 'R2', applicant_id: 'ap_other', applied_at: '2016-02-10T17:05:00Z', device_id: 'dv_repeat' }),
-    );
-    expect(next.stages.rules.failed.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(1);
-  });
-
-  it('refuses an application id decided before with another input: FK_APPLICATION_CONFLICT', async () => {
-    const fresh = await createEngine({ fraudModel: null, creditModel: null });
-    await fresh.decide(cleanEvent({ application_id: 'C1' }));
-    await expect(fresh.decide(cleanEvent({ application_id: 'C1', funded_amnt: 13000 }))).rejects.toMatchObject({
-      code: ErrorCode.APPLICATION_CONFLICT,
-      message: expect.stringContaining('C1'),
-    });
-    const settled = await fresh.decideBatchSettled(
-      [cleanEvent({ application_id: 'C2' }), cleanEvent({ application_id: 'C2', funded_amnt: 13000 })].map(fresh.parseEvent),
-    );
-    expect(settled.map((entry) => (entry instanceof Error ? (entry as { code?: string }).code : 'decided'))).toEqual([
-      'decided',
-      ErrorCode.APPLICATION_CONFLICT,
-    ]);
-  });
-
   it('a tier 3 decline freezes the applicant for 180 days: a later application of theirs is declined', async () => {
     const fresh = await createEngine({ fraudModel: null, creditModel: null });
     const fraud = cleanEvent({ application_id: 'Z1', email: 'x@yopmail.com' });

@@ -12,7 +12,7 @@ import type { ApplicationEvent } from '../../src/schema/event.js';
 import { FengkongError } from '../../src/errors.js';
 import { rejectionOf } from '../fixtures/errors.js';
 import { cleanEvent } from '../fixtures/events.js';
-import { stable } from '../fixtures/decisions.js';
+import { shadowOutcome, stable } from '../fixtures/decisions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-policy-engine-'));
 /** Up to and past the first application declined because its applicant was frozen (row 1517). */
@@ -30,6 +30,10 @@ async function decideInChunks(chunk: number, engineEvents = events): Promise<Dec
     decisions.push(...(await engine.decideBatch(engineEvents.slice(start, start + chunk))));
   }
   return decisions;
+}
+
+function verdictOf(decision: Decision, challenger: string) {
+  return shadowOutcome(decision.shadow!.find((verdict) => verdict.challenger === challenger)!);
 }
 
 function withoutShadow(decision: Decision): unknown {
@@ -140,16 +144,15 @@ describe('shadow challengers', () => {
     expect(engine.challengers).toEqual(['strict', 'lenient', 'no-credit-model']);
     const shadowed = await engine.decideBatch(sample);
     expect(shadowed.map(withoutShadow)).toEqual(champion.map(stable));
-    const count = (name: string, outcome: string) =>
-      shadowed.filter((decision) => decision.shadow!.find((verdict) => verdict.challenger === name)!.outcome === outcome).length;
+    const count = (name: string, outcome: string) => shadowed.filter((decision) => verdictOf(decision, name).outcome === outcome).length;
     const championDeclines = champion.filter((decision) => decision.outcome === 'decline').length;
     expect(count('strict', 'decline')).toBeGreaterThan(championDeclines);
     expect(count('lenient', 'decline')).toBeLessThan(championDeclines);
     for (const decision of shadowed) {
-      const noCredit = decision.shadow!.find((verdict) => verdict.challenger === 'no-credit-model')!;
+      const noCredit = verdictOf(decision, 'no-credit-model');
       expect(noCredit.creditScore).toBeUndefined();
       expect(noCredit.fraudProbability).toBe(decision.stages.fraud!.probability);
-      const strict = decision.shadow!.find((verdict) => verdict.challenger === 'strict')!;
+      const strict = verdictOf(decision, 'strict');
       expect(strict.creditScore).toBe(decision.stages.credit!.score);
     }
   }, 60_000);

@@ -45,10 +45,10 @@ describe('loading a policy pack', () => {
       /P_MONITOR.*approve is tier 1/,
     ],
     [
-      'a tier 3 decline without the freeze',
+      'a tier 3 decline without the alert',
       (pack: typeof shipped) =>
-        Object.assign(rule(pack, 'P_FRAUD_SCORE_DECLINE').event.params, { actions: ['decline', 'alert_fraud_team'] }),
-      /P_FRAUD_SCORE_DECLINE.*freeze_identity/,
+        Object.assign(rule(pack, 'P_FRAUD_SCORE_DECLINE').event.params, { actions: ['decline', 'freeze_identity'] }),
+      /P_FRAUD_SCORE_DECLINE.*alert_fraud_team/,
     ],
     [
       'a freeze on a credit decline',

@@ -7,7 +7,8 @@ import type { CreditStageResult, FraudStageResult, RuleHit, RulesStageResult } f
 import type { StageReason } from '../../src/engine/stage.js';
 import { shippedPaths } from '../../src/engine/paths.js';
 import { loadPolicyPack, type LoadedPolicyPack } from '../../src/policy/load.js';
-import { createPolicyStage, frozenKey, type PolicyInput, type RuleMeta } from '../../src/policy/stage.js';
+import { createPolicyStage, frozenKey, type PolicyInput } from '../../src/policy/stage.js';
+import type { RuleMeta } from '../../src/policy/facts.js';
 import { VERIFICATION_REASON } from '../../src/policy/reasons.js';
 import type { StateStore } from '../../src/state/store.js';
 import { cleanEvent } from '../fixtures/events.js';
@@ -95,8 +96,14 @@ function input(scenario: Scenario): PolicyInput {
   };
 }
 
-function stage(store: StateStore = createMemoryStore(), enforce = true) {
-  return createPolicyStage(pack, { ruleMeta: RULE_META, blockLists: new Set(['blocked_devices']), store, enforce });
+/** The policy stage, with its freezes applied as the engine applies them (after the decision). */
+function stage(store: StateStore = createMemoryStore()) {
+  const policy = createPolicyStage(pack, { ruleMeta: RULE_META, blockLists: new Set(['blocked_devices']), store });
+  return async (policyInput: PolicyInput) => {
+    const out = await policy(policyInput);
+    if (out.freeze !== null) store.freeze(out.freeze.key, out.freeze.fromMs, out.freeze.untilMs, policyInput.event.application_id);
+    return out;
+  };
 }
 
 describe('the shipped policy, branch by branch', () => {
@@ -228,9 +235,12 @@ describe('the shipped policy, branch by branch', () => {
     expect([afterFreeze.outcome, afterFreeze.result.identityFrozen]).toEqual(['approve', false]);
   });
 
-  it('a challenger policy reads freezes but never sets one', async () => {
+  it('calls for a freeze but never writes one itself: the engine applies it once the decision is complete', async () => {
     const store = createMemoryStore();
-    await stage(store, false)(input({ fraudProbability: 0.95, creditScore: 600 }));
+    const policy = createPolicyStage(pack, { ruleMeta: RULE_META, blockLists: new Set(), store });
+    const out = await policy(input({ fraudProbability: 0.95, creditScore: 600 }));
+    const atMs = Date.parse('2016-02-10T17:00:00Z');
+    expect(out.freeze).toEqual({ key: frozenKey('hash-of-applicant-1'), fromMs: atMs, untilMs: atMs + 180 * 86_400_000 });
     expect(store.stats().frozenKeys).toBe(0);
   });
 
@@ -257,11 +267,7 @@ describe('the shipped policy, branch by branch', () => {
       'info:R_TOTAL_UTIL_HIGH',
     ]);
     expect(out.reasons.primary).toEqual(out.reasons.all.slice(0, 4));
-    expect(out.reasons.applicant.map((reason) => reason.code)).toEqual([
-      'P_CREDIT_SCORE_LOW',
-      'R_DELINQ_ACTIVE',
-      'C_DELINQUENCY',
-      VERIFICATION_REASON.code,
-    ]);
+    // A decline tells the applicant its decline reasons only, not the review-level fraud signal beside them.
+    expect(out.reasons.applicant.map((reason) => reason.code)).toEqual(['P_CREDIT_SCORE_LOW', 'R_DELINQ_ACTIVE', 'C_DELINQUENCY']);
   });
 });

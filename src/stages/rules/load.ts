@@ -72,6 +72,12 @@ export function checkListUse(packs: LoadedRulePacks, lists: readonly ListUse[]):
         `pack ${pack}: rule ${rule.name}: a block-list rule cannot be overridden by an allow list`,
       );
     }
+    if (firesOnBlock && rule.event.params.category !== 'list') {
+      throw new FengkongError(
+        ErrorCode.RULE_INVALID,
+        `pack ${pack}: rule ${rule.name}: a block-list rule must have category list (a fraud signal the policy declines at tier 3)`,
+      );
+    }
     if (firesOnBlock && rule.event.params.severity === 'decline') blocks.forEach((use) => enforced.add(use.fact));
   }
   for (const list of lists) {
