@@ -176,7 +176,7 @@ export const Decision = z.strictObject({
     creditManifestSha256: Sha256.optional(),
     creditModelSha256: Sha256.optional(),
     policySha256: Sha256,
-    /** HMAC-SHA256 (under the identifier salt) of the validated event: which input this decision is about. */
+    /** HMAC-SHA256 (under the identifier salt) of what the decision reads from the event: which input it is about. */
     inputHash: Sha256,
     /** This application id had been decided before with the same input: this is that decision again. */
     repeated: z.literal(true).optional(),

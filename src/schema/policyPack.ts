@@ -2,7 +2,7 @@
 // rules that fired, list hits) and the event's facts, each naming the outcome, tier and actions it
 // calls for; the offer table by score band; how long a freeze lasts. Thresholds live here, not in code.
 import { z } from 'zod';
-import { Condition, ReasonCode } from './rulePack.js';
+import { ReasonCode, RuleConditions } from './rulePack.js';
 
 /** Every action a decision can carry, in the order a decision lists them. */
 export const POLICY_ACTIONS = [
@@ -33,11 +33,7 @@ export type Tier = z.infer<typeof Tier>;
 export const PolicyRule = z.strictObject({
   name: ReasonCode,
   priority: z.number().int().positive().max(100).default(1),
-  conditions: z.union([
-    z.strictObject({ all: z.array(Condition).min(1) }),
-    z.strictObject({ any: z.array(Condition).min(1) }),
-    z.strictObject({ not: Condition }),
-  ]),
+  conditions: RuleConditions,
   event: z.strictObject({
     type: ReasonCode,
     params: z.strictObject({

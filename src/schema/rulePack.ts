@@ -54,14 +54,17 @@ export type RuleCategory = z.infer<typeof RuleCategory>;
 
 export const ReasonCode = z.string().regex(/^[A-Z][A-Z0-9_]{2,47}$/, 'an upper-case reason code such as R_DTI_HIGH');
 
+/** A rule's top-level conditions: one non-empty all / any, or a not. */
+export const RuleConditions = z.union([
+  z.strictObject({ all: z.array(Condition).min(1) }),
+  z.strictObject({ any: z.array(Condition).min(1) }),
+  z.strictObject({ not: Condition }),
+]);
+
 export const Rule = z.strictObject({
   name: ReasonCode,
   priority: z.number().int().positive().max(100).default(1),
-  conditions: z.union([
-    z.strictObject({ all: z.array(Condition).min(1) }),
-    z.strictObject({ any: z.array(Condition).min(1) }),
-    z.strictObject({ not: Condition }),
-  ]),
+  conditions: RuleConditions,
   event: z.strictObject({
     type: ReasonCode,
     params: z.strictObject({

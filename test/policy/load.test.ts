@@ -8,6 +8,7 @@ import { createEngine, ErrorCode } from '../../src/index.js';
 import { shippedPaths } from '../../src/engine/paths.js';
 import { loadPolicyPack } from '../../src/policy/load.js';
 import { rejectionOf, thrownBy } from '../fixtures/errors.js';
+import { cleanEvent } from '../fixtures/events.js';
 
 const shipped = JSON.parse(readFileSync(shippedPaths.policyPack, 'utf8')) as {
   rules: Array<{ name: string; conditions: unknown; event: { type: string; params: Record<string, unknown> } }>;
@@ -118,5 +119,15 @@ describe('loading a policy pack', () => {
     });
     const engine = await createEngine({ policyPack: path });
     expect(engine.policy).toEqual({ name: 'fengkong-default', version: '1.0.0' });
+    const decision = await engine.decide(cleanEvent({ application_id: 'FACTS1', all_util: 120 }));
+    expect(decision.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_TOTAL_UTIL_HIGH']);
+    const monitor = decision.stages.policy.fired.find((hit) => hit.code === 'P_MONITOR')!;
+    // List facts are shown as their comma-joined text; numbers and flags as they are.
+    expect(monitor.values).toEqual({
+      firedRuleCodes: 'R_TOTAL_UTIL_HIGH',
+      listHits: '',
+      creditPd: decision.stages.credit!.pd,
+      device_apps_24h: 0,
+    });
   });
 });
