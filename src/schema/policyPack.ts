@@ -2,7 +2,7 @@
 // rules that fired, list hits) and the event's facts, each naming the outcome, tier and actions it
 // calls for; the offer table by score band; how long a freeze lasts. Thresholds live here, not in code.
 import { z } from 'zod';
-import { ReasonCode, RuleConditions } from './rulePack.js';
+import { ReasonCode, ruleHead } from './rulePack.js';
 
 /** Every action a decision can carry, in the order a decision lists them. */
 export const POLICY_ACTIONS = [
@@ -31,9 +31,7 @@ export const Tier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export type Tier = z.infer<typeof Tier>;
 
 export const PolicyRule = z.strictObject({
-  name: ReasonCode,
-  priority: z.number().int().positive().max(100).default(1),
-  conditions: RuleConditions,
+  ...ruleHead,
   event: z.strictObject({
     type: ReasonCode,
     params: z.strictObject({

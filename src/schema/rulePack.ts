@@ -61,10 +61,15 @@ export const RuleConditions = z.union([
   z.strictObject({ not: Condition }),
 ]);
 
-export const Rule = z.strictObject({
+/** What every rule has, in rule packs and policy packs alike: its code (the name), priority and conditions. */
+export const ruleHead = {
   name: ReasonCode,
   priority: z.number().int().positive().max(100).default(1),
   conditions: RuleConditions,
+};
+
+export const Rule = z.strictObject({
+  ...ruleHead,
   event: z.strictObject({
     type: ReasonCode,
     params: z.strictObject({

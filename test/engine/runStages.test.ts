@@ -4,23 +4,12 @@ import { runStages } from '../../src/engine/runStages.js';
 import type { Stage, StageInput } from '../../src/engine/stage.js';
 import { ApplicationEvent } from '../../src/schema/event.js';
 import { ErrorCode } from '../../src/errors.js';
-import { cleanEvent } from '../fixtures/events.js';
+import { cleanEvent, hashedIdentifiers } from '../fixtures/events.js';
 
 const inputs = ['E1', 'E2', 'E3'].map((id) => ({
   event: ApplicationEvent.parse(cleanEvent({ application_id: id })),
   facts: { funded_amnt: 1 },
-  identifiers: {
-    applicant_id: null,
-    device_id: null,
-    email: null,
-    phone: null,
-    ip: null,
-    ipNetworks: [],
-    emailDomain: '',
-    emailDomainHash: null,
-    phoneAreaState: null,
-    emailLocalDigits: 0,
-  },
+  identifiers: hashedIdentifiers(),
 }));
 
 describe('runStages', () => {

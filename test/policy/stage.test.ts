@@ -11,7 +11,7 @@ import { createPolicyStage, frozenKey, type PolicyInput } from '../../src/policy
 import type { RuleMeta } from '../../src/policy/facts.js';
 import { VERIFICATION_REASON } from '../../src/policy/reasons.js';
 import type { StateStore } from '../../src/state/store.js';
-import { cleanEvent } from '../fixtures/events.js';
+import { cleanEvent, hashedIdentifiers } from '../fixtures/events.js';
 
 const RULE_META = new Map<string, RuleMeta>([
   ['R_DELINQ_ACTIVE', { severity: 'decline', category: 'bureau' }],
@@ -78,18 +78,7 @@ function input(scenario: Scenario): PolicyInput {
   return {
     event,
     facts: { funded_amnt: event.funded_amnt, annual_inc: event.annual_inc },
-    identifiers: {
-      applicant_id: scenario.applicant === undefined ? 'hash-of-applicant-1' : scenario.applicant,
-      device_id: null,
-      email: null,
-      phone: null,
-      ip: null,
-      ipNetworks: [],
-      emailDomain: '',
-      emailDomainHash: null,
-      phoneAreaState: null,
-      emailLocalDigits: 0,
-    },
+    identifiers: hashedIdentifiers({ applicant_id: scenario.applicant === undefined ? 'hash-of-applicant-1' : scenario.applicant }),
     rules: { result: rules, reasons: fired.map((hit) => ({ code: hit.code, stage: 'rules', text: `rule ${hit.code}`, values: {} })) },
     fraud: scenario.fraudProbability === undefined ? undefined : fraudResult(scenario.fraudProbability),
     credit: scenario.creditScore === undefined ? undefined : creditResult(scenario.creditScore),
