@@ -59,14 +59,14 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const settings = parseEngineConfig(config);
   const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(settings, options.store ?? createMemoryStore());
   const store = factBuilder.store;
-  const rulesStage = createRulesStage(packs, lists);
+  const rulesStage = createRulesStage(packs, lists, settings.ruleEvaluator);
   const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore);
   const ruleMeta = new Map<string, RuleMeta>(
     packs.rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }]),
   );
   const blockLists = new Set(lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
-  const policyOptions = { ruleMeta, blockLists, store };
+  const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator };
   const challengers = await loadChallengers(settings.challengers, { models, pack: policyPack }, derived.sha256, facts, policyOptions);
   const audit = {
     version: libraryVersion,

@@ -3,10 +3,9 @@
 // order), and every fired rule with the same outcome and tier adds its actions. No rule fired: the
 // pack's default. An approval gets the offer of its score band; a request above the band's maximum
 // is approved at the maximum (a counter-offer).
-import { Engine, type RuleResult } from 'json-rules-engine';
 import type { Offer, Outcome, PolicyRuleHit, Tier } from '../schema/decision.js';
-import { POLICY_ACTIONS, type OfferBand, type PolicyAction, type PolicyCategory, type PolicyRule } from '../schema/policyPack.js';
-import { evaluatedFactValues } from '../engine/conditionValues.js';
+import { POLICY_ACTIONS, type OfferBand, type PolicyAction, type PolicyCategory } from '../schema/policyPack.js';
+import { createPackEvaluator, type PackRun, type RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { PolicyFactName, PolicyFacts, PolicyFactValue } from './facts.js';
 import type { LoadedPolicyPack } from './load.js';
@@ -30,51 +29,31 @@ export interface PolicyVerdict {
   readonly offer: Offer | undefined;
 }
 
-export type PolicyEvaluator = (facts: PolicyFacts) => Promise<PolicyVerdict>;
+export type PolicyEvaluator = (facts: PolicyFacts) => PolicyVerdict | Promise<PolicyVerdict>;
 
-export function createPolicyEvaluator(loaded: LoadedPolicyPack): PolicyEvaluator {
+export function createPolicyEvaluator(
+  loaded: LoadedPolicyPack,
+  prefer: RuleEvaluatorKind = 'compiled',
+): PolicyEvaluator & { kind: RuleEvaluatorKind } {
   const { pack } = loaded;
-  const engine = new Engine(
-    pack.rules.map((rule) => ({ ...rule, conditions: rule.conditions as never })),
-    { allowUndefinedFacts: false },
-  );
-  const byName = new Map<string, { rule: PolicyRule; order: number }>(pack.rules.map((rule, order) => [rule.name, { rule, order }]));
-  const severity = (hit: { outcome: Outcome; tier: Tier; priority: number; order: number }) => [
-    OUTCOME_RANK[hit.outcome],
-    hit.tier,
-    hit.priority,
-    -hit.order,
-  ];
-  const moreSevere = (a: FiredPolicyRule & { order: number }, b: FiredPolicyRule & { order: number }): number => {
-    const [sa, sb] = [severity(a), severity(b)];
-    for (let i = 0; i < sa.length; i += 1) if (sa[i] !== sb[i]) return sb[i]! - sa[i]!;
-    return 0;
-  };
+  const evaluator = createPackEvaluator(pack.rules, { prefer, failed: false });
+  // Decline over review over approve, then the higher tier, then priority, then the pack's order.
+  const moreSevere = (a: FiredAt, b: FiredAt): number =>
+    OUTCOME_RANK[b.outcome] - OUTCOME_RANK[a.outcome] || b.tier - a.tier || b.priority - a.priority || a.index - b.index;
 
-  return async (facts) => {
-    const run = await engine.run({ ...facts });
-    const fired = run.results
-      .map((result: RuleResult) => {
-        const { rule, order } = byName.get(result.name)!;
-        const { outcome, tier, category, reason } = rule.event.params;
-        return {
-          code: rule.name,
-          outcome,
-          tier,
-          category,
-          priority: rule.priority,
-          reason,
-          values: evaluatedFactValues(result.conditions),
-          order,
-        };
-      })
-      .sort(moreSevere);
+  const decide = (run: PackRun, facts: PolicyFacts): PolicyVerdict => {
+    const fired: FiredAt[] = run.fired.map(({ index, values }) => {
+      const rule = pack.rules[index]!;
+      const { outcome, tier, category, reason } = rule.event.params;
+      return { code: rule.name, outcome, tier, category, priority: rule.priority, reason, values, index };
+    });
+    fired.sort(moreSevere);
     const deciding = fired[0];
     const outcome = deciding?.outcome ?? pack.default.outcome;
     const tier = deciding?.tier ?? pack.default.tier;
     const actions = new Set<PolicyAction>(deciding === undefined ? pack.default.actions : []);
     for (const hit of fired) {
-      if (hit.outcome === outcome && hit.tier === tier) byName.get(hit.code)!.rule.event.params.actions.forEach((a) => actions.add(a));
+      if (hit.outcome === outcome && hit.tier === tier) pack.rules[hit.index]!.event.params.actions.forEach((a) => actions.add(a));
     }
     const offer = outcome === 'approve' ? offerFor(pack.offers, facts.creditScore, facts.funded_amnt) : undefined;
     if (offer?.counterOffer === true) actions.add('counter_offer');
@@ -82,11 +61,19 @@ export function createPolicyEvaluator(loaded: LoadedPolicyPack): PolicyEvaluator
       outcome,
       tier,
       actions: [...actions].sort((a, b) => ACTION_ORDER.get(a)! - ACTION_ORDER.get(b)!),
-      fired: fired.map(({ order: _order, ...hit }) => hit),
+      fired: fired.map(({ index: _index, ...hit }) => hit),
       offer,
     };
   };
+
+  const evaluate = (facts: PolicyFacts): PolicyVerdict | Promise<PolicyVerdict> => {
+    const run = evaluator.run(facts);
+    return run instanceof Promise ? run.then((settled) => decide(settled, facts)) : decide(run, facts);
+  };
+  return Object.assign(evaluate, { kind: evaluator.kind });
 }
+
+type FiredAt = FiredPolicyRule & { readonly index: number };
 
 /** The band of the score (the first whose minScore it reaches) and the amount approved in it. */
 export function offerFor(bands: readonly OfferBand[], creditScore: unknown, requestedAmount: unknown): Offer | undefined {

@@ -19,6 +19,7 @@ import type { HashedIdentifiers } from '../features/eventFacts.js';
 import type { StateStore } from '../state/store.js';
 import { buildPolicyFacts, type RuleMeta } from './facts.js';
 import { createPolicyEvaluator } from './evaluate.js';
+import type { RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import type { LoadedPolicyPack } from './load.js';
 import { rankReasons } from './reasons.js';
 
@@ -55,6 +56,8 @@ export interface PolicyStageOptions {
   readonly blockLists: ReadonlySet<string>;
   /** Where freezes are read. */
   readonly store: StateStore;
+  /** Which evaluator runs the pack (default: compiled). */
+  readonly prefer?: RuleEvaluatorKind;
 }
 
 export type PolicyStage = (input: PolicyInput) => Promise<PolicyOutput>;
@@ -65,7 +68,7 @@ export function frozenKey(applicantHash: string): string {
 }
 
 export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStageOptions): PolicyStage {
-  const evaluate = createPolicyEvaluator(loaded);
+  const evaluate = createPolicyEvaluator(loaded, options.prefer);
   const freezeMs = loaded.pack.freezeDays * DAY_MS;
   const { ruleMeta, blockLists, store } = options;
   return async (input) => {
@@ -104,6 +107,7 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
         version: loaded.pack.version,
         fired: verdict.fired.map(({ code, outcome, tier, values }) => ({ code, outcome, tier, values })),
         identityFrozen,
+        evaluator: evaluate.kind,
       },
     };
   };

@@ -36,6 +36,11 @@ export const EngineConfig = z.strictObject({
   creditModel: Path.nullable().optional(),
   /** The policy pack: outcomes, tiers, actions, offers. Default: the shipped rules/policy/default.json. */
   policyPack: Path.optional(),
+  /**
+   * How rule and policy packs run: compiled (json-rules-engine's semantics, synchronous, the default)
+   * or json-rules-engine's own Engine.run (to compare, or as a fallback).
+   */
+  ruleEvaluator: z.enum(['compiled', 'json-rules-engine']).default('compiled'),
   /** Challenger policies and models, run in shadow (at most 8). */
   challengers: z
     .array(Challenger)

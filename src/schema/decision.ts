@@ -43,6 +43,9 @@ export const RankedReasons = z.strictObject({
 });
 export type RankedReasons = z.infer<typeof RankedReasons>;
 
+/** The compiled evaluator (json-rules-engine's semantics, synchronous), or json-rules-engine's Engine.run. */
+export const RuleEvaluator = z.enum(['compiled', 'json-rules-engine']);
+
 export const RuleHit = z.strictObject({
   code: ReasonCode,
   severity: Severity,
@@ -57,7 +60,7 @@ export const RulesStageResult = z.strictObject({
   /** Names of the lists the event matched (block and allow). */
   listHits: z.array(z.string()),
   /** Which evaluator ran the rules. */
-  evaluator: z.enum(['json-rules-engine']),
+  evaluator: RuleEvaluator,
 });
 export type RulesStageResult = z.infer<typeof RulesStageResult>;
 
@@ -118,6 +121,8 @@ export const PolicyStageResult = z.strictObject({
   fired: z.array(PolicyRuleHit),
   /** An earlier tier 3 decision had frozen this applicant's applications. */
   identityFrozen: z.boolean(),
+  /** Which evaluator ran the policy pack. */
+  evaluator: RuleEvaluator,
 });
 export type PolicyStageResult = z.infer<typeof PolicyStageResult>;
 

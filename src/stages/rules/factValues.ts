@@ -1,6 +1,6 @@
 // Reads json-rules-engine's rule results back into what a decision shows: for each rule, the facts its
 // evaluated conditions read and their values — so a failed rule says why it failed, not just that it did.
-import type { FactValue } from './stage.js';
+import type { FactValue } from '../../engine/stage.js';
 
 interface ConditionResultNode {
   fact?: string;
@@ -27,7 +27,7 @@ export function evaluatedFactValues(conditions: unknown): Record<string, FactVal
   return values;
 }
 
-function toFactValue(value: unknown): FactValue {
+export function toFactValue(value: unknown): FactValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
