@@ -40,7 +40,7 @@ export async function loadChallengers(
     const pack =
       config.policyPack === undefined && !replaces.credit
         ? champion.pack
-        : await loadCheckedPolicyPack(config.policyPack ?? champion.pack.path, facts, lowestCreditScore);
+        : await loadCheckedPolicyPack(config.policyPack ?? champion.pack.path, facts, lowestCreditScore, policyOptions.operators);
     loaded.push({
       name: config.name,
       replaces,

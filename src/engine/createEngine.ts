@@ -13,7 +13,9 @@ import { createRulesStage } from '../stages/rules/stage.js';
 import { createPolicyStage } from '../policy/stage.js';
 import { libraryVersion } from './paths.js';
 import { loadDecisionInputs, parseEngineConfig } from './loadInputs.js';
-import { loadCheckedPolicyPack, loadModelStages } from './loadModels.js';
+import { loadCheckedPolicyPack, loadModelStages, operatorNames } from './loadModels.js';
+import { BUILT_IN_OPERATOR_NAMES } from '../stages/rules/load.js';
+import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { loadChallengers } from './challengers.js';
 import { createDecider } from './decide.js';
 import type { Stage } from './stage.js';
@@ -53,20 +55,31 @@ export interface Engine {
 export interface EngineOptions {
   /** Where velocity history lives (default: a fresh in-memory store; pass a restored one to resume). */
   readonly store?: StateStore;
+  /**
+   * Custom rule operators, by name: `(factValue, jsonValue) => boolean`. The only way an operator that
+   * json-rules-engine does not build in can exist; packs that use one run on Engine.run (the decision
+   * says so), the others stay compiled.
+   */
+  readonly operators?: CustomOperators;
 }
 
 export async function createEngine(config: EngineConfigInput = {}, options: EngineOptions = {}): Promise<Engine> {
   const settings = parseEngineConfig(config);
-  const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(settings, options.store ?? createMemoryStore());
+  const operators = checkCustomOperators(options.operators ?? {});
+  const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(
+    settings,
+    options.store ?? createMemoryStore(),
+    operatorNames(operators),
+  );
   const store = factBuilder.store;
-  const rulesStage = createRulesStage(packs, lists, settings.ruleEvaluator);
+  const rulesStage = createRulesStage(packs, lists, settings.ruleEvaluator, operators);
   const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts);
-  const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore);
+  const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators);
   const ruleMeta = new Map<string, RuleMeta>(
     packs.rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }]),
   );
   const blockLists = new Set(lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
-  const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator };
+  const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator, operators };
   const challengers = await loadChallengers(settings.challengers, { models, pack: policyPack }, derived.sha256, facts, policyOptions);
   const audit = {
     version: libraryVersion,
@@ -130,4 +143,18 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     policy: { name: policyPack.pack.policy, version: policyPack.pack.version },
     challengers: challengers.map((challenger) => challenger.name),
   };
+}
+
+/** A custom operator has a plain name, is a function, and does not replace a built-in one. */
+function checkCustomOperators(operators: CustomOperators): CustomOperators {
+  for (const [name, operator] of Object.entries(operators)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(name)) {
+      throw new FengkongError(ErrorCode.CONFIG_INVALID, `operators: "${name}" is not an operator name (letters, digits, _)`);
+    }
+    if (BUILT_IN_OPERATOR_NAMES.has(name)) {
+      throw new FengkongError(ErrorCode.CONFIG_INVALID, `operators: ${name} is built in and cannot be replaced`);
+    }
+    if (typeof operator !== 'function') throw new FengkongError(ErrorCode.CONFIG_INVALID, `operators: ${name} is not a function`);
+  }
+  return operators;
 }

@@ -30,7 +30,8 @@ export interface DecisionInputs {
   readonly factBuilder: FactBuilder & { readonly store: StateStore };
 }
 
-export function loadDecisionInputs(settings: EngineConfig, store: StateStore): DecisionInputs {
+/** `operators`: the operator names packs may use (the built-ins, plus those registered in code). */
+export function loadDecisionInputs(settings: EngineConfig, store: StateStore, operators?: ReadonlySet<string>): DecisionInputs {
   const derived = loadDerivedFeatures(settings.derivedFeatures ?? shippedPaths.derivedFeatures);
   const lists = loadLists(settings.lists ?? jsonFilesIn(shippedPaths.listsDir), settings.identifierSalt);
   const facts: Record<string, string> = {};
@@ -39,7 +40,7 @@ export function loadDecisionInputs(settings: EngineConfig, store: StateStore): D
   for (const [name, description] of Object.entries(ENGINE_FACTS)) facts[name] = description;
   for (const list of lists.lists) facts[list.factName] = `list hit (${list.kind} list)`;
   for (const [name, description] of Object.entries(VELOCITY_FACTS)) facts[name] = description;
-  const packs = loadRulePacks(settings.rulePacks ?? jsonFilesIn(shippedPaths.rulePacksDir), new Set(Object.keys(facts)));
+  const packs = loadRulePacks(settings.rulePacks ?? jsonFilesIn(shippedPaths.rulePacksDir), new Set(Object.keys(facts)), operators);
   checkListUse(packs, lists.lists);
   const factBuilder = { ...createFactBuilder({ derived: derived.compiled, lists, store, salt: settings.identifierSalt }), store };
   return { derived, lists, packs, facts, factBuilder };

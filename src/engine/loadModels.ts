@@ -9,6 +9,8 @@ import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js'
 import { createFraudStage } from '../stages/fraud/stage.js';
 import { checkOffersCoverScale, loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
 import { checkBlockListPrecedence, createPolicyEvaluator } from '../policy/evaluate.js';
+import { BUILT_IN_OPERATOR_NAMES } from '../stages/rules/load.js';
+import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { shippedPaths } from './paths.js';
 import type { Stage } from './stage.js';
 
@@ -65,10 +67,11 @@ export async function loadCheckedPolicyPack(
   path: string | undefined,
   facts: Readonly<Record<string, string>>,
   lowestCreditScore: number | null,
+  operators: CustomOperators = {},
 ): Promise<LoadedPolicyPack> {
-  const loaded = loadPolicyPack(path ?? shippedPaths.policyPack, new Set(Object.keys(facts)));
+  const loaded = loadPolicyPack(path ?? shippedPaths.policyPack, new Set(Object.keys(facts)), operatorNames(operators));
   if (lowestCreditScore !== null) checkOffersCoverScale(loaded, lowestCreditScore);
-  await checkBlockListPrecedence(createPolicyEvaluator(loaded), loaded, Object.keys(facts));
+  await checkBlockListPrecedence(createPolicyEvaluator(loaded, 'compiled', operators), loaded, Object.keys(facts));
   return loaded;
 }
 
@@ -88,4 +91,9 @@ function loadCheckedFraudModel(path: string, derivedFeaturesSha256: string): Loa
     );
   }
   return loaded;
+}
+
+/** The operator names packs may use: the built-ins and those registered in code. */
+export function operatorNames(operators: CustomOperators): ReadonlySet<string> {
+  return new Set([...BUILT_IN_OPERATOR_NAMES, ...Object.keys(operators)]);
 }

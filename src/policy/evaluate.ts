@@ -5,7 +5,7 @@
 // is approved at the maximum (a counter-offer).
 import type { Offer, Outcome, PolicyRuleHit, Tier } from '../schema/decision.js';
 import { POLICY_ACTIONS, type OfferBand, type PolicyAction, type PolicyCategory } from '../schema/policyPack.js';
-import { createPackEvaluator, type PackRun, type RuleEvaluatorKind } from '../stages/rules/evaluator.js';
+import { createPackEvaluator, type CustomOperators, type PackRun, type RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { PolicyFactName, PolicyFacts, PolicyFactValue } from './facts.js';
 import type { LoadedPolicyPack } from './load.js';
@@ -34,9 +34,10 @@ export type PolicyEvaluator = (facts: PolicyFacts) => PolicyVerdict | Promise<Po
 export function createPolicyEvaluator(
   loaded: LoadedPolicyPack,
   prefer: RuleEvaluatorKind = 'compiled',
+  operators: CustomOperators = {},
 ): PolicyEvaluator & { kind: RuleEvaluatorKind } {
   const { pack } = loaded;
-  const evaluator = createPackEvaluator(pack.rules, { prefer, failed: false });
+  const evaluator = createPackEvaluator(pack.rules, { prefer, failed: false, operators });
   // Decline over review over approve, then the higher tier, then priority, then the pack's order.
   const moreSevere = (a: FiredAt, b: FiredAt): number =>
     OUTCOME_RANK[b.outcome] - OUTCOME_RANK[a.outcome] || b.tier - a.tier || b.priority - a.priority || a.index - b.index;

@@ -2,7 +2,8 @@
 // every fact its conditions read is an engine fact or a stage output, and hash its bytes for the audit.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { checkConditionFact, checkOperands, factsOf, nameRules } from '../schema/conditions.js';
+import { checkConditionFact, checkOperands, checkOperators, factsOf, nameRules } from '../schema/conditions.js';
+import { BUILT_IN_OPERATOR_NAMES } from '../stages/rules/load.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { PolicyPack } from '../schema/policyPack.js';
 import { POLICY_FACTS } from './facts.js';
@@ -13,7 +14,11 @@ export interface LoadedPolicyPack {
   readonly sha256: string;
 }
 
-export function loadPolicyPack(path: string, engineFacts: ReadonlySet<string>): LoadedPolicyPack {
+export function loadPolicyPack(
+  path: string,
+  engineFacts: ReadonlySet<string>,
+  operators: ReadonlySet<string> = BUILT_IN_OPERATOR_NAMES,
+): LoadedPolicyPack {
   const bytes = readFileBytes(path, ErrorCode.POLICY_INVALID);
   const pack = parseJsonFile(path, bytes, PolicyPack, ErrorCode.POLICY_INVALID, nameRules);
   const known = new Set([...engineFacts, ...Object.keys(POLICY_FACTS)]);
@@ -23,6 +28,7 @@ export function loadPolicyPack(path: string, engineFacts: ReadonlySet<string>): 
     if (codes.has(rule.name)) throw new FengkongError(ErrorCode.POLICY_INVALID, `${where}: reason code used twice`);
     codes.add(rule.name);
     for (const fact of factsOf(rule.conditions)) checkConditionFact(fact, known, where, ErrorCode.POLICY_INVALID);
+    checkOperators(rule.conditions, operators, where, ErrorCode.POLICY_INVALID);
     checkOperands(rule.conditions, where, ErrorCode.POLICY_INVALID);
   }
   return { pack, path, sha256: createHash('sha256').update(bytes).digest('hex') };

@@ -19,7 +19,7 @@ import type { HashedIdentifiers } from '../features/eventFacts.js';
 import type { StateStore } from '../state/store.js';
 import { buildPolicyFacts, type RuleMeta } from './facts.js';
 import { createPolicyEvaluator } from './evaluate.js';
-import type { RuleEvaluatorKind } from '../stages/rules/evaluator.js';
+import type { CustomOperators, RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import type { LoadedPolicyPack } from './load.js';
 import { rankReasons } from './reasons.js';
 
@@ -58,6 +58,7 @@ export interface PolicyStageOptions {
   readonly store: StateStore;
   /** Which evaluator runs the pack (default: compiled). */
   readonly prefer?: RuleEvaluatorKind;
+  readonly operators?: CustomOperators;
 }
 
 export type PolicyStage = (input: PolicyInput) => Promise<PolicyOutput>;
@@ -68,7 +69,7 @@ export function frozenKey(applicantHash: string): string {
 }
 
 export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStageOptions): PolicyStage {
-  const evaluate = createPolicyEvaluator(loaded, options.prefer);
+  const evaluate = createPolicyEvaluator(loaded, options.prefer, options.operators);
   const freezeMs = loaded.pack.freezeDays * DAY_MS;
   const { ruleMeta, blockLists, store } = options;
   return async (input) => {

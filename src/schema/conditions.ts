@@ -60,3 +60,24 @@ export function nameRules(described: string, raw: unknown): string {
     return typeof name === 'string' && /^[A-Z][A-Z0-9_]{2,47}$/.test(name) ? `${match} (${name})` : match;
   });
 }
+
+/** Every operator a condition uses must be built in or registered in code: never one a file invents. */
+export function checkOperators(
+  condition: ConditionTree,
+  operators: ReadonlySet<string>,
+  where: string,
+  code: ErrorCode = ErrorCode.RULE_INVALID,
+): void {
+  if ('fact' in condition) {
+    if (!operators.has(condition.operator)) {
+      throw new FengkongError(
+        code,
+        `${where}: fact "${condition.fact}": unknown operator "${condition.operator}" (built-in operators, or ones registered in createEngine's operators)`,
+      );
+    }
+    return;
+  }
+  if ('all' in condition) condition.all.forEach((inner) => checkOperators(inner, operators, where, code));
+  else if ('any' in condition) condition.any.forEach((inner) => checkOperators(inner, operators, where, code));
+  else checkOperators(condition.not, operators, where, code);
+}

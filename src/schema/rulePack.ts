@@ -2,7 +2,7 @@
 // (a stable reason code, a severity, a plain-text reason). Validated once at load.
 import { z } from 'zod';
 
-/** json-rules-engine's built-in operators; custom operators are not accepted in packs. */
+/** json-rules-engine's built-in operators. Others must be registered in code (createEngine's `operators`). */
 export const RuleOperator = z.enum([
   'equal',
   'notEqual',
@@ -20,7 +20,8 @@ const FactValue = z.union([z.number().finite(), z.string(), z.boolean(), z.null(
 
 export const FactCondition = z.strictObject({
   fact: z.string().min(1),
-  operator: RuleOperator,
+  /** A built-in operator, or one registered in code; checked at load. */
+  operator: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,47}$/, 'an operator name such as greaterThan'),
   value: FactValue,
   // `path` goes through jsonpath-plus in json-rules-engine (a past remote-code-execution hole); our facts
   // are flat, so a pack may not use it.

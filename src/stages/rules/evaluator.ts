@@ -11,6 +11,13 @@ import type { FactValue } from '../../engine/stage.js';
 
 export type RuleEvaluatorKind = 'compiled' | 'json-rules-engine';
 
+/**
+ * A custom operator, registered in code (createEngine's `operators`), never named into being by a rule
+ * file. A pack that uses one runs on Engine.run, which is given the operator.
+ */
+export type CustomOperator = (factValue: unknown, jsonValue: unknown) => boolean;
+export type CustomOperators = Readonly<Record<string, CustomOperator>>;
+
 export interface RuleOutcome {
   /** Position of the rule in the definitions given. */
   readonly index: number;
@@ -34,6 +41,7 @@ export interface PackEvaluatorOptions {
   readonly prefer: RuleEvaluatorKind;
   /** Also report the failed rules and the values they read (the rule stage shows why a rule did not fire). */
   readonly failed: boolean;
+  readonly operators?: CustomOperators;
 }
 
 export function createPackEvaluator(definitions: readonly RuleDefinition[], options: PackEvaluatorOptions): PackEvaluator {
@@ -56,6 +64,7 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
     }
   }
   const engine = new Engine(definitions as RuleProperties[], { allowUndefinedFacts: false, pathResolver: safePathResolver });
+  for (const [name, operator] of Object.entries(options.operators ?? {})) engine.addOperator(name, operator);
   const indexOf = new Map(names.map((name, index) => [name, index]));
   return {
     kind: 'json-rules-engine',

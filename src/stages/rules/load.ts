@@ -2,8 +2,10 @@
 // engine provides (labels, metadata and raw identifiers never are), and refuse duplicate reason codes.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
-import { RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
-import { checkConditionFact, checkOperands, factsOf, nameRules } from '../../schema/conditions.js';
+import { RuleOperator, RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
+
+export const BUILT_IN_OPERATOR_NAMES: ReadonlySet<string> = new Set(RuleOperator.options);
+import { checkConditionFact, checkOperands, checkOperators, factsOf, nameRules } from '../../schema/conditions.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
 export interface LoadedRule {
@@ -18,7 +20,11 @@ export interface LoadedRulePacks {
   readonly sha256: string;
 }
 
-export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<string>): LoadedRulePacks {
+export function loadRulePacks(
+  paths: readonly string[],
+  knownFacts: ReadonlySet<string>,
+  operators: ReadonlySet<string> = BUILT_IN_OPERATOR_NAMES,
+): LoadedRulePacks {
   const digest = createHash('sha256');
   const rules: LoadedRule[] = [];
   const codes = new Map<string, string>();
@@ -32,6 +38,7 @@ export function loadRulePacks(paths: readonly string[], knownFacts: ReadonlySet<
       if (earlier !== undefined) throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: reason code already used in ${earlier}`);
       codes.set(rule.name, path);
       for (const fact of factsOf(rule.conditions)) checkConditionFact(fact, knownFacts, where);
+      checkOperators(rule.conditions, operators, where);
       checkOperands(rule.conditions, where);
       rules.push({ rule, pack: pack.pack, order: rules.length });
     }

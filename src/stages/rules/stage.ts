@@ -7,7 +7,7 @@ import type { Severity } from '../../schema/rulePack.js';
 import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
 import type { LoadedLists } from '../../features/lists.js';
 import type { LoadedRulePacks } from './load.js';
-import { createPackEvaluator, type PackRun, type RuleEvaluatorKind, type RuleOutcome } from './evaluator.js';
+import { createPackEvaluator, type CustomOperators, type PackRun, type RuleEvaluatorKind, type RuleOutcome } from './evaluator.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { decline: 0, review: 1, info: 2 };
 
@@ -15,9 +15,10 @@ export function createRulesStage(
   packs: LoadedRulePacks,
   lists: LoadedLists,
   prefer: RuleEvaluatorKind = 'compiled',
+  operators: CustomOperators = {},
 ): Stage<RulesStageResult> {
   const rules = packs.rules.map(({ rule }) => rule);
-  const evaluator = createPackEvaluator(rules, { prefer, failed: true });
+  const evaluator = createPackEvaluator(rules, { prefer, failed: true, operators });
   const firedOrder = (a: RuleOutcome, b: RuleOutcome): number => {
     const [ra, rb] = [rules[a.index]!, rules[b.index]!];
     return (
