@@ -14,7 +14,7 @@ import { createPolicyStage } from '../policy/stage.js';
 import { libraryVersion } from './paths.js';
 import { loadDecisionInputs, parseEngineConfig } from './loadInputs.js';
 import { loadCheckedPolicyPack, loadModelStages, operatorNames } from './loadModels.js';
-import { BUILT_IN_OPERATOR_NAMES } from '../stages/rules/load.js';
+import { BUILT_IN_OPERATOR_NAMES, OperatorName } from '../schema/rulePack.js';
 import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { loadChallengers } from './challengers.js';
 import { createDecider } from './decide.js';
@@ -148,7 +148,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
 /** A custom operator has a plain name, is a function, and does not replace a built-in one. */
 function checkCustomOperators(operators: CustomOperators): CustomOperators {
   for (const [name, operator] of Object.entries(operators)) {
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(name)) {
+    if (!OperatorName.safeParse(name).success) {
       throw new FengkongError(ErrorCode.CONFIG_INVALID, `operators: "${name}" is not an operator name (letters, digits, _)`);
     }
     if (BUILT_IN_OPERATOR_NAMES.has(name)) {

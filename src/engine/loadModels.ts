@@ -9,7 +9,7 @@ import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js'
 import { createFraudStage } from '../stages/fraud/stage.js';
 import { checkOffersCoverScale, loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
 import { checkBlockListPrecedence, createPolicyEvaluator } from '../policy/evaluate.js';
-import { BUILT_IN_OPERATOR_NAMES } from '../stages/rules/load.js';
+import { BUILT_IN_OPERATOR_NAMES } from '../schema/rulePack.js';
 import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { shippedPaths } from './paths.js';
 import type { Stage } from './stage.js';

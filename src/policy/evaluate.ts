@@ -121,7 +121,17 @@ export async function checkBlockListPrecedence(
     blockListHitCount: 1,
     identityFrozen: false,
   } satisfies Record<PolicyFactName, PolicyFactValue>);
-  const verdict = await evaluate(probe);
+  let verdict: PolicyVerdict;
+  try {
+    verdict = await evaluate(probe);
+  } catch (cause) {
+    // Custom operators must take null: a missing field is null when deciding too.
+    throw new FengkongError(
+      ErrorCode.POLICY_INVALID,
+      `${loaded.path}: the block-list check failed: the pack throws on an application whose fields are all missing (${(cause as Error).message})`,
+      { cause },
+    );
+  }
   if (verdict.outcome !== 'decline' || verdict.tier !== 3) {
     throw new FengkongError(
       ErrorCode.POLICY_INVALID,

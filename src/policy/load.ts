@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { checkConditionFact, checkOperands, checkOperators, factsOf, nameRules } from '../schema/conditions.js';
-import { BUILT_IN_OPERATOR_NAMES } from '../stages/rules/load.js';
+import { BUILT_IN_OPERATOR_NAMES } from '../schema/rulePack.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { PolicyPack } from '../schema/policyPack.js';
 import { POLICY_FACTS } from './facts.js';

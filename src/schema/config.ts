@@ -1,6 +1,7 @@
 // Engine configuration: every part has a shipped default, and any part can be overridden. Challengers
 // name other policies or models that run beside the champion on every event, recorded, never acted on.
 import { z } from 'zod';
+import { RuleEvaluator } from './decision.js';
 
 const Path = z.string().min(1);
 
@@ -40,7 +41,7 @@ export const EngineConfig = z.strictObject({
    * How rule and policy packs run: compiled (json-rules-engine's semantics, synchronous, the default)
    * or json-rules-engine's own Engine.run (to compare, or as a fallback).
    */
-  ruleEvaluator: z.enum(['compiled', 'json-rules-engine']).default('compiled'),
+  ruleEvaluator: RuleEvaluator.default('compiled'),
   /** Challenger policies and models, run in shadow (at most 8). */
   challengers: z
     .array(Challenger)

@@ -6,7 +6,7 @@ import { ReasonCode, Severity } from './rulePack.js';
 
 export { Outcome, Tier };
 
-export const DECISION_SCHEMA_VERSION = 2;
+export const DECISION_SCHEMA_VERSION = 3;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -45,6 +45,7 @@ export type RankedReasons = z.infer<typeof RankedReasons>;
 
 /** The compiled evaluator (json-rules-engine's semantics, synchronous), or json-rules-engine's Engine.run. */
 export const RuleEvaluator = z.enum(['compiled', 'json-rules-engine']);
+export type RuleEvaluator = z.infer<typeof RuleEvaluator>;
 
 export const RuleHit = z.strictObject({
   code: ReasonCode,

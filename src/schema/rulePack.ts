@@ -16,12 +16,17 @@ export const RuleOperator = z.enum([
   'doesNotContain',
 ]);
 
+export const BUILT_IN_OPERATOR_NAMES: ReadonlySet<string> = new Set(RuleOperator.options);
+
+/** An operator's name: a built-in one, or one registered in code. */
+export const OperatorName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,47}$/, 'an operator name such as greaterThan');
+
 const FactValue = z.union([z.number().finite(), z.string(), z.boolean(), z.null(), z.array(z.union([z.number().finite(), z.string()]))]);
 
 export const FactCondition = z.strictObject({
   fact: z.string().min(1),
   /** A built-in operator, or one registered in code; checked at load. */
-  operator: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,47}$/, 'an operator name such as greaterThan'),
+  operator: OperatorName,
   value: FactValue,
   // `path` goes through jsonpath-plus in json-rules-engine (a past remote-code-execution hole); our facts
   // are flat, so a pack may not use it.

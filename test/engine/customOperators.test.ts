@@ -1,7 +1,7 @@
 // Custom operators exist only when registered in code: a pack naming one that is not registered is
 // refused at load; a registered one runs (on Engine.run, which the decision states) and the rest of
 // the engine stays compiled.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,5 +68,48 @@ describe('custom operators', () => {
     const decision = await engine.decide(cleanEvent({ application_id: 'OP3' }));
     expect(decision.stages.rules.evaluator).toBe('compiled');
     expect(decision.stages.policy.evaluator).toBe('compiled');
+  });
+
+  it('work in a policy pack too, registered or refused the same way', async () => {
+    const pack = JSON.parse(readFileSync(shippedPaths.policyPack, 'utf8')) as { rules: Array<{ name: string; conditions: unknown }> };
+    pack.rules.find((rule) => rule.name === 'P_MONITOR')!.conditions = {
+      all: [{ fact: 'annual_inc', operator: 'between', value: [80000, 90000] }],
+    };
+    const path = join(dir, 'policy-between.json');
+    writeFileSync(path, JSON.stringify(pack));
+    const refused = await rejectionOf(createEngine({ policyPack: path }));
+    expect(refused.code).toBe(ErrorCode.POLICY_INVALID);
+    expect(refused.message).toMatch(/rule P_MONITOR: fact "annual_inc": unknown operator "between"/);
+    const engine = await createEngine({ policyPack: path }, { operators: { between } });
+    const decision = await engine.decide(cleanEvent({ application_id: 'OP4', annual_inc: 85000 }));
+    expect(decision.stages.policy.evaluator).toBe('json-rules-engine');
+    expect(decision.stages.rules.evaluator).toBe('compiled');
+    expect(decision.stages.policy.fired.map((hit) => hit.code)).toContain('P_MONITOR');
+  });
+
+  it('that throw or answer anything but a boolean fail the application with a code naming the operator, not the value', async () => {
+    const throwing = async (operator: (factValue: unknown, jsonValue: unknown) => unknown, id: string) => {
+      const engine = await createEngine({ rulePacks: packWith('between') }, { operators: { between: operator as never } });
+      return rejectionOf(engine.decide(cleanEvent({ application_id: id, annual_inc: 85000 })));
+    };
+    const thrown = await throwing(() => {
+      throw new TypeError('secret 85000');
+    }, 'OP5');
+    expect(thrown.code).toBe(ErrorCode.STAGE_FAILED);
+    expect(thrown.message).toMatch(/custom operator between threw \(TypeError\)/);
+    expect(thrown.message).not.toContain('85000');
+    const promised = await throwing(async () => true, 'OP6');
+    expect(promised.message).toMatch(/custom operator between returned object, not a boolean/);
+  });
+
+  it('in a policy pack, one that cannot take a missing (null) field is refused at load', async () => {
+    const pack = JSON.parse(readFileSync(shippedPaths.policyPack, 'utf8')) as { rules: Array<{ name: string; conditions: unknown }> };
+    pack.rules.find((rule) => rule.name === 'P_MONITOR')!.conditions = { all: [{ fact: 'annual_inc', operator: 'rounds', value: 1 }] };
+    const path = join(dir, 'policy-rounds.json');
+    writeFileSync(path, JSON.stringify(pack));
+    const rounds = (factValue: unknown): boolean => (factValue as number).toFixed(0) === '1';
+    const error = await rejectionOf(createEngine({ policyPack: path }, { operators: { rounds } }));
+    expect(error.code).toBe(ErrorCode.POLICY_INVALID);
+    expect(error.message).toMatch(/the block-list check failed: the pack throws on an application whose fields are all missing/);
   });
 });

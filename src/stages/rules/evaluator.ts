@@ -4,12 +4,14 @@
 // fired and failed, each with the fact values its evaluated conditions read, and which evaluator ran.
 // (The policy stage runs its pack through here too: the same rule format, so the same evaluator.)
 import { Engine, type RuleProperties } from 'json-rules-engine';
-import { compileRules, type RuleDefinition } from './compile.js';
+import { ErrorCode, FengkongError } from '../../errors.js';
+import { compileRules, RuleRunError, type RuleDefinition } from './compile.js';
 import { evaluatedFactValues, toFactValue } from './factValues.js';
 import { safePathResolver } from './path.js';
 import type { FactValue } from '../../engine/stage.js';
+import type { RuleEvaluator } from '../../schema/decision.js';
 
-export type RuleEvaluatorKind = 'compiled' | 'json-rules-engine';
+export type RuleEvaluatorKind = RuleEvaluator;
 
 /**
  * A custom operator, registered in code (createEngine's `operators`), never named into being by a rule
@@ -24,8 +26,8 @@ export interface RuleOutcome {
   readonly values: Record<string, FactValue>;
 }
 
+/** Which rules fired and failed, in no stated order (json-rules-engine's depends on its promises): callers sort. */
 export interface PackRun {
-  /** Fired rules, highest priority first. */
   readonly fired: readonly RuleOutcome[];
   /** Failed rules; empty unless asked for. */
   readonly failed: readonly RuleOutcome[];
@@ -46,6 +48,7 @@ export interface PackEvaluatorOptions {
 
 export function createPackEvaluator(definitions: readonly RuleDefinition[], options: PackEvaluatorOptions): PackEvaluator {
   const names = definitions.map((definition) => definition.name as string);
+  if (new Set(names).size !== names.length) throw new Error('createPackEvaluator: rule names must be unique');
   if (options.prefer === 'compiled') {
     const outcome = compileRules(definitions, { allowUndefinedFacts: false });
     if (outcome.compiled) {
@@ -53,7 +56,15 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
       return {
         kind: 'compiled',
         run(facts) {
-          const run = compiled.run(facts);
+          let run;
+          try {
+            run = compiled.run(facts);
+          } catch (error) {
+            throw ruleFailed(
+              error instanceof RuleRunError ? error.rule.name : undefined,
+              error instanceof RuleRunError ? error.cause : error,
+            );
+          }
           const outcomeOf = (rule: (typeof run.fired)[number]): RuleOutcome => ({
             index: rule.index,
             values: run.factValues(rule, toFactValue),
@@ -64,26 +75,49 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
     }
   }
   const engine = new Engine(definitions as RuleProperties[], { allowUndefinedFacts: false, pathResolver: safePathResolver });
-  for (const [name, operator] of Object.entries(options.operators ?? {})) engine.addOperator(name, operator);
+  for (const [name, operator] of Object.entries(options.operators ?? {})) engine.addOperator(name, checkedOperator(name, operator));
   const indexOf = new Map(names.map((name, index) => [name, index]));
   return {
     kind: 'json-rules-engine',
     async run(facts) {
-      const run = await engine.run({ ...facts });
+      let run;
+      try {
+        run = await engine.run({ ...facts });
+      } catch (error) {
+        // Engine.run does not say which rule failed; a custom operator's failure names the operator.
+        throw error instanceof FengkongError ? error : ruleFailed(undefined, error);
+      }
       const outcomeOf = (result: { name: string; conditions: unknown }): RuleOutcome => ({
         index: indexOf.get(result.name)!,
         values: evaluatedFactValues(result.conditions),
       });
-      return {
-        fired: run.results
-          .map(outcomeOf)
-          .sort((a, b) => priorityOf(definitions[b.index]!) - priorityOf(definitions[a.index]!) || a.index - b.index),
-        failed: options.failed ? run.failureResults.map(outcomeOf) : [],
-      };
+      return { fired: run.results.map(outcomeOf), failed: options.failed ? run.failureResults.map(outcomeOf) : [] };
     },
   };
 }
 
-function priorityOf(definition: RuleDefinition): number {
-  return typeof definition.priority === 'number' && definition.priority > 0 ? definition.priority : 1;
+/** A rule that throws while it runs: a coded error naming the rule (when known), never a fact's value. */
+function ruleFailed(rule: string | undefined, cause: unknown): FengkongError {
+  const why = cause instanceof Error ? cause.name : 'error';
+  return new FengkongError(ErrorCode.STAGE_FAILED, `${rule === undefined ? 'a rule' : `rule ${rule}`} failed while running (${why})`, {
+    cause,
+  });
+}
+
+/** A custom operator must answer true or false: a Promise or any other value would pass as truthy. */
+function checkedOperator(name: string, operator: CustomOperator): CustomOperator {
+  return (factValue, jsonValue) => {
+    let answer: unknown;
+    try {
+      answer = operator(factValue, jsonValue);
+    } catch (cause) {
+      throw new FengkongError(ErrorCode.STAGE_FAILED, `custom operator ${name} threw (${cause instanceof Error ? cause.name : 'error'})`, {
+        cause,
+      });
+    }
+    if (typeof answer !== 'boolean') {
+      throw new FengkongError(ErrorCode.STAGE_FAILED, `custom operator ${name} returned ${typeof answer}, not a boolean`);
+    }
+    return answer;
+  };
 }

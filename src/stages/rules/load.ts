@@ -2,9 +2,7 @@
 // engine provides (labels, metadata and raw identifiers never are), and refuse duplicate reason codes.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
-import { RuleOperator, RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
-
-export const BUILT_IN_OPERATOR_NAMES: ReadonlySet<string> = new Set(RuleOperator.options);
+import { BUILT_IN_OPERATOR_NAMES, RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
 import { checkConditionFact, checkOperands, checkOperators, factsOf, nameRules } from '../../schema/conditions.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
