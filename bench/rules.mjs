@@ -5,27 +5,32 @@
 //   node bench/rules.mjs [--out bench/results/rules.json] [--quick]
 //
 // Packs: synthetic packs of 5, 20 and 100 simple rules (`f<i> greaterThan <k>`, one fact each, about
-// half of them firing), the same 20 rules reading through `path`, the shipped rule packs (all five,
-// one evaluator, as the rule stage builds it) over the facts the engine builds for the first 300 rows
-// of data/applications.csv, and the shipped policy pack over policy facts built from those rows.
+// half of them firing) over 64 facts objects built key by key, as the engine builds its facts (so with
+// 20 and 100 keys they are hash tables to V8, "dictionary mode"); the same 20 rules reading through
+// `path`; the shipped rule packs (all five, one evaluator, as the rule stage builds it) over the facts
+// the engine builds for the first 300 rows of data/applications.csv; and the shipped policy pack over
+// policy facts built from those rows.
 //
-// Each case times, per call:
+// Each case times, per call, Engine.run and both compiled evaluators (`generated`: code generated from
+// the validated rule structure, the default; `closures`: `codegen: false`):
 // - `engine`: `await engine.run(facts)` on one engine built once;
-// - `engineWithValues`: the same, then `evaluatedFactValues` of every result: what the rule stage does
-//   today to record each rule's values;
-// - `compiled`: `compiled.run(facts)`, the synchronous evaluator: which rules fired or failed, with the
-//   value each evaluated condition read kept in the run;
-// - `compiledWithValues`: run, then `factValues(rule)` for every rule: the fired and failed lists with
-//   their values, which is what a decision records (`stages.rules`);
-// - `compiledWithResults`: run, then `toRuleResults()`, Engine.run's result shape (built on request).
-// Each timing first calls for a second (JIT warm-up), then times samples: a batch of calls (about 20 ms
-// worth) with process.hrtime.bigint, divided by the batch size; the reported figure is the median. tinybench (in node_modules through vitest) times
-// every call on its own, which at a few hundred nanoseconds a call measures mostly its timer.
+// - `engineWithValues`: the same, then `evaluatedFactValues` of every result: what the rule stage did
+//   before the compiled evaluator to record each rule's values;
+// - `generated` / `closures`: `run(facts)` and the lengths of its `fired` and `failed` lists: which
+//   rules fired and failed, with the value each evaluated condition read kept in the run;
+// - `generatedWithValues` / `closuresWithValues`: that, then `factValues(rule)` for every rule: the fired
+//   and failed lists with their values, which is what a decision records (`stages.rules`);
+// - `generatedWithResults`: run, then `toRuleResults()`, Engine.run's result shape (built on request).
+// Every timed call returns a number (rules fired, say) that is summed into a sink printed at the end, so
+// the JIT cannot drop the work. Each timing first calls for a while (JIT warm-up), then times samples: a
+// batch of calls (about 20 ms worth) with process.hrtime.bigint, divided by the batch size; the
+// reported figure is the median. tinybench (in node_modules through vitest) times every call on its
+// own, which at tens of nanoseconds a call measures mostly its timer.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Engine } from 'json-rules-engine';
 import { compileRules } from '../dist/stages/rules/compile.js';
-import { evaluatedFactValues } from '../dist/engine/conditionValues.js';
+import { evaluatedFactValues, toFactValue } from '../dist/stages/rules/factValues.js';
 import { safePathResolver } from '../dist/stages/rules/path.js';
 import { loadDecisionInputs, parseEngineConfig } from '../dist/engine/loadInputs.js';
 import { loadPolicyPack } from '../dist/policy/load.js';
@@ -40,13 +45,21 @@ const SAMPLES = quick ? 7 : 25;
 const SAMPLE_MS = quick ? 5 : 20;
 const WARMUP_MS = quick ? 200 : 1000;
 
-/** Median nanoseconds per call of fn over SAMPLES batches, each sized to take about SAMPLE_MS, after WARMUP_MS of calls. */
+let sink = 0;
+
+/**
+ * Median nanoseconds per call of fn over SAMPLES batches, each sized to take about SAMPLE_MS, after
+ * WARMUP_MS of calls. fn returns a number, summed into `sink`.
+ */
 async function timeCalls(fn, { async = false } = {}) {
   const batchOf = async (count) => {
+    let sum = 0;
     const started = process.hrtime.bigint();
-    if (async) for (let i = 0; i < count; i += 1) await fn(i);
-    else for (let i = 0; i < count; i += 1) fn(i);
-    return Number(process.hrtime.bigint() - started);
+    if (async) for (let i = 0; i < count; i += 1) sum += await fn(i);
+    else for (let i = 0; i < count; i += 1) sum += fn(i);
+    const elapsed = Number(process.hrtime.bigint() - started);
+    sink += sum;
+    return elapsed;
   };
   const warmUntil = Date.now() + WARMUP_MS;
   while (Date.now() < warmUntil) await batchOf(64);
@@ -66,57 +79,79 @@ async function timeCalls(fn, { async = false } = {}) {
 
 const round = (ns) => Math.round(ns * 10) / 10;
 
-function compile(rules) {
-  const outcome = compileRules(rules);
+function compile(rules, codegen) {
+  const outcome = compileRules(rules, { codegen });
   if (!outcome.compiled) throw new Error(`not compiled: ${outcome.reason}`);
+  const expected = codegen ? 'generated' : 'closures';
+  if (outcome.rules.evaluator !== expected) throw new Error(`expected the ${expected} evaluator, got ${outcome.rules.evaluator}`);
   return outcome.rules;
+}
+
+const firedAndFailed = (run) => run.fired.length + 2 * run.failed.length;
+
+function withValues(run) {
+  let count = 0;
+  for (const rule of run.fired) count += Object.keys(run.factValues(rule, toFactValue)).length;
+  for (const rule of run.failed) count += Object.keys(run.factValues(rule, toFactValue)).length;
+  return count;
 }
 
 async function benchCase(name, rules, factsList, note) {
   const engine = new Engine(structuredClone(rules), { allowUndefinedFacts: false, pathResolver: safePathResolver });
-  const compiled = compile(rules);
+  const generated = compile(rules, true);
+  const closures = compile(rules, false);
   const pick = (i) => factsList[i % factsList.length];
-  // The same verdicts both ways before timing anything.
+  // The same verdicts all three ways before timing anything.
   for (const facts of factsList.slice(0, 50)) {
-    const expected = (await engine.run(facts)).results.map((r) => r.name).sort();
-    const actual = compiled
-      .run(facts)
-      .fired.map((r) => r.name)
-      .sort();
-    if (JSON.stringify(expected) !== JSON.stringify(actual)) throw new Error(`${name}: compiled and Engine.run disagree`);
+    const expected = JSON.stringify((await engine.run(facts)).results.map((r) => r.name).sort());
+    for (const compiled of [generated, closures]) {
+      const actual = JSON.stringify(
+        compiled
+          .run(facts)
+          .fired.map((r) => r.name)
+          .sort(),
+      );
+      if (expected !== actual) throw new Error(`${name}: ${compiled.evaluator} and Engine.run disagree`);
+    }
   }
-  const engineRun = await timeCalls((i) => engine.run(pick(i)), { async: true });
+  const engineRun = await timeCalls(async (i) => (await engine.run(pick(i))).results.length, { async: true });
   const engineWithValues = await timeCalls(
     async (i) => {
       const run = await engine.run(pick(i));
-      for (const result of run.results) evaluatedFactValues(result.conditions);
-      for (const result of run.failureResults) evaluatedFactValues(result.conditions);
-      return run;
+      let count = 0;
+      for (const result of run.results) count += Object.keys(evaluatedFactValues(result.conditions)).length;
+      for (const result of run.failureResults) count += Object.keys(evaluatedFactValues(result.conditions)).length;
+      return count;
     },
     { async: true },
   );
-  const compiledRun = await timeCalls((i) => compiled.run(pick(i)));
-  const compiledWithValues = await timeCalls((i) => {
-    const run = compiled.run(pick(i));
-    for (const rule of run.fired) run.factValues(rule);
-    for (const rule of run.failed) run.factValues(rule);
-    return run;
-  });
-  const compiledWithResults = await timeCalls((i) => compiled.run(pick(i)).toRuleResults());
+  const generatedRun = await timeCalls((i) => firedAndFailed(generated.run(pick(i))));
+  const closuresRun = await timeCalls((i) => firedAndFailed(closures.run(pick(i))));
+  const generatedWithValues = await timeCalls((i) => withValues(generated.run(pick(i))));
+  const closuresWithValues = await timeCalls((i) => withValues(closures.run(pick(i))));
+  const generatedWithResults = await timeCalls((i) => generated.run(pick(i)).toRuleResults().results.length);
   const result = {
     pack: name,
     rules: rules.length,
     note,
     engineRunNs: engineRun,
     engineWithValuesNs: engineWithValues,
-    compiledRunNs: compiledRun,
-    compiledWithValuesNs: compiledWithValues,
-    compiledWithResultsNs: compiledWithResults,
-    speedup: round(engineRun.medianNs / compiledRun.medianNs),
-    speedupWithValues: round(engineWithValues.medianNs / compiledWithValues.medianNs),
-    speedupWithResults: round(engineRun.medianNs / compiledWithResults.medianNs),
+    generatedRunNs: generatedRun,
+    closuresRunNs: closuresRun,
+    generatedWithValuesNs: generatedWithValues,
+    closuresWithValuesNs: closuresWithValues,
+    generatedWithResultsNs: generatedWithResults,
+    /** Engine.run over the default (generated) evaluator's run with its fired and failed lists. */
+    speedup: round(engineRun.medianNs / generatedRun.medianNs),
+    speedupClosures: round(engineRun.medianNs / closuresRun.medianNs),
+    speedupWithValues: round(engineWithValues.medianNs / generatedWithValues.medianNs),
+    speedupClosuresWithValues: round(engineWithValues.medianNs / closuresWithValues.medianNs),
+    speedupWithResults: round(engineRun.medianNs / generatedWithResults.medianNs),
   };
-  console.error(`${name}: Engine.run ${us(engineRun.medianNs)} µs, compiled ${compiledRun.medianNs} ns (${result.speedup}×)`);
+  console.error(
+    `${name}: Engine.run ${us(engineRun.medianNs)} µs, generated ${generatedRun.medianNs} ns (${result.speedup}×), ` +
+      `closures ${closuresRun.medianNs} ns (${result.speedupClosures}×)`,
+  );
   return result;
 }
 
@@ -148,7 +183,7 @@ async function shippedCases() {
     .sort((a, b) => a.at - b.at || a.index - b.index);
   const ruleFacts = ordered.map(({ event }) => inputs.factBuilder.build(event).facts);
   const rules = inputs.packs.rules.map(({ rule }) => rule);
-  const compiledRules = compile(rules);
+  const compiledRules = compile(rules, true);
   const policy = loadPolicyPack('rules/policy/default.json', new Set(Object.keys(inputs.facts)));
   const meta = new Map(rules.map((rule) => [rule.name, { category: rule.event.params.category }]));
   const severity = new Map(rules.map((rule) => [rule.name, rule.event.params.severity]));
@@ -204,7 +239,8 @@ const report = {
   node: process.version,
   jsonRulesEngine: '7.3.1',
   measuredAt: new Date().toISOString(),
-  method: `after ${WARMUP_MS} ms of warm-up calls, median of ${SAMPLES} samples, each a batch of calls of about ${SAMPLE_MS} ms timed with process.hrtime.bigint; times in ns per call`,
+  method: `after ${WARMUP_MS} ms of warm-up calls, median of ${SAMPLES} samples, each a batch of calls of about ${SAMPLE_MS} ms timed with process.hrtime.bigint; times in ns per call; every call's result summed into a sink the JIT cannot drop`,
+  speedup: "Engine.run median over the generated evaluator's median (run, then its fired and failed lists)",
   cases,
 };
 mkdirSync(dirname(outPath), { recursive: true });
@@ -216,27 +252,36 @@ console.log(
     'pack',
     'rules',
     'Engine.run µs',
-    'compiled ns',
+    'generated ns',
+    'speedup',
+    'closures ns',
     'speedup',
     'Engine.run + values µs',
-    'compiled + values ns',
+    'generated + values ns',
     'speedup',
-    'compiled + toRuleResults ns',
+    'closures + values ns',
+    'speedup',
+    'generated + toRuleResults ns',
   ]),
 );
-console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
 for (const c of cases) {
   console.log(
     row([
       c.pack,
       c.rules,
       us(c.engineRunNs.medianNs),
-      c.compiledRunNs.medianNs,
+      c.generatedRunNs.medianNs,
       `${c.speedup}×`,
+      c.closuresRunNs.medianNs,
+      `${c.speedupClosures}×`,
       us(c.engineWithValuesNs.medianNs),
-      c.compiledWithValuesNs.medianNs,
+      c.generatedWithValuesNs.medianNs,
       `${c.speedupWithValues}×`,
-      c.compiledWithResultsNs.medianNs,
+      c.closuresWithValuesNs.medianNs,
+      `${c.speedupClosuresWithValues}×`,
+      c.generatedWithResultsNs.medianNs,
     ]),
   );
 }
+console.error(`(sink ${sink})`);

@@ -15,57 +15,70 @@ import {
   notIn,
   type OperatorName,
 } from './operators.js';
-import { RuleRunError, unknownConditionError, type ConditionNode, type Evaluator, type Facts, type FactRead, type Program } from './program.js';
+import {
+  RuleRunError,
+  unknownConditionError,
+  type CompiledRule,
+  type ConditionNode,
+  type Evaluator,
+  type Finish,
+  type Facts,
+  type FactRead,
+  type Program,
+} from './program.js';
 
 type Evaluate = (facts: Facts, slots: unknown[]) => boolean;
-type Read = (facts: Facts) => unknown;
+type Read = (facts: Facts, fact: string, allowUndefined: boolean) => unknown;
 
-export function closureEvaluator(program: Program): Evaluator {
+export function closureEvaluator<Run>(program: Program, finish: Finish<Run>): Evaluator<Run> {
   const evaluators = program.order.map((index) => evaluatorOf(program.roots[index]!, program));
   const rules = program.order.map((index) => program.rules[index]!);
-  const { slotCount } = program;
+  const { stateBase, conditionCount } = program;
   return (facts) => {
-    const slots: unknown[] = new Array(slotCount);
+    const slots: unknown[] = new Array(stateBase + conditionCount);
+    const fired: CompiledRule[] = [];
+    const failed: CompiledRule[] = [];
     let position = 0;
     try {
-      for (; position < evaluators.length; position += 1) evaluators[position]!(facts, slots);
+      for (; position < evaluators.length; position += 1) (evaluators[position]!(facts, slots) ? fired : failed).push(rules[position]!);
     } catch (cause) {
       throw new RuleRunError(rules[position]!, cause);
     }
-    return slots;
+    return finish(slots, fired, failed);
   };
 }
 
 function evaluatorOf(node: ConditionNode, program: Program): Evaluate {
-  const { id } = node;
+  // Where the node records its state (program.ts Slots); a node without one (id -1) never writes it.
+  const state = program.stateBase + node.id;
   if (node.kind === 'fact') {
-    const read = readerOf(node.read, program.allowUndefinedFacts);
-    const factSlot = node.read.slot;
-    if (node.valueRead === undefined) return LEAVES[node.operator](read, node.definition.value, id, factSlot);
+    const allow = program.allowUndefinedFacts;
+    const { fact, slot: factSlot } = node.read;
+    const read = readerOf(node.read);
+    if (node.valueRead === undefined) return LEAVES[node.operator](read, fact, allow, node.definition.value, factSlot, state);
     // almanac.js getValue: { fact, path } reads that fact; it is read before the condition's own fact.
-    const readValue = readerOf(node.valueRead, program.allowUndefinedFacts);
-    const valueSlot = node.valueRead.slot;
+    const { fact: valueFact, slot: valueSlot } = node.valueRead;
+    const readValue = readerOf(node.valueRead);
     const compare = OPERATORS[node.operator];
     return (facts, slots) => {
-      const jsonValue = (slots[valueSlot] = readValue(facts));
-      return (slots[id] = compare((slots[factSlot] = read(facts)), jsonValue));
+      const jsonValue = (slots[valueSlot] = readValue(facts, valueFact, allow));
+      return (slots[state] = compare((slots[factSlot] = read(facts, fact, allow)), jsonValue));
     };
   }
   if (node.kind === 'reference') {
     if (node.target !== undefined) return evaluatorOf(node.target, program);
     const { name } = node;
-    if (program.allowUndefinedConditions) return (_facts, slots) => (slots[id] = false);
+    if (program.allowUndefinedConditions) return (_facts, slots) => (slots[state] = false);
     return () => {
       throw unknownConditionError(name);
     };
   }
-  const children = node.children.map((child) => evaluatorOf(child, program));
   if (node.kind === 'not') {
-    const only = children[0]!;
+    const only = evaluatorOf(node.children[0]!, program);
     return (facts, slots) => !only(facts, slots);
   }
-  if (children.length === 1) return children[0]!;
-  if (children.length === 0) return (_facts, slots) => (slots[id] = true);
+  if (node.children.length === 1) return evaluatorOf(node.children[0]!, program);
+  if (node.children.length === 0) return (_facts, slots) => (slots[state] = true);
   // rule.js prioritizeAndRun: priority groups, highest first; short-circuit only between groups.
   const groups = node.groups.map((group) => group.map((child) => evaluatorOf(child, program)));
   const stopOn = node.kind === 'any';
@@ -75,15 +88,15 @@ function evaluatorOf(node: ConditionNode, program: Program): Evaluate {
       const group = groups[g]!;
       for (let i = 0; i < group.length; i += 1) if (group[i]!(facts, slots) === stopOn) decided = true;
     }
-    return (slots[id] = decided === stopOn);
+    return (slots[state] = decided === stopOn);
   };
 }
 
-function readerOf({ fact, path }: FactRead, allowUndefined: boolean): Read {
-  const read: Read = isPrototypeName(fact)
-    ? (facts) => readOwnFact(facts, fact, allowUndefined)
-    : (facts) => readFact(facts, fact, allowUndefined);
-  return path === undefined ? read : (facts) => atPath(read(facts), path);
+// A function of (facts, fact, allow) rather than a closure over them: the leaves call the same two
+// functions, which V8 then inlines.
+function readerOf({ fact, path }: FactRead): Read {
+  const read: Read = isPrototypeName(fact) ? readOwnFact : readFact;
+  return path === undefined ? read : (facts, name, allow) => atPath(read(facts, name, allow), path);
 }
 
 const OPERATORS: Record<OperatorName, (a: unknown, b: unknown) => boolean> = {
@@ -99,7 +112,7 @@ const OPERATORS: Record<OperatorName, (a: unknown, b: unknown) => boolean> = {
   greaterThanInclusive,
 };
 
-type LeafFactory = (read: Read, b: unknown, id: number, slot: number) => Evaluate;
+type LeafFactory = (read: Read, fact: string, allow: boolean, b: unknown, slot: number, state: number) => Evaluate;
 
 // A condition with a constant value gets a closure literal per operator: each has its own call
 // feedback, so V8 inlines the operator instead of calling ten through one shared site. The value is
@@ -107,14 +120,18 @@ type LeafFactory = (read: Read, b: unknown, id: number, slot: number) => Evaluat
 // an object or array value is never identical to a fact, as in json-rules-engine, which compares with
 // a fresh clone per run: equal is false, in finds no object element.
 const LEAVES: Record<OperatorName, LeafFactory> = {
-  equal: (read, b, id, slot) => (facts, slots) => (slots[id] = equal((slots[slot] = read(facts)), b)),
-  notEqual: (read, b, id, slot) => (facts, slots) => (slots[id] = notEqual((slots[slot] = read(facts)), b)),
-  in: (read, b, id, slot) => (facts, slots) => (slots[id] = isIn((slots[slot] = read(facts)), b)),
-  notIn: (read, b, id, slot) => (facts, slots) => (slots[id] = notIn((slots[slot] = read(facts)), b)),
-  contains: (read, b, id, slot) => (facts, slots) => (slots[id] = contains((slots[slot] = read(facts)), b)),
-  doesNotContain: (read, b, id, slot) => (facts, slots) => (slots[id] = doesNotContain((slots[slot] = read(facts)), b)),
-  lessThan: (read, b, id, slot) => (facts, slots) => (slots[id] = lessThan((slots[slot] = read(facts)), b)),
-  lessThanInclusive: (read, b, id, slot) => (facts, slots) => (slots[id] = lessThanInclusive((slots[slot] = read(facts)), b)),
-  greaterThan: (read, b, id, slot) => (facts, slots) => (slots[id] = greaterThan((slots[slot] = read(facts)), b)),
-  greaterThanInclusive: (read, b, id, slot) => (facts, slots) => (slots[id] = greaterThanInclusive((slots[slot] = read(facts)), b)),
+  equal: (read, fact, allow, b, slot, state) => (facts, slots) => (slots[state] = equal((slots[slot] = read(facts, fact, allow)), b)),
+  notEqual: (read, fact, allow, b, slot, state) => (facts, slots) => (slots[state] = notEqual((slots[slot] = read(facts, fact, allow)), b)),
+  in: (read, fact, allow, b, slot, state) => (facts, slots) => (slots[state] = isIn((slots[slot] = read(facts, fact, allow)), b)),
+  notIn: (read, fact, allow, b, slot, state) => (facts, slots) => (slots[state] = notIn((slots[slot] = read(facts, fact, allow)), b)),
+  contains: (read, fact, allow, b, slot, state) => (facts, slots) => (slots[state] = contains((slots[slot] = read(facts, fact, allow)), b)),
+  doesNotContain: (read, fact, allow, b, slot, state) => (facts, slots) =>
+    (slots[state] = doesNotContain((slots[slot] = read(facts, fact, allow)), b)),
+  lessThan: (read, fact, allow, b, slot, state) => (facts, slots) => (slots[state] = lessThan((slots[slot] = read(facts, fact, allow)), b)),
+  lessThanInclusive: (read, fact, allow, b, slot, state) => (facts, slots) =>
+    (slots[state] = lessThanInclusive((slots[slot] = read(facts, fact, allow)), b)),
+  greaterThan: (read, fact, allow, b, slot, state) => (facts, slots) =>
+    (slots[state] = greaterThan((slots[slot] = read(facts, fact, allow)), b)),
+  greaterThanInclusive: (read, fact, allow, b, slot, state) => (facts, slots) =>
+    (slots[state] = greaterThanInclusive((slots[slot] = read(facts, fact, allow)), b)),
 };

@@ -33,7 +33,7 @@ interface Searchable {
 type Comparable = number;
 
 /** engine-default-operators.js `numberValidator`; a number is valid unless it is NaN (its string always parses). */
-function isNumeric(a: unknown): boolean {
+export function isNumeric(a: unknown): boolean {
   return typeof a === 'number' ? a === a : Number.parseFloat(a as string).toString() !== 'NaN';
 }
 

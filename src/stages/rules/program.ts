@@ -1,12 +1,22 @@
-// What compileRules makes of a rule pack once it is validated: the condition tree with a slot for each
-// result and value a run records, shared by the two evaluators (generated code and closures) and by
-// the results built from a run. Also the errors a run throws.
+// What compileRules makes of a rule pack once it is validated: the condition tree, numbered for what a
+// run records, shared by the two evaluators (generated code and closures) and by the results read
+// from a run. Also the errors a run throws.
 import type { OperatorName } from './operators.js';
 import type { PathKeys } from './path.js';
 
 export type Facts = Readonly<Record<string, unknown>>;
-/** Per run: what each condition recorded (undefined: not evaluated) and the values fact conditions read. */
+/**
+ * What one run records, in one array: the values fact conditions read (`FactRead.slot`), then each
+ * condition's state. The generated code packs the states, two bits each (STATE_FALSE / STATE_TRUE;
+ * 0: not evaluated), STATES_PER_WORD to an integer: it keeps them in local variables and makes the
+ * array once, and fewer elements make it sooner. The closures store one state per condition
+ * (undefined / false / true): they write as they go, and a plain store beats a read-modify-write.
+ */
 export type Slots = readonly unknown[];
+export const STATES_PER_WORD = 15;
+/** Evaluated; STATE_TRUE adds the result bit above it. */
+export const STATE_FALSE = 1;
+export const STATE_TRUE = 3;
 export type PlainObject = Record<string, unknown>;
 
 export interface RuleEvent {
@@ -24,7 +34,7 @@ export interface CompiledRule {
 }
 
 interface NodeBase {
-  /** The node's slot, where it records its result; -1 when it has none (see rootState in ruleResults.ts). */
+  /** The node's condition number, for its state; -1 when it records none (see stateHolder in ruleResults.ts). */
   readonly id: number;
   /** A private copy of the condition as defined, for the JRE-shaped results. */
   readonly definition: PlainObject;
@@ -33,7 +43,7 @@ interface NodeBase {
 export interface FactRead {
   readonly fact: string;
   readonly path: PathKeys | undefined;
-  /** Where the value read is recorded. */
+  /** Where the value read is recorded: a slot below Program.stateBase. */
   readonly slot: number;
 }
 export interface FactNode extends NodeBase {
@@ -64,13 +74,24 @@ export interface Program {
   readonly roots: readonly ConditionNode[];
   /** Rule indices in evaluation order: priority groups highest first, definition order inside one. */
   readonly order: readonly number[];
-  readonly slotCount: number;
+  /** Slots (see Slots): values below stateBase, condition states from it. */
+  readonly stateBase: number;
+  readonly conditionCount: number;
   readonly allowUndefinedFacts: boolean;
   readonly allowUndefinedConditions: boolean;
 }
 
-/** Evaluates every rule in evaluation order, or throws a RuleRunError. */
-export type Evaluator = (facts: Facts) => Slots;
+/** The slot and shift of a condition's packed state. */
+export function stateWord(program: Program, id: number): { readonly slot: number; readonly shift: number } {
+  return { slot: program.stateBase + Math.floor(id / STATES_PER_WORD), shift: 2 * (id % STATES_PER_WORD) };
+}
+
+/**
+ * Evaluates every rule in evaluation order and hands `finish` the slots and the rules that fired and
+ * failed (evaluation order), or throws a RuleRunError.
+ */
+export type Evaluator<Run> = (facts: Facts) => Run;
+export type Finish<Run> = (slots: Slots, fired: CompiledRule[], failed: CompiledRule[]) => Run;
 
 /** json-rules-engine's UndefinedFactError (errors.js), which its package does not export. */
 export class UndefinedFactError extends Error {

@@ -1,10 +1,12 @@
 // compileRules' contract: what it compiles, what it leaves to Engine.run (`compiled: false` with the
-// reason), what it refuses at load (FK_RULE_INVALID naming the rule) and why, and the lean run.
+// reason), what it refuses at load (FK_RULE_INVALID naming the rule) and why, and the lean run, from
+// each evaluator (generated code and closures).
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../../../src/errors.js';
-import { compileRules, type CompiledRules, type RuleDefinition } from '../../../../src/stages/rules/compile.js';
+import { compileRules, type CompiledRules, type CompileOptions, type RuleDefinition } from '../../../../src/stages/rules/compile.js';
 import { BUILT_IN_OPERATORS } from '../../../../src/stages/rules/operators.js';
+import { EVALUATORS } from './sameAsEngine.js';
 
 const rule = (conditions: unknown, extra: Record<string, unknown> = {}): RuleDefinition => ({
   name: 'R_TEST',
@@ -14,9 +16,10 @@ const rule = (conditions: unknown, extra: Record<string, unknown> = {}): RuleDef
 });
 const leaf = (extra: Record<string, unknown> = {}) => ({ fact: 'amount', operator: 'greaterThan', value: 10, ...extra });
 
-function compiled(rules: readonly RuleDefinition[], options = {}): CompiledRules {
+function compiled(rules: readonly RuleDefinition[], options: CompileOptions = {}): CompiledRules {
   const outcome = compileRules(rules, options);
   if (!outcome.compiled) throw new Error(outcome.reason);
+  expect(outcome.rules.evaluator).toBe(options.codegen === false ? 'closures' : 'generated');
   return outcome.rules;
 }
 
@@ -120,7 +123,7 @@ describe('compileRules refuses at load', () => {
   });
 });
 
-describe('the compiled rules', () => {
+describe.each(EVALUATORS)('the compiled rules (%s)', (evaluator) => {
   const pack = [
     rule({ all: [leaf(), { fact: 'channel', operator: 'in', value: ['web', 'app'] }] }, { name: 'R_LARGE_ONLINE', priority: 5 }),
     rule(
@@ -130,7 +133,7 @@ describe('the compiled rules', () => {
   ];
 
   it('say which rules fired and failed, in evaluation order, and the values their evaluated conditions read', () => {
-    const run = compiled(pack).run({ amount: 5000, channel: 'web' });
+    const run = compiled(pack, { codegen: evaluator === 'generated' }).run({ amount: 5000, channel: 'web' });
     expect(run.fired.map((r) => r.name)).toEqual(['R_LARGE_ONLINE', 'R_VERY_LARGE']);
     expect(run.failed).toEqual([]);
     expect(run.factValues(run.fired[0]!)).toEqual({ amount: 5000, channel: 'web' });
@@ -140,7 +143,7 @@ describe('the compiled rules', () => {
   });
 
   it('keep each run apart: a later run changes nothing an earlier one returned', () => {
-    const rules = compiled(pack);
+    const rules = compiled(pack, { codegen: evaluator === 'generated' });
     const first = rules.run({ amount: 5000, channel: 'web' });
     const before = first.toRuleResults();
     rules.run({ amount: 1, channel: 'branch' });
@@ -149,7 +152,7 @@ describe('the compiled rules', () => {
   });
 
   it('expose each rule with its normalised priority and a frozen copy of its event', () => {
-    const rules = compiled([rule({ all: [] }, { priority: 0 })]).rules;
+    const rules = compiled([rule({ all: [] }, { priority: 0 })], { codegen: evaluator === 'generated' }).rules;
     expect(rules[0]).toMatchObject({ index: 0, name: 'R_TEST', priority: 1, event: { type: 'R_TEST', params: { severity: 'review' } } });
     expect(Object.isFrozen(rules[0]!.event)).toBe(true);
     expect(Object.isFrozen((rules[0]!.event as { params: object }).params)).toBe(true);
@@ -157,7 +160,7 @@ describe('the compiled rules', () => {
 
   it('do not depend on the definitions after compiling: a later change to them changes nothing', () => {
     const definitions = structuredClone(pack) as Array<{ conditions: { all?: Array<{ value: unknown }> } }>;
-    const rules = compiled(definitions as RuleDefinition[]);
+    const rules = compiled(definitions as RuleDefinition[], { codegen: evaluator === 'generated' });
     definitions[0]!.conditions.all![0]!.value = 1_000_000;
     expect(rules.run({ amount: 5000, channel: 'web' }).fired.map((r) => r.name)).toContain('R_LARGE_ONLINE');
   });

@@ -5,7 +5,7 @@ import { Engine, type EngineResult } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import { FengkongError } from '../../../../src/errors.js';
 import { compileRules, RuleRunError, type RuleDefinition } from '../../../../src/stages/rules/compile.js';
-import { compileCase, describeError, expectSameAsEngine, plain, runCompiled, type RulesCase } from './sameAsEngine.js';
+import { compileCase, describeError, EVALUATORS, expectSameAsEngine, plain, runCompiled, type RulesCase } from './sameAsEngine.js';
 
 const rule = (conditions: unknown, extra: Partial<RuleDefinition> = {}): RuleDefinition => ({
   name: 'R',
@@ -91,10 +91,8 @@ describe('operators (engine-default-operators.js, operator.js:43 validator && ca
     const shared = [1, 2];
     const rules = [rule({ any: [leaf('list', 'equal', shared), leaf('list', 'in', [shared])] })];
     const engine = await new Engine(rules as never).run({ list: shared });
-    const compiled = compileRules(rules);
-    if (!compiled.compiled) throw new Error(compiled.reason);
     expect(engine.results).toHaveLength(0);
-    expect(compiled.rules.run({ list: shared }).fired).toHaveLength(0);
+    for (const evaluator of EVALUATORS) expect(compileCase({ rules, facts: {} }, evaluator).run({ list: shared }).fired).toHaveLength(0);
   });
 });
 
@@ -245,11 +243,13 @@ describe('rules (rule.js, engine.js)', () => {
   it('runs priority groups highest first; inside a group the compiled order is definition order', async () => {
     const rules = ['A', 'B', 'C', 'D'].map((name, i) => rule({ all: [] }, { name, priority: [1, 5, 1, 5][i] }));
     await agreed({ rules, facts: {} });
-    expect(
-      compileCase({ rules, facts: {} })
-        .run({})
-        .fired.map((r) => r.name),
-    ).toEqual(['B', 'D', 'A', 'C']);
+    for (const evaluator of EVALUATORS) {
+      expect(
+        compileCase({ rules, facts: {} }, evaluator)
+          .run({})
+          .fired.map((r) => r.name),
+      ).toEqual(['B', 'D', 'A', 'C']);
+    }
   });
 
   it('keeps an event as {type} when its params are falsy (rule.js:143)', async () => {
@@ -302,12 +302,15 @@ describe('facts (almanac.js, engine.js:401)', () => {
   });
 });
 
-describe('what the compiled evaluator throws', () => {
+describe.each(EVALUATORS)('what the compiled evaluator throws (%s)', (evaluator) => {
   it('a RuleRunError naming the rule, with the error Engine.run rejects with as its cause', () => {
-    const outcome = runCompiled({
-      rules: [rule({ all: [] }, { name: 'FIRST' }), rule({ all: [leaf('gone', 'equal', 1)] }, { name: 'SECOND' })],
-      facts: {},
-    });
+    const outcome = runCompiled(
+      {
+        rules: [rule({ all: [] }, { name: 'FIRST' }), rule({ all: [leaf('gone', 'equal', 1)] }, { name: 'SECOND' })],
+        facts: {},
+      },
+      evaluator,
+    );
     expect(outcome.ok).toBe(false);
     const error = (outcome as { error: RuleRunError }).error;
     expect(error).toBeInstanceOf(RuleRunError);
@@ -332,8 +335,8 @@ describe('an unknown condition beside a missing fact (rule.js:310 maps a group, 
     expect(child.status).toBe(1);
   });
 
-  it('throws one RuleRunError from the compiled evaluator, and nothing is left pending', () => {
-    const outcome = runCompiled({ rules, facts: {} });
+  it.each(EVALUATORS)('throws one RuleRunError from the compiled evaluator (%s), and nothing is left pending', (evaluator) => {
+    const outcome = runCompiled({ rules, facts: {} }, evaluator);
     expect(outcome.ok).toBe(false);
     expect((outcome as { error: unknown }).error).toBeInstanceOf(RuleRunError);
   });

@@ -8,7 +8,7 @@
 import type { EngineResult } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import type { RuleDefinition, RuleResults } from '../../../../src/stages/rules/compile.js';
-import { compileCase, expectSameAsEngine, plain, type RulesCase } from './sameAsEngine.js';
+import { compileCase, EVALUATORS, expectSameAsEngine, plain, type RulesCase } from './sameAsEngine.js';
 
 /** test/support/rule-factory.js */
 const factoryRule = (options: Partial<RuleDefinition> = {}): RuleDefinition => ({
@@ -23,11 +23,11 @@ const factoryRule = (options: Partial<RuleDefinition> = {}): RuleDefinition => (
   event: options.event ?? { type: 'pointCapReached', params: { currency: 'points', pointCap: 1000 } },
 });
 
-/** Runs the case both ways (they must agree) and returns both results, so a test can check each. */
+/** Runs the case on Engine.run and both evaluators (they must agree) and returns each result, so a test can check each. */
 async function both(rulesCase: RulesCase): Promise<Array<EngineResult | RuleResults>> {
   const engine = await expectSameAsEngine(rulesCase);
   if (!engine.ok) throw engine.error;
-  return [engine.value, compileCase(rulesCase).run(rulesCase.facts).toRuleResults()];
+  return [engine.value, ...EVALUATORS.map((evaluator) => compileCase(rulesCase, evaluator).run(rulesCase.facts).toRuleResults())];
 }
 
 async function eachWay(rulesCase: RulesCase, check: (result: EngineResult | RuleResults) => void): Promise<void> {
@@ -151,8 +151,8 @@ describe('engine-run.test.js, engine-failure.test.js, engine-rule-priority.js', 
     await eachWay({ rules, facts: { age: 10 } }, (result) => expect(result.events).toHaveLength(0));
   });
 
-  it('treats each run independently', async () => {
-    const compiled = compileCase({ rules, facts: {} });
+  it.each(EVALUATORS)('treats each run independently (%s)', async (evaluator) => {
+    const compiled = compileCase({ rules, facts: {} }, evaluator);
     const counts = [50, 10, 12, 30, 14, 15, 25].map((age) => compiled.run({ age }).fired.length);
     expect(counts.reduce((sum, count) => sum + count, 0)).toBe(3);
   });

@@ -189,9 +189,11 @@ describe('path in rule packs', () => {
   it('treats an empty path as no path, as json-rules-engine does', async () => {
     const rules = [ruleWithPath('')];
     const facts = { applicant: 1 };
-    const compiled = compileRules(rules);
-    if (!compiled.compiled) throw new Error(compiled.reason);
-    expect(compiled.rules.run(facts).fired).toHaveLength(1);
+    for (const codegen of [true, false]) {
+      const compiled = compileRules(rules, { codegen });
+      if (!compiled.compiled) throw new Error(compiled.reason);
+      expect(compiled.rules.run(facts).fired).toHaveLength(1);
+    }
     expect((await new Engine(structuredClone(rules) as never).run(facts)).results).toHaveLength(1);
   });
 });

@@ -1,13 +1,23 @@
 // The differential check, reference json-rules-engine 7.3.1's Engine.run: a case (rules, named
-// conditions, options, facts) runs on a fresh engine and through compileRules, and everything the
-// engine reports must come out the same. Among rules of equal priority the engine reports them in the
-// order their promises settle, the compiled evaluator in definition order: results are compared after
-// sorting by priority (highest first) and name, and the priority sequence itself must match.
+// conditions, options, facts) runs on a fresh engine and through compileRules with each evaluator
+// (generated code, the default, and closures, `codegen: false`), and everything the engine reports
+// must come out the same. Among rules of equal priority the engine reports them in the order their
+// promises settle, the compiled evaluators in definition order: results are compared after sorting by
+// priority (highest first) and name, and the priority sequence itself must match. The two evaluators
+// must also agree with each other exactly: same order, same errors, same values.
+import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
 import { Engine, type EngineResult, type RuleResult } from 'json-rules-engine';
 import { expect } from 'vitest';
 import { evaluatedFactValues } from '../../../../src/stages/rules/factValues.js';
-import { compileRules, RuleRunError, type RuleDefinition, type RuleResults, type RulesRun } from '../../../../src/stages/rules/compile.js';
+import {
+  compileRules,
+  RuleRunError,
+  type CompiledRules,
+  type RuleDefinition,
+  type RuleResults,
+  type RulesRun,
+} from '../../../../src/stages/rules/compile.js';
 
 export interface RulesCase {
   readonly rules: readonly RuleDefinition[];
@@ -38,18 +48,34 @@ export async function runEngine(rulesCase: RulesCase, rules?: readonly RuleDefin
   }
 }
 
-export function compileCase(rulesCase: RulesCase) {
+/** compileRules' two evaluators: the differential tests hold each to Engine.run, and to each other. */
+export const EVALUATORS = ['generated', 'closures'] as const;
+export type EvaluatorName = (typeof EVALUATORS)[number];
+
+// Cases that share their rules (the shipped packs over many facts) share the compiled pack too.
+const compiledPacks = new WeakMap<object, Map<string, CompiledRules>>();
+
+export function compileCase(rulesCase: RulesCase, evaluator: EvaluatorName = 'generated'): CompiledRules {
+  const key = JSON.stringify([evaluator, rulesCase.allowUndefinedFacts, rulesCase.allowUndefinedConditions]);
+  const shared = rulesCase.conditions === undefined ? compiledPacks.get(rulesCase.rules)?.get(key) : undefined;
+  if (shared !== undefined) return shared;
   const outcome = compileRules(structuredClone(rulesCase.rules), {
     allowUndefinedFacts: rulesCase.allowUndefinedFacts ?? false,
     allowUndefinedConditions: rulesCase.allowUndefinedConditions ?? false,
     conditions: rulesCase.conditions ?? {},
+    codegen: evaluator === 'generated',
   });
   if (!outcome.compiled) throw new Error(`expected the case to compile: ${outcome.reason}`);
+  expect(outcome.rules.evaluator).toBe(evaluator);
+  if (rulesCase.conditions === undefined) {
+    if (!compiledPacks.has(rulesCase.rules)) compiledPacks.set(rulesCase.rules, new Map());
+    compiledPacks.get(rulesCase.rules)!.set(key, outcome.rules);
+  }
   return outcome.rules;
 }
 
-export function runCompiled(rulesCase: RulesCase): Outcome<RulesRun> {
-  const compiled = compileCase(rulesCase);
+export function runCompiled(rulesCase: RulesCase, evaluator: EvaluatorName = 'generated'): Outcome<RulesRun> {
+  const compiled = compileCase(rulesCase, evaluator);
   try {
     return { ok: true, value: compiled.run(rulesCase.facts) };
   } catch (error) {
@@ -79,18 +105,46 @@ export function describeError(error: unknown): string {
   return `${kind}: ${(cause as Error).message}`;
 }
 
-/** Runs the case both ways and asserts they agree; returns the engine's outcome for further checks. */
+/**
+ * Runs the case on Engine.run and on both evaluators and asserts they agree; returns the engine's
+ * outcome for further checks.
+ */
 export async function expectSameAsEngine(rulesCase: RulesCase): Promise<Outcome<EngineResult>> {
   const engine = await runEngine(rulesCase);
-  const compiled = runCompiled(rulesCase);
-  if (!engine.ok || !compiled.ok) {
+  const [generated, closures] = EVALUATORS.map((evaluator) => runCompiled(rulesCase, evaluator)) as [Outcome<RulesRun>, Outcome<RulesRun>];
+  expectSameRuns(generated, closures);
+  if (!engine.ok || !generated.ok) {
     const told = (outcome: Outcome<unknown>) => (outcome.ok ? 'no error' : describeError(outcome.error));
-    expect(compiled.ok, `Engine.run: ${told(engine)}; compiled: ${told(compiled)}`).toBe(engine.ok);
-    if (!engine.ok && !compiled.ok) await expectSameError(rulesCase, engine.error, compiled.error);
+    expect(generated.ok, `Engine.run: ${told(engine)}; compiled: ${told(generated)}`).toBe(engine.ok);
+    if (!engine.ok && !generated.ok) await expectSameError(rulesCase, engine.error, generated.error);
     return engine;
   }
-  expectSameResults(engine.value, compiled.value);
+  expectSameResults(engine.value, generated.value);
   return engine;
+}
+
+/** The generated evaluator and the closures, exactly alike: lists in order, values, results and errors. */
+export function expectSameRuns(generated: Outcome<RulesRun>, closures: Outcome<RulesRun>): void {
+  if (!generated.ok || !closures.ok) {
+    expect(generated.ok, 'both evaluators throw, or neither').toBe(closures.ok);
+    const [a, b] = [generated, closures].map((outcome) => (outcome as { error: unknown }).error);
+    expect(a).toBeInstanceOf(RuleRunError);
+    expect(b).toBeInstanceOf(RuleRunError);
+    expect((a as RuleRunError).rule.index).toBe((b as RuleRunError).rule.index);
+    expect(describeError(a)).toBe(describeError(b));
+    return;
+  }
+  const [a, b] = [generated.value, closures.value];
+  const seen = (run: RulesRun) => ({
+    fired: run.fired.map((rule) => rule.index),
+    failed: run.failed.map((rule) => rule.index),
+    values: [...run.fired, ...run.failed].map((rule) => Object.entries(run.factValues(rule))),
+    results: run.toRuleResults(),
+  });
+  const [seenA, seenB] = [seen(a), seen(b)];
+  // node's deep strict equality (NaN equals NaN, -0 does not equal 0, prototypes count) is quick; the
+  // matcher runs only to show a difference.
+  if (!isDeepStrictEqual(seenA, seenB)) expect(seenA).toStrictEqual(seenB);
 }
 
 export function expectSameResults(engine: EngineResult, run: RulesRun): void {
