@@ -2,7 +2,7 @@
 // every fact its conditions read is an engine fact or a stage output, and hash its bytes for the audit.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { checkConditionFact, checkOperands, checkOperators, factsOf, nameRules } from '../schema/conditions.js';
+import { checkConditions, nameRules } from '../schema/conditions.js';
 import { BUILT_IN_OPERATOR_NAMES } from '../schema/rulePack.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { PolicyPack } from '../schema/policyPack.js';
@@ -27,9 +27,7 @@ export function loadPolicyPack(
     const where = `${path}: rule ${rule.name}`;
     if (codes.has(rule.name)) throw new FengkongError(ErrorCode.POLICY_INVALID, `${where}: reason code used twice`);
     codes.add(rule.name);
-    for (const fact of factsOf(rule.conditions)) checkConditionFact(fact, known, where, ErrorCode.POLICY_INVALID);
-    checkOperators(rule.conditions, operators, where, ErrorCode.POLICY_INVALID);
-    checkOperands(rule.conditions, where, ErrorCode.POLICY_INVALID);
+    checkConditions(rule.conditions, { facts: known, operators }, where, ErrorCode.POLICY_INVALID);
   }
   return { pack, path, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

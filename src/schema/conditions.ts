@@ -1,35 +1,45 @@
-// What rule and policy packs share at load: walking a condition tree for the facts it reads, and
-// refusing facts the engine does not provide (labels, metadata, raw identifiers) and operands
-// json-rules-engine would throw on for every event.
+// What rule and policy packs share at load: the checks of every condition a rule holds (known facts
+// only, never labels, metadata or raw identifiers; known operators only; no operand json-rules-engine
+// would throw on for every event), and naming the rule in a schema error.
+import type { z } from 'zod';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { columns, type ColumnName } from './event.js';
-import type { Condition } from './rulePack.js';
+import type { Condition, FactCondition } from './rulePack.js';
 
 type ConditionTree = Condition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 
-/** json-rules-engine's in/notIn search their value: a number there throws on every event, so refuse it at load. */
-export function checkOperands(condition: ConditionTree, where: string, code: ErrorCode = ErrorCode.RULE_INVALID): void {
-  if ('fact' in condition) {
-    if (
-      (condition.operator === 'in' || condition.operator === 'notIn') &&
-      !Array.isArray(condition.value) &&
-      typeof condition.value !== 'string'
-    ) {
-      throw new FengkongError(code, `${where}: fact "${condition.fact}": ${condition.operator} needs a list (or a string) as its value`);
-    }
-    return;
-  }
-  if ('all' in condition) condition.all.forEach((inner) => checkOperands(inner, where, code));
-  else if ('any' in condition) condition.any.forEach((inner) => checkOperands(inner, where, code));
-  else checkOperands(condition.not, where, code);
+/** What a pack's conditions may use: the facts the engine provides and the operators it knows. */
+export interface ConditionVocabulary {
+  readonly facts: ReadonlySet<string>;
+  readonly operators: ReadonlySet<string>;
 }
 
-export function checkConditionFact(
-  fact: string,
-  knownFacts: ReadonlySet<string>,
+/** Checks every fact condition of a rule: its facts first, then its operators, then its operands. */
+export function checkConditions(
+  condition: ConditionTree,
+  vocabulary: ConditionVocabulary,
   where: string,
   code: ErrorCode = ErrorCode.RULE_INVALID,
 ): void {
+  const leaves = leavesOf(condition);
+  for (const leaf of leaves) checkConditionFact(leaf.fact, vocabulary.facts, where, code);
+  for (const leaf of leaves) {
+    if (!vocabulary.operators.has(leaf.operator)) {
+      throw new FengkongError(
+        code,
+        `${where}: fact "${leaf.fact}": unknown operator "${leaf.operator}" (built-in operators, or ones registered in createEngine's operators)`,
+      );
+    }
+  }
+  for (const leaf of leaves) {
+    // json-rules-engine's in/notIn search their value: a number there throws on every event.
+    if ((leaf.operator === 'in' || leaf.operator === 'notIn') && !Array.isArray(leaf.value) && typeof leaf.value !== 'string') {
+      throw new FengkongError(code, `${where}: fact "${leaf.fact}": ${leaf.operator} needs a list (or a string) as its value`);
+    }
+  }
+}
+
+function checkConditionFact(fact: string, knownFacts: ReadonlySet<string>, where: string, code: ErrorCode = ErrorCode.RULE_INVALID): void {
   if (knownFacts.has(fact)) return;
   const column = Object.hasOwn(columns, fact) ? columns[fact as ColumnName] : undefined;
   if (column !== undefined) {
@@ -44,11 +54,12 @@ export function checkConditionFact(
   throw new FengkongError(code, `${where}: unknown fact "${fact}"`);
 }
 
-export function factsOf(condition: ConditionTree): string[] {
-  if ('fact' in condition) return [condition.fact];
-  if ('all' in condition) return condition.all.flatMap(factsOf);
-  if ('any' in condition) return condition.any.flatMap(factsOf);
-  return factsOf(condition.not);
+/** The fact conditions of a tree, in definition order. */
+function leavesOf(condition: ConditionTree): Array<z.infer<typeof FactCondition>> {
+  if ('fact' in condition) return [condition];
+  if ('all' in condition) return condition.all.flatMap(leavesOf);
+  if ('any' in condition) return condition.any.flatMap(leavesOf);
+  return leavesOf(condition.not);
 }
 
 /** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
@@ -59,25 +70,4 @@ export function nameRules(described: string, raw: unknown): string {
     const name = (rules[Number(index)] as { name?: unknown } | undefined)?.name;
     return typeof name === 'string' && /^[A-Z][A-Z0-9_]{2,47}$/.test(name) ? `${match} (${name})` : match;
   });
-}
-
-/** Every operator a condition uses must be built in or registered in code: never one a file invents. */
-export function checkOperators(
-  condition: ConditionTree,
-  operators: ReadonlySet<string>,
-  where: string,
-  code: ErrorCode = ErrorCode.RULE_INVALID,
-): void {
-  if ('fact' in condition) {
-    if (!operators.has(condition.operator)) {
-      throw new FengkongError(
-        code,
-        `${where}: fact "${condition.fact}": unknown operator "${condition.operator}" (built-in operators, or ones registered in createEngine's operators)`,
-      );
-    }
-    return;
-  }
-  if ('all' in condition) condition.all.forEach((inner) => checkOperators(inner, operators, where, code));
-  else if ('any' in condition) condition.any.forEach((inner) => checkOperators(inner, operators, where, code));
-  else checkOperators(condition.not, operators, where, code);
 }

@@ -5,7 +5,7 @@
 // (The policy stage runs its pack through here too: the same rule format, so the same evaluator.)
 import { Engine, type RuleProperties } from 'json-rules-engine';
 import { ErrorCode, FengkongError } from '../../errors.js';
-import { compileRules, RuleRunError, type RuleDefinition } from './compile.js';
+import { compileRules, RuleRunError, type CompiledRule, type RuleDefinition, type RulesRun } from './compile.js';
 import { evaluatedFactValues, toFactValue } from './factValues.js';
 import { safePathResolver } from './path.js';
 import type { FactValue } from '../../engine/stage.js';
@@ -65,11 +65,7 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
               error instanceof RuleRunError ? error.cause : error,
             );
           }
-          const outcomeOf = (rule: (typeof run.fired)[number]): RuleOutcome => ({
-            index: rule.index,
-            values: run.factValues(rule, toFactValue),
-          });
-          return { fired: run.fired.map(outcomeOf), failed: options.failed ? run.failed.map(outcomeOf) : [] };
+          return { fired: outcomesOf(run, run.fired), failed: options.failed ? outcomesOf(run, run.failed) : [] };
         },
       };
     }
@@ -94,6 +90,13 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
       return { fired: run.results.map(outcomeOf), failed: options.failed ? run.failureResults.map(outcomeOf) : [] };
     },
   };
+}
+
+/** Each rule with the values its conditions read; a plain loop, no closure per decision. */
+function outcomesOf(run: RulesRun, rules: readonly CompiledRule[]): RuleOutcome[] {
+  const outcomes: RuleOutcome[] = new Array(rules.length);
+  for (let i = 0; i < rules.length; i += 1) outcomes[i] = { index: rules[i]!.index, values: run.factValues(rules[i]!, toFactValue) };
+  return outcomes;
 }
 
 /** A rule that throws while it runs: a coded error naming the rule (when known), never a fact's value. */

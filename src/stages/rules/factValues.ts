@@ -1,5 +1,7 @@
-// Reads json-rules-engine's rule results back into what a decision shows: for each rule, the facts its
-// evaluated conditions read and their values — so a failed rule says why it failed, not just that it did.
+// What a decision shows of a rule: the facts its evaluated conditions read and their values, so a
+// failed rule says why it failed. toFactValue serves both evaluators; evaluatedFactValues reads them
+// from json-rules-engine's rule results, for the Engine.run fallback (the compiled evaluator records
+// them as it runs).
 import type { FactValue } from '../../engine/stage.js';
 
 interface ConditionResultNode {

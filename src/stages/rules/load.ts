@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import { BUILT_IN_OPERATOR_NAMES, RulePack, type Condition, type Rule } from '../../schema/rulePack.js';
-import { checkConditionFact, checkOperands, checkOperators, factsOf, nameRules } from '../../schema/conditions.js';
+import { checkConditions, nameRules } from '../../schema/conditions.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
 
 export interface LoadedRule {
@@ -35,9 +35,7 @@ export function loadRulePacks(
       const earlier = codes.get(rule.name);
       if (earlier !== undefined) throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: reason code already used in ${earlier}`);
       codes.set(rule.name, path);
-      for (const fact of factsOf(rule.conditions)) checkConditionFact(fact, knownFacts, where);
-      checkOperators(rule.conditions, operators, where);
-      checkOperands(rule.conditions, where);
+      checkConditions(rule.conditions, { facts: knownFacts, operators }, where);
       rules.push({ rule, pack: pack.pack, order: rules.length });
     }
   }
