@@ -136,15 +136,17 @@ function describeReason(reason: Reason): string {
 }
 
 function rulesLines(rules: Decision['stages']['rules']): string[] {
-  const width = widest([...rules.fired, ...rules.failed].map((hit) => hit.code));
+  const failed = rules.failed;
+  const width = widest([...rules.fired, ...(failed ?? [])].map((hit) => hit.code));
   const hitLine = (hit: RuleHit) => `    ${hit.code.padEnd(width)}  ${hit.severity.padEnd(7)}  ${formatValues(hit.values)}`;
   return [
-    `rules (${rules.evaluator}): ${rules.fired.length} fired, ${rules.failed.length} did not; ` +
+    `rules (${rules.evaluator}): ${rules.fired.length} fired${failed === undefined ? '' : `, ${failed.length} did not`}; ` +
       `list hits: ${rules.listHits.length === 0 ? 'none' : rules.listHits.join(', ')}`,
     `  fired:${rules.fired.length === 0 ? ' none' : ''}`,
     ...rules.fired.map(hitLine),
-    `  did not fire (the values their conditions read):${rules.failed.length === 0 ? ' none' : ''}`,
-    ...rules.failed.map(hitLine),
+    ...(failed === undefined
+      ? ['  did not fire: not recorded (config recordFailedRules)']
+      : [`  did not fire (the values their conditions read):${failed.length === 0 ? ' none' : ''}`, ...failed.map(hitLine)]),
   ];
 }
 

@@ -72,7 +72,11 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     operatorNames(operators),
   );
   const store = factBuilder.store;
-  const rulesStage = createRulesStage(packs, lists, settings.ruleEvaluator, operators);
+  const rulesStage = createRulesStage(packs, lists, {
+    prefer: settings.ruleEvaluator,
+    operators,
+    recordFailed: settings.recordFailedRules,
+  });
   const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators);
   const ruleMeta = new Map<string, RuleMeta>(

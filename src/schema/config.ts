@@ -42,6 +42,12 @@ export const EngineConfig = z.strictObject({
    * or json-rules-engine's own Engine.run (to compare, or as a fallback).
    */
   ruleEvaluator: RuleEvaluator.default('compiled'),
+  /**
+   * Also record, in each decision, the rules that did not fire and the values that decided them
+   * (`stages.rules.failed`). Off by default: a decision shows the rules that fired; `fengkong explain`
+   * turns it on.
+   */
+  recordFailedRules: z.boolean().default(false),
   /** Challenger policies and models, run in shadow (at most 8). */
   challengers: z
     .array(Challenger)

@@ -6,7 +6,7 @@ import { ReasonCode, Severity } from './rulePack.js';
 
 export { Outcome, Tier };
 
-export const DECISION_SCHEMA_VERSION = 3;
+export const DECISION_SCHEMA_VERSION = 4;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -57,7 +57,12 @@ export type RuleHit = z.infer<typeof RuleHit>;
 
 export const RulesStageResult = z.strictObject({
   fired: z.array(RuleHit),
-  failed: z.array(RuleHit),
+  /**
+   * The rules that did not fire, with the values that decided them: recorded when the config asks
+   * (`recordFailedRules`; `fengkong explain` does), left out otherwise. Every rule of the pinned
+   * packs (audit.rulePackSha256) not in `fired` did not fire.
+   */
+  failed: z.array(RuleHit).optional(),
   /** Names of the lists the event matched (block and allow). */
   listHits: z.array(z.string()),
   /** Which evaluator ran the rules. */

@@ -87,8 +87,8 @@ describe('fengkong explain <applications.csv> --row 1', () => {
   it('prints every rule that fired and every rule that did not, one line each with the values it read', () => {
     const rules = decision.stages.rules;
     const printed = section(explained, 'rules (');
-    for (const hit of [...rules.fired, ...rules.failed]) expect(lineOf(printed, hit.code)).toContain(hit.severity);
-    expect(printed).toContain(`${rules.fired.length} fired, ${rules.failed.length} did not`);
+    for (const hit of [...rules.fired, ...rules.failed!]) expect(lineOf(printed, hit.code)).toContain(hit.severity);
+    expect(printed).toContain(`${rules.fired.length} fired, ${rules.failed!.length} did not`);
     expect(lineOf(printed, 'R_INCOME_LOW')).toMatch(/review\s+annual_inc=42000$/);
     expect(lineOf(printed, 'R_IP_REGION_MISMATCH')).toMatch(/ip_region_matches_address=true$/);
   });
@@ -224,7 +224,8 @@ describe('renderExplanation', () => {
 describe('explain --row replays the rows before it', () => {
   it("gives score's decision for a row whose applicant an earlier row froze; --no-replay decides it alone", async () => {
     const events = (await readEvents('data/applications.csv')).events.slice(0, 1517);
-    const engine = await createEngine();
+    // explain records the rules that did not fire too.
+    const engine = await createEngine({ recordFailedRules: true });
     const scored = await engine.decideBatch(events);
     const expected = scored[1516]!;
     expect(expected.stages.policy.identityFrozen).toBe(true);

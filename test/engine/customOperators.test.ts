@@ -41,14 +41,14 @@ describe('custom operators', () => {
   });
 
   it('run on Engine.run when registered, the policy staying compiled', async () => {
-    const engine = await createEngine({ rulePacks: packWith('between') }, { operators: { between } });
+    const engine = await createEngine({ rulePacks: packWith('between'), recordFailedRules: true }, { operators: { between } });
     const inBand = await engine.decide(cleanEvent({ application_id: 'OP1', annual_inc: 85000 }));
     expect(inBand.stages.rules.evaluator).toBe('json-rules-engine');
     expect(inBand.stages.policy.evaluator).toBe('compiled');
     expect(inBand.stages.rules.fired.map((hit) => hit.code)).toEqual(['R_INCOME_BAND']);
     const outOfBand = await engine.decide(cleanEvent({ application_id: 'OP2', annual_inc: 95000, applied_at: '2016-02-10T18:00:00Z' }));
     expect(outOfBand.stages.rules.fired).toEqual([]);
-    expect(outOfBand.stages.rules.failed.find((hit) => hit.code === 'R_INCOME_BAND')!.values).toEqual({ annual_inc: 95000 });
+    expect(outOfBand.stages.rules.failed!.find((hit) => hit.code === 'R_INCOME_BAND')!.values).toEqual({ annual_inc: 95000 });
   });
 
   it('cannot replace a built-in operator, and must be a function with a plain name', async () => {

@@ -71,7 +71,7 @@ describe('freezes', () => {
 
 describe('a repeated application id', () => {
   it('is decided once: the same decision comes back, marked, and velocity does not count it twice', async () => {
-    const engine = await createEngine();
+    const engine = await createEngine({ recordFailedRules: true });
     const event = cleanEvent({ application_id: 'REPEAT1' });
     const first = await engine.decide(event);
     const observations = engine.store.stats().observations;
@@ -85,7 +85,7 @@ describe('a repeated application id', () => {
     const next = await engine.decide(
       cleanEvent({ application_id: 'NEXT1', applied_at: '2016-02-10T17:05:00Z', applicant_id: 'ap_other_01' }),
     );
-    const burst = next.stages.rules.failed.find((hit) => hit.code === 'V_DEVICE_BURST')!;
+    const burst = next.stages.rules.failed!.find((hit) => hit.code === 'V_DEVICE_BURST')!;
     expect(burst.values.device_apps_1h).toBe(1);
   });
 

@@ -75,7 +75,7 @@ export function generatedEvaluator<Run>(program: Program, finish: Finish<Run>): 
 const MAX_RUN_SOURCE = 48_000;
 
 /** A decimal integer for the source: only non-negative safe integers this module counted. */
-function int(value: number): string {
+export function int(value: number): string {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`codegen: ${String(value)} is not an index`);
   return String(value);
 }

@@ -37,6 +37,7 @@ import {
   type Slots,
 } from './program.js';
 import { planRuns, Run, type RulesRun } from './ruleResults.js';
+import { generatedValueBuilders } from './valueCodegen.js';
 
 export { RuleRunError, UndefinedFactError, type CompiledRule, type RuleEvent } from './program.js';
 export type { RuleResultData, RuleResults, RulesRun } from './ruleResults.js';
@@ -127,8 +128,10 @@ export function compileRules(definitions: readonly RuleDefinition[], options: Co
     allowUndefinedFacts: options.allowUndefinedFacts === true,
     allowUndefinedConditions: options.allowUndefinedConditions === true,
   };
+  // The decision's value records are built by generated literals where a rule allows (valueCodegen.ts).
+  const builders = options.codegen === false ? undefined : generatedValueBuilders(program);
   const finishing = (packedStates: boolean) => {
-    const plan = planRuns(program, packedStates);
+    const plan = planRuns(program, packedStates, builders);
     return (slots: Slots, fired: CompiledRule[], failed: CompiledRule[]): RulesRun => new Run(plan, slots, fired, failed);
   };
   const generated = options.codegen === false ? undefined : generatedEvaluator(program, finishing(true));

@@ -41,7 +41,7 @@ export interface PackEvaluator {
 
 export interface PackEvaluatorOptions {
   readonly prefer: RuleEvaluatorKind;
-  /** Also report the failed rules and the values they read (the rule stage shows why a rule did not fire). */
+  /** Also report the failed rules and the values they read (the rule stage, to show why a rule did not fire). */
   readonly failed: boolean;
   readonly operators?: CustomOperators;
 }

@@ -12,6 +12,7 @@ import {
   type RuleEvent,
   type Slots,
 } from './program.js';
+import type { ValueBuilder } from './valueCodegen.js';
 
 /** json-rules-engine's RuleResult as data (own properties, no toJSON). */
 export interface RuleResultData {
@@ -53,11 +54,15 @@ export interface RunPlan {
   readonly packedStates: boolean;
   /** Fact conditions of each rule (definition order) in tree order, references expanded. */
   readonly leaves: ReadonlyArray<readonly FactNode[]>;
+  /** Generated builders of a rule's record (valueCodegen.ts), where one serves the rule. */
+  readonly builders: ReadonlyArray<ValueBuilder | undefined>;
 }
 
-export function planRuns(program: Program, packedStates: boolean): RunPlan {
-  return { program, packedStates, leaves: program.roots.map(leavesOf) };
+export function planRuns(program: Program, packedStates: boolean, builders: ReadonlyArray<ValueBuilder | undefined> = []): RunPlan {
+  return { program, packedStates, leaves: program.roots.map(leavesOf), builders };
 }
+
+const same = (value: unknown): unknown => value;
 
 // A class, not a closure per run: the run keeps its slots and shares the methods. (TypeScript-private
 // fields: V8 allocates a run with #private fields measurably slower.)
@@ -75,6 +80,8 @@ export class Run implements RulesRun {
   }
 
   factValues(rule: CompiledRule, convert?: (value: unknown) => unknown): Record<string, unknown> {
+    const builder = this.plan.builders[rule.index];
+    if (builder !== undefined) return builder(this.slots, convert ?? same);
     const values: Record<string, unknown> = {};
     for (const leaf of this.plan.leaves[rule.index]!) {
       if (conditionState(this.plan, this.slots, leaf.id) === undefined) continue;

@@ -1,7 +1,8 @@
 // The rule stage: the loaded packs run on the compiled evaluator (json-rules-engine's semantics,
-// synchronously; Engine.run when configured), with list hits as boolean facts. Fired and failed rules
-// come back with the fact values that decided them, in a stable order (severity, then priority, then
-// definition order) rather than the order json-rules-engine's promises settle in.
+// synchronously; Engine.run when configured), with list hits as boolean facts. Fired rules come back
+// with the fact values that decided them, in a stable order (severity, then priority, then definition
+// order) rather than the order json-rules-engine's promises settle in; the rules that did not fire too,
+// in definition order, when asked (recordFailed).
 import type { RuleHit, RulesStageResult } from '../../schema/decision.js';
 import type { Severity } from '../../schema/rulePack.js';
 import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
@@ -11,14 +12,17 @@ import { createPackEvaluator, type CustomOperators, type PackRun, type RuleEvalu
 
 const SEVERITY_RANK: Record<Severity, number> = { decline: 0, review: 1, info: 2 };
 
-export function createRulesStage(
-  packs: LoadedRulePacks,
-  lists: LoadedLists,
-  prefer: RuleEvaluatorKind = 'compiled',
-  operators: CustomOperators = {},
-): Stage<RulesStageResult> {
+export interface RulesStageOptions {
+  readonly prefer?: RuleEvaluatorKind;
+  readonly operators?: CustomOperators;
+  /** Record the rules that did not fire, with their values (config recordFailedRules). */
+  readonly recordFailed?: boolean;
+}
+
+export function createRulesStage(packs: LoadedRulePacks, lists: LoadedLists, options: RulesStageOptions = {}): Stage<RulesStageResult> {
+  const { prefer = 'compiled', operators = {}, recordFailed = false } = options;
   const rules = packs.rules.map(({ rule }) => rule);
-  const evaluator = createPackEvaluator(rules, { prefer, failed: true, operators });
+  const evaluator = createPackEvaluator(rules, { prefer, failed: recordFailed, operators });
   const firedOrder = (a: RuleOutcome, b: RuleOutcome): number => {
     const [ra, rb] = [rules[a.index]!, rules[b.index]!];
     return (
@@ -28,7 +32,6 @@ export function createRulesStage(
 
   const finish = (run: PackRun, listHits: string[]): StageOutput<RulesStageResult> => {
     const fired = [...run.fired].sort(firedOrder);
-    const failed = [...run.failed].sort((a, b) => a.index - b.index);
     const hit = ({ index, values }: RuleOutcome): RuleHit => {
       const rule = rules[index]!;
       return { code: rule.name, severity: rule.event.params.severity, values };
@@ -37,7 +40,9 @@ export function createRulesStage(
       const rule = rules[index]!;
       return { code: rule.name, stage: 'rules', text: rule.event.params.reason, values };
     });
-    return { result: { fired: fired.map(hit), failed: failed.map(hit), listHits, evaluator: evaluator.kind }, reasons };
+    const result: RulesStageResult = { fired: fired.map(hit), listHits, evaluator: evaluator.kind };
+    if (recordFailed) result.failed = [...run.failed].sort((a, b) => a.index - b.index).map(hit);
+    return { result, reasons };
   };
 
   const evaluate = (input: StageInput): StageOutput<RulesStageResult> | Promise<StageOutput<RulesStageResult>> => {

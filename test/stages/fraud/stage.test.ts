@@ -232,7 +232,7 @@ describe('the fraud stage cannot be gamed or broken by its inputs', () => {
   });
 
   it('a date far in the future is refused, and one a week ahead of the stream is scored but not recorded', async () => {
-    const engine = await createEngine();
+    const engine = await createEngine({ recordFailedRules: true });
     await expect(engine.decide(cleanEvent({ applied_at: '2099-01-01T00:00:00Z' }))).rejects.toMatchObject({
       code: ErrorCode.EVENT_INVALID,
       message: expect.stringContaining('applied_at'),
@@ -245,7 +245,7 @@ describe('the fraud stage cannot be gamed or broken by its inputs', () => {
     const next = await engine.decide(
       cleanEvent({ application_id: 'J3', applicant_id: 'ap_j3', applied_at: '2016-02-10T12:30:00Z', ...device }),
     );
-    expect(next.stages.rules.failed.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(1);
+    expect(next.stages.rules.failed!.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(1);
     expect(engine.lateEvents()).toBe(1);
   });
 

@@ -10,6 +10,8 @@ import { cleanEvent } from '../../fixtures/events.js';
 
 /** Each case on a fresh engine: velocity history from another case must not fire velocity rules here. */
 const decideAlone = async (event: ApplicationEventInput) => (await createEngine()).decide(event);
+/** With the rules that did not fire recorded too, as `fengkong explain` decides. */
+const decideExplained = async (event: ApplicationEventInput) => (await createEngine({ recordFailedRules: true })).decide(event);
 /** The rules alone: without the models, neither a fraud probability nor a credit score can add a review or decline. */
 const decideOnRules = async (event: ApplicationEventInput) => (await createEngine({ creditModel: null, fraudModel: null })).decide(event);
 
@@ -79,7 +81,11 @@ describe('shipped rule packs', () => {
   it('a clean application fires no rule and is approved at tier 1 within its score band', async () => {
     const decision = await decideAlone(cleanEvent());
     expect(decision.stages.rules.fired).toEqual([]);
-    expect(decision.stages.rules.failed.length).toBeGreaterThanOrEqual(12);
+    // The rules that did not fire are recorded only when the config asks.
+    expect(decision.stages.rules.failed).toBeUndefined();
+    const explained = await decideExplained(cleanEvent());
+    expect(explained.stages.rules.failed!.length).toBe(ruleReasons.size);
+    expect({ ...explained.stages.rules, failed: undefined }).toEqual({ ...decision.stages.rules, failed: undefined });
     // No policy rule speaks to it: the pack's default decides.
     expect(decision.stages.policy.fired).toEqual([]);
     expect(decision.outcome).toBe('approve');
@@ -174,9 +180,9 @@ describe('shipped rule packs', () => {
   });
 
   it('a rule on a missing value does not fire, and the failed rule shows the value as null', async () => {
-    const decision = await decideAlone(cleanEvent({ revol_util: null }));
+    const decision = await decideExplained(cleanEvent({ revol_util: null }));
     expect(decision.outcome).toBe('approve');
-    const failed = decision.stages.rules.failed.find((hit) => hit.code === 'R_REVOLVING_UTIL_HIGH');
+    const failed = decision.stages.rules.failed!.find((hit) => hit.code === 'R_REVOLVING_UTIL_HIGH');
     expect(failed?.values).toEqual({ revol_util: null });
   });
 
@@ -197,8 +203,8 @@ describe('shipped rule packs', () => {
   });
 
   it('failed rules carry the fact values that decided them', async () => {
-    const decision = await decideAlone(cleanEvent());
-    const dti = decision.stages.rules.failed.find((hit) => hit.code === 'R_DTI_HIGH');
+    const decision = await decideExplained(cleanEvent());
+    const dti = decision.stages.rules.failed!.find((hit) => hit.code === 'R_DTI_HIGH');
     expect(dti?.values.debt_to_income).toBeCloseTo((15000 + 12000) / 85000, 10);
   });
 });

@@ -14,14 +14,20 @@ afterEach(() => {
 });
 
 /** The source compileRules hands to `new Function`, or undefined when it generates none. */
-function generatedSource(rules: readonly RuleDefinition[], options: CompileOptions = {}): string | undefined {
+/** The sources compileRules hands `new Function`: the evaluator's (given constants and helpers) and the value builders'. */
+function generatedSources(rules: readonly RuleDefinition[], options: CompileOptions = {}): { run?: string; values?: string } {
   const spy = vi.spyOn(globalThis, 'Function');
   const outcome = compileRules(rules, options);
-  const source = spy.mock.calls.length === 0 ? undefined : String(spy.mock.calls[0]!.at(-1));
+  const calls = spy.mock.calls.map((call) => call.map(String));
   spy.mockRestore();
   expect(outcome.compiled).toBe(true);
-  return source;
+  return {
+    run: calls.find((call) => call.length === 3 && call[0] === 'constants')?.at(-1),
+    values: calls.find((call) => call.length === 1)?.at(-1),
+  };
 }
+
+const generatedSource = (rules: readonly RuleDefinition[], options: CompileOptions = {}) => generatedSources(rules, options).run;
 
 // Text that would break out of any place in a template, were it ever written into one.
 const HOSTILE = [
@@ -61,6 +67,52 @@ describe('the generated source', () => {
     expect(() => checkSource(source!)).not.toThrow();
   });
 
+  it("writes the value builders' fact names as escapes only, and nothing else from the file", () => {
+    const pack = hostilePack();
+    const source = generatedSources(pack.rules, { conditions: pack.conditions }).values!;
+    for (const text of [...HOSTILE, 'record', '123456789', '987654321']) expect(source).not.toContain(text);
+    // Every hostile rule reads its fact in one priority group: each has a builder, its name escaped.
+    const escaped = (text: string) => [...text].map((_, i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+    for (const text of HOSTILE) expect(source).toContain(`"${escaped(text)}"`);
+    const literals = source.replaceAll(`'use strict'`, '').match(/"[^"]*"/g)!;
+    for (const literal of literals) expect(literal).toMatch(/^"(\\u[0-9a-f]{4})*"$/);
+    expect(() => checkSource(source, { escapedKeys: true })).not.toThrow();
+    // The evaluator's check refuses any string literal.
+    expect(() => checkSource(source)).toThrow(/codegen: unexpected source text/);
+  });
+
+  it('serves by a builder only the rules whose conditions are all evaluated, and never a `__proto__` fact', () => {
+    const condition = (fact: string, priority?: number) => ({ fact, operator: 'equal', value: 1, ...(priority && { priority }) });
+    const rule = (name: string, all: object[]): RuleDefinition => ({ name, conditions: { all }, event: { type: name } });
+    const rules = [
+      rule('ONE_GROUP', [condition('a'), condition('b')]),
+      rule('TWO_GROUPS', [condition('a', 2), condition('b', 1)]),
+      rule('PROTO', [condition('__proto__')]),
+    ];
+    const source = generatedSources(rules).values!;
+    expect(source).toMatch(/builders\[0\] = /);
+    expect(source).not.toMatch(/builders\[[12]\] = /);
+    // Served or not, the records are the same as the closures' (key by key).
+    const facts = { a: 1, b: 2, ['__proto__']: 3 };
+    Object.defineProperty(facts, '__proto__', { value: 3, enumerable: true });
+    const generated = compileCase({ rules, facts }, 'generated').run(facts);
+    const closures = compileCase({ rules, facts }, 'closures').run(facts);
+    for (const [index, run] of [generated, closures].entries()) {
+      const records = run.failed.map((compiled) => Object.entries(run.factValues(compiled)));
+      expect(records, ['generated', 'closures'][index]).toEqual([
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+        [['__proto__', 3]],
+      ]);
+    }
+  });
+
   it('runs such a pack as Engine.run does, and nothing in it is executed', async () => {
     const pack = hostilePack();
     await expectSameAsEngine({ rules: pack.rules, conditions: pack.conditions, facts: pack.facts, allowUndefinedFacts: true });
@@ -76,6 +128,16 @@ describe('the generated source', () => {
     ['a template literal', '`${k0}`'],
   ])('is checked token by token before it is compiled: %s is refused', (_what, source) => {
     expect(() => checkSource(source)).toThrow(/codegen: unexpected source text/);
+  });
+
+  it.each([
+    ['a plain key', `return { "x": convert(slots[0]) };`],
+    ['a key that ends early', `return { "\\u0078"; globalThis };`],
+    ['an escape that is not \\uXXXX', `return { "\\x78": 1 };`],
+    ['an upper-case escape', `return { "\\u004A": 1 };`],
+    ['a single-quoted key', `return { '\\u0078': 1 };`],
+  ])('the value builders keep to escaped keys: %s is refused', (_what, source) => {
+    expect(() => checkSource(source, { escapedKeys: true })).toThrow(/codegen: unexpected source text/);
   });
 });
 

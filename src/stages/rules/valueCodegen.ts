@@ -1,0 +1,67 @@
+// Generated builders of the record a decision shows for a rule: the facts its evaluated conditions
+// read, with the values read (ruleResults.ts Run.factValues). A record made key by key costs some
+// 15 ns a key here (every record a new hidden class, every store a lookup); an object literal costs
+// a third of that, as V8 copies a boilerplate. The literal needs the fact names in its source: each
+// is written as a string literal of \uXXXX escapes only, one per UTF-16 code unit, so no character of
+// a name reaches the source as itself and the literal cannot end before its closing quote
+// (sourceCheck.ts accepts no other string literal in a builder).
+//
+// A builder serves a rule whose fact conditions are all evaluated whenever the rule is (no condition
+// in a later priority group, where json-rules-engine may stop before it): its record then has the same
+// keys on every run, in the same order as the record made key by key (the first read of a fact places
+// it, the last gives its value, as a literal with a repeated key does). Other rules, and a rule reading
+// a fact named `__proto__` (a literal's `__proto__:` sets the prototype), are served key by key.
+import { int } from './codegen.js';
+import { checkSource } from './sourceCheck.js';
+import type { ConditionNode, FactNode, Program, Slots } from './program.js';
+
+/** The record of one rule: `convert` maps each value read (toFactValue, say). */
+export type ValueBuilder = (slots: Slots, convert: (value: unknown) => unknown) => Record<string, unknown>;
+
+/**
+ * A builder for each rule (definition order) that one can serve, else undefined; all undefined when
+ * the host forbids generating code.
+ */
+export function generatedValueBuilders(program: Program): ReadonlyArray<ValueBuilder | undefined> {
+  const served = program.roots.map((root) => {
+    const leaves = alwaysEvaluatedLeaves(root);
+    return leaves === undefined || leaves.some((leaf) => leaf.read.fact === '__proto__') ? undefined : leaves;
+  });
+  const lines = served.map((leaves, index) => {
+    if (leaves === undefined) return '';
+    const entries = leaves.map((leaf) => `${escapedKey(leaf.read.fact)}: convert(slots[${int(leaf.read.slot)}])`);
+    return `builders[${int(index)}] = function (slots, convert) { return { ${entries.join(', ')} }; };`;
+  });
+  const source = [`'use strict';`, `const builders = [];`, ...lines, `return builders;`].join('\n');
+  checkSource(source, { escapedKeys: true });
+  try {
+    return (new Function(source) as () => Array<ValueBuilder | undefined>)();
+  } catch (error) {
+    if (error instanceof EvalError) return program.roots.map(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The fact conditions under `node` in tree order (references expanded), when every one is evaluated
+ * whenever `node` is; undefined when one may not be (it sits in a later priority group of an all / any).
+ */
+function alwaysEvaluatedLeaves(node: ConditionNode): FactNode[] | undefined {
+  if (node.kind === 'fact') return [node];
+  if (node.kind === 'reference') return node.target === undefined ? [] : alwaysEvaluatedLeaves(node.target);
+  if (node.groups.length > 1) return undefined;
+  const leaves: FactNode[] = [];
+  for (const child of node.children) {
+    const under = alwaysEvaluatedLeaves(child);
+    if (under === undefined) return undefined;
+    leaves.push(...under);
+  }
+  return leaves;
+}
+
+/** A string literal of \uXXXX escapes, one per UTF-16 code unit (lone surrogates included). */
+function escapedKey(name: string): string {
+  let literal = '"';
+  for (let i = 0; i < name.length; i += 1) literal += `\\u${name.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return `${literal}"`;
+}
