@@ -11,6 +11,7 @@ import type { Engine } from '../engine/createEngine.js';
 import type { ApplicationEvent } from '../schema/event.js';
 import type { Decision, Outcome } from '../schema/decision.js';
 import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, type HeaderLayout } from './csvRecords.js';
+import { decisionJson } from '../engine/decide.js';
 
 export interface ScoreOptions {
   readonly inputPath: string;
@@ -121,7 +122,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
         if (verdict.outcome !== decision.outcome) comparison.differ += 1;
         comparison.outcomes[decision.outcome][verdict.outcome] += 1;
       }
-      text += `${JSON.stringify(decision)}\n`;
+      text += `${decisionJson(decision)}\n`;
     }
     await write(decisionsOut.stream, text);
   };

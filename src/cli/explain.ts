@@ -167,15 +167,19 @@ function fraudLines(fraud: Decision['stages']['fraud']): string[] {
 
 function creditLines(credit: Decision['stages']['credit']): string[] {
   if (credit === undefined) return ['credit: not run (no credit model)'];
-  const width = widest(credit.attributions.map((attribution) => attribution.code));
-  return [
+  const head =
     `credit: score ${credit.score}, PD ${formatNumber(credit.pd)} (${(credit.pd * 100).toFixed(2)}%), ` +
-      `${formatNumber(credit.points)} points against a baseline of ${formatNumber(credit.baselinePoints)}`,
+    `${formatNumber(credit.points)} points against a baseline of ${formatNumber(credit.baselinePoints)}`;
+  const { attributions, adverseActionCodes = [] } = credit;
+  if (attributions === undefined) return [head, '  attributions: not computed (config attributions)'];
+  const width = widest(attributions.map((attribution) => attribution.code));
+  return [
+    head,
     '  attributions (points, most lost first):',
-    ...credit.attributions.map(
+    ...attributions.map(
       (attribution) => `    ${attribution.code.padEnd(width)}  ${formatSigned(attribution.points, 1).padStart(6)}  ${attribution.text}`,
     ),
-    `  adverse-action codes: ${credit.adverseActionCodes.length === 0 ? 'none' : credit.adverseActionCodes.join(', ')}`,
+    `  adverse-action codes: ${adverseActionCodes.length === 0 ? 'none' : adverseActionCodes.join(', ')}`,
   ];
 }
 

@@ -88,9 +88,9 @@ export function createProgram(): Command {
     .option('--config <config.json>', 'engine config (rule packs, lists, models, policy pack, challengers, salt)')
     .option('--json', 'print the decision itself (one JSON object, indented) instead of the explanation')
     .action(async (input: string, options: { row?: number; replay: boolean; config?: string; json?: boolean }) => {
-      // Score's decision, with the rules that did not fire recorded too (recordFailedRules).
+      // Score's decision, with the rules that did not fire and the credit attributions recorded too.
       const config = options.config === undefined ? {} : readConfigFile(options.config);
-      const engine = await createEngine({ ...config, recordFailedRules: true });
+      const engine = await createEngine({ ...config, recordFailedRules: true, attributions: 'all' });
       const { event, earlier } = await readApplication(input, options.row, engine.parseEvent, options.replay);
       for (let start = 0; start < earlier.length; start += 1024) await engine.decideBatchSettled(earlier.slice(start, start + 1024));
       const decision = await engine.decide(event);

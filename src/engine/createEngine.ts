@@ -77,14 +77,22 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     operators,
     recordFailed: settings.recordFailedRules,
   });
-  const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts);
+  const attributeAll = settings.attributions === 'all';
+  const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts, attributeAll);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators);
   const ruleMeta = new Map<string, RuleMeta>(
     packs.rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }]),
   );
   const blockLists = new Set(lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
   const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator, operators };
-  const challengers = await loadChallengers(settings.challengers, { models, pack: policyPack }, derived.sha256, facts, policyOptions);
+  const challengers = await loadChallengers(
+    settings.challengers,
+    { models, pack: policyPack },
+    derived.sha256,
+    facts,
+    policyOptions,
+    attributeAll,
+  );
   const audit = {
     version: libraryVersion,
     rulePackSha256: packs.sha256,
@@ -101,6 +109,8 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     store,
     salt: settings.identifierSalt,
     audit,
+    credit: models.credit,
+    attributions: settings.attributions,
   });
 
   const parseEvent = (input: unknown): ApplicationEvent => {

@@ -16,14 +16,15 @@ import {
   type CreditStageResult,
   type FraudStageResult,
   type RulesStageResult,
-  type ShadowVerdict,
 } from '../schema/decision.js';
 import type { ApplicationEvent } from '../schema/event.js';
 import type { FactBuilder } from '../features/factBuilder.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
-import type { PolicyStage } from '../policy/stage.js';
+import type { PolicyInput, PolicyOutput, PolicyStage } from '../policy/stage.js';
+import type { EngineConfig } from '../schema/config.js';
+import type { CreditStage } from '../stages/credit/stage.js';
 import type { StateStore } from '../state/store.js';
-import { shadowVerdict, type LoadedChallenger } from './challengers.js';
+import { shadowDecide, shadowVerdict, type LoadedChallenger, type ShadowDecided } from './challengers.js';
 import { hashInput } from './inputHash.js';
 import { microseconds, runStages, type StageRun } from './runStages.js';
 import type { Facts, Stage, StageOutput } from './stage.js';
@@ -35,6 +36,10 @@ export interface DeciderParts {
   readonly factBuilder: FactBuilder;
   readonly store: StateStore;
   readonly salt: string;
+  /** The champion's credit stage, which attributes the outputs whose verdicts need reasons (null without one). */
+  readonly credit: CreditStage | null;
+  /** Which decisions get credit attributions (config `attributions`); with `all` the stage attributes as it scores. */
+  readonly attributions: EngineConfig['attributions'];
   /** The audit fields every decision carries (versions and hashes). */
   readonly audit: Readonly<
     Pick<Decision['audit'], 'version' | 'rulePackSha256' | 'listsSha256' | 'derivedFeaturesSha256' | 'policySha256'>
@@ -50,6 +55,18 @@ interface Prepared {
   readonly featuresUs: number;
 }
 
+/** One event's verdicts, champion and challengers, before credit attributions and reasons. */
+interface Verdict {
+  readonly item: Prepared;
+  readonly run: StageRun;
+  readonly input: PolicyInput;
+  readonly output: PolicyOutput;
+  /** Challengers in config order; a failure to attribute replaces an entry with the failure. */
+  readonly shadow: ShadowDecided[];
+  /** Microseconds so far: the policy's verdict, the challengers', and this event's share of attribution batches. */
+  readonly us: { policy: number; shadow: number; attribution: number };
+}
+
 /** Where each event's answer comes from: already known, the first occurrence in the batch, or a stage run. */
 type Slot =
   | { readonly kind: 'settled'; readonly value: Decision | FengkongError }
@@ -62,7 +79,8 @@ export interface Decider {
 }
 
 export function createDecider(parts: DeciderParts): Decider {
-  const { stages, policy, challengers, factBuilder, store, salt, audit } = parts;
+  const { stages, policy, challengers, factBuilder, store, salt, audit, attributions } = parts;
+  const championCredit = parts.credit;
   let lateEvents = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -103,33 +121,50 @@ export function createDecider(parts: DeciderParts): Decider {
     const { slots, prepared } = prepare(events);
     const runs = await runStagesSettled(stages, prepared);
     const shadowRuns = await Promise.all(challengers.map((challenger) => runStagesSettled(challenger.stages, prepared)));
-    const decided: Array<Decision | FengkongError> = [];
+    // The verdicts, in input order, each freeze applied before the next event is decided.
+    const verdicts: Array<Verdict | FengkongError> = [];
     for (const [index, item] of prepared.entries()) {
       const run = runs[index]!;
-      let outcome: Decision | FengkongError;
       if (run instanceof FengkongError) {
-        outcome = run;
-      } else {
+        verdicts.push(run);
+        continue;
+      }
+      try {
+        const verdict = await decideVerdict(
+          item,
+          run,
+          shadowRuns.map((shadowRun) => shadowRun[index]!),
+        );
+        const { freeze } = verdict.output;
+        if (freeze !== null) store.freeze(freeze.key, freeze.fromMs, freeze.untilMs, item.event.application_id);
+        verdicts.push(verdict);
+      } catch (error) {
+        verdicts.push(asStageError(error, item));
+      }
+    }
+    await attributeWhereNeeded(verdicts);
+    const decided: Array<Decision | FengkongError> = [];
+    for (const [index, item] of prepared.entries()) {
+      const verdict = verdicts[index]!;
+      let outcome: Decision | FengkongError;
+      if (verdict instanceof FengkongError) outcome = verdict;
+      else {
         try {
-          const { decision, freeze } = await assemble(
-            item,
-            run,
-            shadowRuns.map((shadowRun) => shadowRun[index]!),
-          );
-          if (freeze !== null) store.freeze(freeze.key, freeze.fromMs, freeze.untilMs, item.event.application_id);
-          outcome = decision;
+          outcome = assemble(verdict);
         } catch (error) {
           outcome = asStageError(error, item);
         }
       }
       const atMs = Date.parse(item.event.applied_at);
-      // A failed attempt is remembered without a decision: a retry is not recorded in the history again.
-      store.rememberDecision(
-        item.event.application_id,
-        atMs,
-        item.inputHash,
-        outcome instanceof FengkongError ? null : structuredClone(outcome),
-      );
+      // The decision is remembered as its JSON text: a copy the caller cannot change, made once, and
+      // the very text `score` writes (decisionJson). A failed attempt is remembered without a decision:
+      // a retry is not recorded in the history again.
+      let json: string | null = null;
+      if (!(outcome instanceof FengkongError)) {
+        json = JSON.stringify(outcome);
+        serialized.set(outcome, json);
+      }
+      store.rememberDecision(item.event.application_id, atMs, item.inputHash, json);
       decided.push(outcome);
     }
     const results: Array<Decision | FengkongError> = [];
@@ -144,36 +179,109 @@ export function createDecider(parts: DeciderParts): Decider {
     return results;
   };
 
-  const assemble = async (item: Prepared, run: StageRun, shadowRuns: ReadonlyArray<StageRun | FengkongError>) => {
+  const decideVerdict = async (item: Prepared, run: StageRun, shadowRuns: ReadonlyArray<StageRun | FengkongError>): Promise<Verdict> => {
     const rules = run.outputs.rules as StageOutput<RulesStageResult>;
     const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
     const credit = run.outputs.credit as StageOutput<CreditStageResult> | undefined;
     const base = { event: item.event, facts: item.facts, identifiers: item.identifiers, rules };
+    const input: PolicyInput = { ...base, fraud, credit };
     const policyStarted = performance.now();
-    const verdict = await policy({ ...base, fraud, credit });
+    const output = await policy.decide(input);
     const policyUs = microseconds(policyStarted, performance.now());
     const shadowStarted = performance.now();
-    const shadow: ShadowVerdict[] = [];
+    const shadow: ShadowDecided[] = [];
     for (const [index, challenger] of challengers.entries()) {
-      shadow.push(await shadowVerdict(challenger, shadowRuns[index]!, base, { fraud, credit }));
+      shadow.push(await shadowDecide(challenger, shadowRuns[index]!, base, { fraud, credit }));
     }
-    const shadowUs = microseconds(shadowStarted, performance.now());
+    return {
+      item,
+      run,
+      input,
+      output,
+      shadow,
+      us: { policy: policyUs, shadow: microseconds(shadowStarted, performance.now()), attribution: 0 },
+    };
+  };
+
+  /**
+   * Adds the credit model's attributions to the stage outputs whose verdicts state reasons (config
+   * `attributions`: by default reviews, declines and counter-offers), in one batch per credit model:
+   * the champion's outputs in place, for its own verdicts; copies of them for challengers that read
+   * the champion's score (so a challenger never changes the champion's decision); a challenger's own
+   * model's outputs in place. If a batch fails, its outputs are attributed one by one: an application
+   * whose champion attribution fails fails (its freeze, applied with its verdict, stands); a
+   * challenger's records the failure's code.
+   */
+  const attributeWhereNeeded = async (verdicts: Array<Verdict | FengkongError>): Promise<void> => {
+    if (attributions !== 'adverse') return;
+    const decided = verdicts.flatMap((verdict, index) => (verdict instanceof FengkongError ? [] : [{ verdict, index }]));
+    if (championCredit !== null) {
+      const needing = decided.filter(({ verdict }) => verdict.input.credit !== undefined && statesReasons(verdict.output));
+      await attributeBatch(
+        championCredit,
+        needing.map(({ verdict }) => verdict.input.credit!),
+        false,
+        (position, us) => {
+          needing[position]!.verdict.us.attribution += us;
+        },
+        (position, error) => {
+          const { index, verdict } = needing[position]!;
+          verdicts[index] = asStageError(error, verdict.item);
+        },
+      );
+    }
+    for (const [c, challenger] of challengers.entries()) {
+      const stage = challenger.credit ?? championCredit;
+      if (stage === null) continue;
+      const needing = decided.filter(({ verdict }) => {
+        const shadow = verdict.shadow[c]!;
+        return 'output' in shadow && shadow.input.credit !== undefined && statesReasons(shadow.output);
+      });
+      const shadowOf = (position: number) => needing[position]!.verdict.shadow[c] as Extract<ShadowDecided, { input: unknown }>;
+      const attributed = await attributeBatch(
+        stage,
+        needing.map((_, position) => shadowOf(position).input.credit!),
+        challenger.credit === null,
+        (position, us) => {
+          needing[position]!.verdict.us.shadow += us;
+        },
+        (position, error) => {
+          needing[position]!.verdict.shadow[c] = { challenger, error: isFengkongError(error) ? error.code : ErrorCode.STAGE_FAILED };
+        },
+      );
+      attributed.forEach((credit, position) => {
+        const shadow = shadowOf(position);
+        if (credit !== undefined && 'input' in shadow)
+          needing[position]!.verdict.shadow[c] = { ...shadow, input: { ...shadow.input, credit } };
+      });
+    }
+  };
+
+  const assemble = (verdict: Verdict): Decision => {
+    const { item, run, input, output } = verdict;
+    const { rules, fraud, credit } = input;
+    const reasonsStarted = performance.now();
+    const reasons = policy.reasons(input, output);
+    const policyUs = verdict.us.policy + microseconds(reasonsStarted, performance.now());
+    const shadowStarted = performance.now();
+    const shadow = verdict.shadow.map(shadowVerdict);
+    const shadowUs = Math.round((verdict.us.shadow + microseconds(shadowStarted, performance.now())) * 10) / 10;
     const rulesUs = run.latencyUs.rules ?? 0;
     const fraudUs = run.latencyUs.fraud ?? 0;
-    const creditUs = run.latencyUs.credit ?? 0;
-    const decision: Decision = {
+    const creditUs = Math.round(((run.latencyUs.credit ?? 0) + verdict.us.attribution) * 10) / 10;
+    return {
       schemaVersion: DECISION_SCHEMA_VERSION,
       applicationId: item.event.application_id,
-      outcome: verdict.outcome,
-      tier: verdict.tier,
-      actions: verdict.actions,
-      ...(verdict.offer === undefined ? {} : { offer: verdict.offer }),
-      reasons: verdict.reasons,
+      outcome: output.outcome,
+      tier: output.tier,
+      actions: output.actions,
+      ...(output.offer === undefined ? {} : { offer: output.offer }),
+      reasons,
       stages: {
         rules: rules.result,
         ...(fraud === undefined ? {} : { fraud: fraud.result }),
         ...(credit === undefined ? {} : { credit: credit.result }),
-        policy: verdict.result,
+        policy: output.result,
       },
       ...(challengers.length === 0 ? {} : { shadow }),
       audit: {
@@ -189,7 +297,6 @@ export function createDecider(parts: DeciderParts): Decider {
         decidedAt: new Date().toISOString(),
       },
     };
-    return { decision, freeze: verdict.freeze };
   };
 
   return {
@@ -203,6 +310,58 @@ export function createDecider(parts: DeciderParts): Decider {
     },
     lateEvents: () => lateEvents,
   };
+}
+
+/** Whether a verdict states the credit model's reasons: a review or decline, or an approval for less than asked. */
+function statesReasons(output: PolicyOutput): boolean {
+  return output.outcome !== 'approve' || output.offer?.counterOffer === true;
+}
+
+/**
+ * Attributes a batch of credit outputs (in place, or copies); if that fails, one at a time, so one
+ * failing output fails alone. `took` gets each output's share of the time, `failed` each output that
+ * could not be attributed. Returns the outputs attributed by position (undefined where one failed).
+ */
+async function attributeBatch(
+  stage: CreditStage,
+  outputs: ReadonlyArray<StageOutput<CreditStageResult>>,
+  copies: boolean,
+  took: (position: number, us: number) => void,
+  failed: (position: number, error: unknown) => void,
+): Promise<Array<StageOutput<CreditStageResult> | undefined>> {
+  if (outputs.length === 0) return [];
+  const started = performance.now();
+  try {
+    const attributed = await stage.attribute(outputs, copies);
+    const shareUs = microseconds(started, performance.now()) / outputs.length;
+    outputs.forEach((_, position) => took(position, shareUs));
+    return attributed;
+  } catch {
+    // One at a time below.
+  }
+  const attributed: Array<StageOutput<CreditStageResult> | undefined> = [];
+  for (const [position, output] of outputs.entries()) {
+    const one = performance.now();
+    try {
+      attributed.push((await stage.attribute([output], copies))[0]);
+      took(position, microseconds(one, performance.now()));
+    } catch (error) {
+      attributed.push(undefined);
+      failed(position, error);
+    }
+  }
+  return attributed;
+}
+
+/** Each decision's JSON text as it was remembered, while the decision object lives. */
+const serialized = new WeakMap<Decision, string>();
+
+/**
+ * A decision as one line of JSON: the text made when it was decided (as long as the object is the one
+ * handed out and unchanged since — writers such as `score` use this), else JSON.stringify.
+ */
+export function decisionJson(decision: Decision): string {
+  return serialized.get(decision) ?? JSON.stringify(decision);
 }
 
 /** The stages over the batch; if that fails, one event at a time, so one failing event fails alone. */
@@ -226,7 +385,15 @@ async function runStagesSettled(
  * too), marked as a repeat.
  */
 function recalled(decision: unknown, applicationId: string): Decision | FengkongError {
-  const parsed = Decision.safeParse(decision);
+  let value = decision;
+  if (typeof decision === 'string') {
+    try {
+      value = JSON.parse(decision) as unknown;
+    } catch {
+      value = undefined;
+    }
+  }
+  const parsed = Decision.safeParse(value);
   if (!parsed.success || parsed.data.applicationId !== applicationId) {
     return new FengkongError(
       ErrorCode.STATE_INVALID,

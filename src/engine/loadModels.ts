@@ -2,8 +2,8 @@
 // features the engine provides. The champion and every challenger load through here, so a challenger
 // model is held to the same checks as the champion.
 import { ErrorCode, FengkongError } from '../errors.js';
-import type { CreditStageResult, FraudStageResult } from '../schema/decision.js';
-import { createCreditStage, loadCreditModel } from '../stages/credit/stage.js';
+import type { FraudStageResult } from '../schema/decision.js';
+import { createCreditStage, loadCreditModel, type CreditStage } from '../stages/credit/stage.js';
 import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../stages/fraud/features.js';
 import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
 import { createFraudStage } from '../stages/fraud/stage.js';
@@ -16,19 +16,24 @@ import type { Stage } from './stage.js';
 
 export interface ModelStages {
   readonly fraud: Stage<FraudStageResult> | null;
-  readonly credit: Stage<CreditStageResult> | null;
+  readonly credit: CreditStage | null;
   /** sha256 of what the stages loaded, under the audit's field names. */
   readonly sha256: Record<string, string>;
   /** The lowest score the credit model's scale gives (null without the stage). */
   readonly lowestCreditScore: number | null;
 }
 
-/** `undefined` loads the shipped model, `null` runs without the stage, a path loads that file. */
+/**
+ * `undefined` loads the shipped model, `null` runs without the stage, a path loads that file. With
+ * `attributeAll` the credit stage attributes every output as it scores; else the engine attributes
+ * those it needs after the policy (CreditStage.attribute).
+ */
 export async function loadModelStages(
   fraudPath: string | null | undefined,
   creditPath: string | null | undefined,
   derivedFeaturesSha256: string,
   facts: Readonly<Record<string, string>>,
+  attributeAll = false,
 ): Promise<ModelStages> {
   const fraudModel = fraudPath === null ? null : loadCheckedFraudModel(fraudPath ?? shippedPaths.fraudModel, derivedFeaturesSha256);
   const creditModel = creditPath === null ? null : await loadCreditModel(creditPath ?? shippedPaths.creditManifest);
@@ -49,7 +54,7 @@ export async function loadModelStages(
     }
   }
   const fraud = fraudModel === null ? null : createFraudStage(fraudModel);
-  const credit = creditModel === null ? null : createCreditStage(creditModel);
+  const credit = creditModel === null ? null : createCreditStage(creditModel, attributeAll);
   await credit?.init?.();
   return {
     fraud,

@@ -1,5 +1,6 @@
-// The policy stage: stage outputs → policy facts → verdict → ranked reasons, and the freeze a tier 3
-// decision calls for. It reads the frozen set but never writes it: the engine applies the freeze once
+// The policy stage: stage outputs → policy facts → verdict, and the freeze a tier 3 decision calls
+// for; then, apart, the ranked reasons (the engine adds the credit model's attributions to the stage
+// outputs in between, for the decisions that need them, so `reasons` reads them as they are then). It reads the frozen set but never writes it: the engine applies the freeze once
 // the decision is complete, per event in input order, so a freeze set by one application is seen by
 // every later one whatever the batch size, and a challenger's verdict never freezes anyone.
 import type { ApplicationEvent } from '../schema/event.js';
@@ -18,7 +19,7 @@ import type { Facts, StageReason } from '../engine/stage.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
 import type { StateStore } from '../state/store.js';
 import { buildPolicyFacts, type RuleMeta } from './facts.js';
-import { createPolicyEvaluator } from './evaluate.js';
+import { createPolicyEvaluator, type PolicyVerdict } from './evaluate.js';
 import type { CustomOperators, RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import type { LoadedPolicyPack } from './load.js';
 import { rankReasons } from './reasons.js';
@@ -47,8 +48,9 @@ export interface PolicyOutput {
   readonly tier: Tier;
   readonly actions: PolicyAction[];
   readonly offer: Offer | undefined;
-  readonly reasons: RankedReasons;
   readonly result: PolicyStageResult;
+  /** The pack's verdict, which the reasons are ranked from. */
+  readonly verdict: PolicyVerdict;
 }
 
 export interface PolicyStageOptions {
@@ -61,7 +63,11 @@ export interface PolicyStageOptions {
   readonly operators?: CustomOperators;
 }
 
-export type PolicyStage = (input: PolicyInput) => Promise<PolicyOutput>;
+export interface PolicyStage {
+  decide(input: PolicyInput): Promise<PolicyOutput>;
+  /** The reasons of a decided input, ranked across the stages from its stage outputs as they are now. */
+  reasons(input: PolicyInput, output: PolicyOutput): RankedReasons;
+}
 
 /** The key under which an applicant's freeze is kept: the hashed applicant id, never the raw one. */
 export function frozenKey(applicantHash: string): string {
@@ -72,7 +78,7 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
   const evaluate = createPolicyEvaluator(loaded, options.prefer, options.operators);
   const freezeMs = loaded.pack.freezeDays * DAY_MS;
   const { ruleMeta, blockLists, store } = options;
-  return async (input) => {
+  const decide = async (input: PolicyInput): Promise<PolicyOutput> => {
     const atMs = Date.parse(input.event.applied_at);
     const applicant = input.identifiers.applicant_id;
     const identityFrozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.event.application_id);
@@ -89,20 +95,13 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
       applicant !== null && verdict.actions.includes('freeze_identity')
         ? { key: frozenKey(applicant), fromMs: atMs, untilMs: atMs + freezeMs }
         : null;
-    const reasons = rankReasons({
-      verdict,
-      rules: input.rules.reasons,
-      ruleMeta,
-      fraud: input.fraud?.reasons ?? [],
-      credit: input.credit?.reasons ?? [],
-    });
     return {
       freeze,
       outcome: verdict.outcome,
       tier: verdict.tier,
       actions: verdict.actions,
       offer: verdict.offer,
-      reasons,
+      verdict,
       result: {
         policy: loaded.pack.policy,
         version: loaded.pack.version,
@@ -112,4 +111,13 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
       },
     };
   };
+  const reasons = (input: PolicyInput, output: PolicyOutput): RankedReasons =>
+    rankReasons({
+      verdict: output.verdict,
+      rules: input.rules.reasons,
+      ruleMeta,
+      fraud: input.fraud?.reasons ?? [],
+      credit: input.credit?.reasons ?? [],
+    });
+  return { decide, reasons };
 }

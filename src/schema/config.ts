@@ -48,6 +48,14 @@ export const EngineConfig = z.strictObject({
    * turns it on.
    */
   recordFailedRules: z.boolean().default(false),
+  /**
+   * Which decisions get the credit model's Shapley attributions and adverse-action reasons (2^k more
+   * network rows each, about ten times the cost of the score): `adverse` (the default) reviews and
+   * declines, the decisions that must state reasons; `all` every decision (`fengkong explain` sets
+   * it); `none` no decision, for volume runs that only count outcomes (a decline then states no
+   * credit reason: not for adverse-action notices).
+   */
+  attributions: z.enum(['adverse', 'all', 'none']).default('adverse'),
   /** Challenger policies and models, run in shadow (at most 8). */
   challengers: z
     .array(Challenger)

@@ -103,10 +103,13 @@ export const CreditStageResult = z.strictObject({
   /** Unclamped points of the application and of the baseline: attributions sum to their difference. */
   points: z.number(),
   baselinePoints: z.number(),
-  /** Every group, most points lost first. */
-  attributions: z.array(CreditAttribution),
-  /** The adverse-action reason codes (at most 4 groups that cost points); the decision states them on a review or decline. */
-  adverseActionCodes: z.array(z.string()).max(4),
+  /**
+   * Every group, most points lost first. Computed for reviews and declines (and for every decision
+   * with config `attributions: "all"`, as `fengkong explain` sets); absent otherwise.
+   */
+  attributions: z.array(CreditAttribution).optional(),
+  /** The adverse-action reason codes (at most 4 groups that cost points), beside the attributions. */
+  adverseActionCodes: z.array(z.string()).max(4).optional(),
 });
 export type CreditStageResult = z.infer<typeof CreditStageResult>;
 

@@ -104,7 +104,7 @@ describe('fengkong explain <applications.csv> --row 1', () => {
     const credit = decision.stages.credit!;
     const creditPrinted = section(explained, 'credit:');
     expect(creditPrinted).toContain(`credit: score ${credit.score}, PD `);
-    for (const attribution of credit.attributions) expect(lineOf(creditPrinted, attribution.code)).toContain(attribution.text);
+    for (const attribution of credit.attributions!) expect(lineOf(creditPrinted, attribution.code)).toContain(attribution.text);
   });
 
   it('prints the policy, the latency of each stage and the short audit hashes', () => {
@@ -224,8 +224,8 @@ describe('renderExplanation', () => {
 describe('explain --row replays the rows before it', () => {
   it("gives score's decision for a row whose applicant an earlier row froze; --no-replay decides it alone", async () => {
     const events = (await readEvents('data/applications.csv')).events.slice(0, 1517);
-    // explain records the rules that did not fire too.
-    const engine = await createEngine({ recordFailedRules: true });
+    // explain records the rules that did not fire and every decision's credit attributions too.
+    const engine = await createEngine({ recordFailedRules: true, attributions: 'all' });
     const scored = await engine.decideBatch(events);
     const expected = scored[1516]!;
     expect(expected.stages.policy.identityFrozen).toBe(true);

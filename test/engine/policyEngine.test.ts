@@ -89,6 +89,30 @@ describe('a repeated application id', () => {
     expect(burst.values.device_apps_1h).toBe(1);
   });
 
+  it('comes back as decided, whatever the caller did to the decision it was handed', async () => {
+    const engine = await createEngine();
+    const event = cleanEvent({ application_id: 'REPEAT3' });
+    const first = await engine.decide(event);
+    const asDecided = JSON.stringify(first);
+    first.outcome = first.outcome === 'approve' ? 'decline' : 'approve';
+    first.reasons.all.length = 0;
+    const again = await engine.decide(event);
+    const { repeated: _repeated, decidedAt: _at, ...againAudit } = again.audit;
+    const { decidedAt: _firstAt, ...firstAudit } = (JSON.parse(asDecided) as Decision).audit;
+    expect({ ...again, audit: againAudit }).toEqual({ ...(JSON.parse(asDecided) as Decision), audit: firstAudit });
+  });
+
+  it('is refused when the store holds something that is not a decision for it', async () => {
+    const engine = await createEngine();
+    const event = cleanEvent({ application_id: 'REPEAT4' });
+    const first = await engine.decide(event);
+    const remembered = engine.store.recallDecision('REPEAT4')!;
+    for (const corrupt of ['{"not": "a decision"', JSON.stringify({ ...first, applicationId: 'OTHER' })]) {
+      engine.store.rememberDecision('REPEAT4', Date.parse(event.applied_at), remembered.inputHash, corrupt);
+      await expect(engine.decide(event)).rejects.toMatchObject({ code: ErrorCode.STATE_INVALID });
+    }
+  });
+
   it('within one batch too', async () => {
     const engine = await createEngine();
     const event = cleanEvent({ application_id: 'REPEAT2' });
@@ -154,6 +178,21 @@ describe('shadow challengers', () => {
       expect(noCredit.fraudProbability).toBe(decision.stages.fraud!.probability);
       const strict = verdictOf(decision, 'strict');
       expect(strict.creditScore).toBe(decision.stages.credit!.score);
+    }
+    // Where the strict challenger declines on the champion's score and the champion approves, the
+    // challenger states the credit model's reasons, from attributions the champion's decision does
+    // not get (it was compared whole above).
+    const strictOnScore = shadowed.filter(
+      (decision) =>
+        decision.outcome === 'approve' &&
+        decision.offer?.counterOffer !== true &&
+        verdictOf(decision, 'strict').outcome === 'decline' &&
+        decision.stages.credit!.score < 570,
+    );
+    expect(strictOnScore.length).toBeGreaterThan(0);
+    for (const decision of strictOnScore) {
+      expect(decision.stages.credit!.attributions).toBeUndefined();
+      expect(verdictOf(decision, 'strict').primaryReasonCodes.some((code) => code.startsWith('C_'))).toBe(true);
     }
   }, 60_000);
 });

@@ -89,9 +89,9 @@ function input(scenario: Scenario): PolicyInput {
 function stage(store: StateStore = createMemoryStore()) {
   const policy = createPolicyStage(pack, { ruleMeta: RULE_META, blockLists: new Set(['blocked_devices']), store });
   return async (policyInput: PolicyInput) => {
-    const out = await policy(policyInput);
+    const out = await policy.decide(policyInput);
     if (out.freeze !== null) store.freeze(out.freeze.key, out.freeze.fromMs, out.freeze.untilMs, policyInput.event.application_id);
-    return out;
+    return { ...out, reasons: policy.reasons(policyInput, out) };
   };
 }
 
@@ -227,7 +227,7 @@ describe('the shipped policy, branch by branch', () => {
   it('calls for a freeze but never writes one itself: the engine applies it once the decision is complete', async () => {
     const store = createMemoryStore();
     const policy = createPolicyStage(pack, { ruleMeta: RULE_META, blockLists: new Set(), store });
-    const out = await policy(input({ fraudProbability: 0.95, creditScore: 600 }));
+    const out = await policy.decide(input({ fraudProbability: 0.95, creditScore: 600 }));
     const atMs = Date.parse('2016-02-10T17:00:00Z');
     expect(out.freeze).toEqual({ key: frozenKey('hash-of-applicant-1'), fromMs: atMs, untilMs: atMs + 180 * 86_400_000 });
     expect(store.stats().frozenKeys).toBe(0);

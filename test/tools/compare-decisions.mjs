@@ -1,13 +1,9 @@
 // Compares two decision files line by line, ignoring the fields that vary between runs
-// (names ending in Us, At or Id). Exits 1 on the first difference. With --without-failed-rules, also
-// ignores stages.rules.failed (recorded by `fengkong explain`, not by a default `score`).
+// (names ending in Us, At or Id). Exits 1 on the first difference.
 import { readFileSync } from 'node:fs';
 
-const args = process.argv.slice(2);
-const withoutFailed = args.includes('--without-failed-rules');
-const [first, second] = args.filter((arg) => !arg.startsWith('--')).map((path) => readFileSync(path, 'utf8').split('\n'));
-const ignored = (key, value) => /(Us|At|Id)$/.test(key) || (withoutFailed && key === 'failed' && Array.isArray(value));
-const strip = (line) => JSON.stringify(JSON.parse(line, (key, value) => (ignored(key, value) ? undefined : value)));
+const [first, second] = process.argv.slice(2).map((path) => readFileSync(path, 'utf8').split('\n'));
+const strip = (line) => JSON.stringify(JSON.parse(line, (key, value) => (/(Us|At|Id)$/.test(key) ? undefined : value)));
 if (first.length !== second.length) {
   console.error(`different line counts: ${first.length} vs ${second.length}`);
   process.exit(1);

@@ -27,7 +27,7 @@ export async function predictCsvFile(
 ): Promise<PredictSummary> {
   const model = await loadCreditModel(manifestPath);
   const { manifest } = model;
-  const predict = createCreditPredictor(model);
+  const predictor = createCreditPredictor(model);
   // Derived features the model reads are computed from the row, as the trainer computed them.
   const derived = manifest.derivedFeaturesSha256 === null ? null : loadDerivedFeatures(shippedPaths.derivedFeatures);
   if (derived !== null && derived.sha256 !== manifest.derivedFeaturesSha256) {
@@ -49,7 +49,7 @@ export async function predictCsvFile(
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const predictions = await predict(batch.map((item) => item.record));
+    const predictions = await predictor.predict(batch.map((item) => item.record));
     const lines = predictions.map((prediction, index) => {
       pdSum += prediction.result.pd;
       return JSON.stringify({ row: batch[index]!.row, ...prediction.result, reasons: prediction.reasons });

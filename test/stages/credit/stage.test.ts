@@ -1,4 +1,5 @@
-// The credit stage in the engine: PD, score and exact attributions on every decision, adverse-action
+// The credit stage in the engine: PD, score and exact attributions (on every decision with
+// `attributions: "all"`, on reviews and declines by default, on none with "none"), adverse-action
 // reasons, monotonicity in delinquencies and inquiries, and the model files pinned by hash.
 import fc from 'fast-check';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,14 @@ import { createEngine, ErrorCode, type Engine } from '../../../src/index.js';
 import { readEvents } from '../../../src/batch/readEvents.js';
 import type { ApplicationEvent } from '../../../src/schema/event.js';
 import { cleanEvent, freshApplicationId } from '../../fixtures/events.js';
+import { stable } from '../../fixtures/decisions.js';
 
 let events: ApplicationEvent[];
+/** Attributions on every decision. */
 let engine: Engine;
 beforeAll(async () => {
   events = (await readEvents('data/applications.csv')).events;
-  engine = await createEngine();
+  engine = await createEngine({ attributions: 'all' });
 });
 
 /** Attributions are in float32 logits times the points factor (≈ 28.9): a few thousandths of a point. */
@@ -32,15 +35,49 @@ describe('credit stage', () => {
       expect(credit.attributions).toHaveLength(7);
       // Groups that cost at least a point, most first, at most 4.
       expect(credit.adverseActionCodes).toEqual(
-        credit.attributions
-          .filter((group) => group.points <= -1)
+        credit
+          .attributions!.filter((group) => group.points <= -1)
           .slice(0, 4)
           .map((group) => group.code),
       );
-      const sum = credit.attributions.reduce((total, group) => total + group.points, 0);
+      const sum = credit.attributions!.reduce((total, group) => total + group.points, 0);
       expect(Math.abs(sum - (credit.points - credit.baselinePoints))).toBeLessThan(POINTS_TOLERANCE);
     }
   });
+
+  it('by default attributes exactly the decisions that state reasons (reviews, declines, counter-offers), as when every decision is', async () => {
+    const slice = events.slice(0, 1500);
+    const all = await (await createEngine({ attributions: 'all' })).decideBatch(slice);
+    const adverse = await (await createEngine()).decideBatch(slice);
+    const none = await (await createEngine({ attributions: 'none' })).decideBatch(slice);
+    let attributed = 0;
+    let counterOffers = 0;
+    for (const [index, full] of all.entries()) {
+      const lean = adverse[index]!;
+      const bare = none[index]!;
+      // The same verdict, score and offer whichever decisions are attributed: attributions decide nothing.
+      for (const other of [lean, bare]) {
+        expect([other.outcome, other.tier, other.actions, other.offer]).toEqual([full.outcome, full.tier, full.actions, full.offer]);
+        expect(other.stages.credit!.score).toBe(full.stages.credit!.score);
+      }
+      expect(bare.stages.credit!.attributions).toBeUndefined();
+      expect(bare.reasons.all.some((reason) => reason.stage === 'credit')).toBe(false);
+      if (full.outcome === 'approve' && full.offer?.counterOffer !== true) {
+        expect(lean.stages.credit!.attributions).toBeUndefined();
+        expect(lean.stages.credit!.adverseActionCodes).toBeUndefined();
+        // An approval's credit reasons were context only: the rest of its reasons are the same.
+        expect(lean.reasons.all).toEqual(full.reasons.all.filter((reason) => reason.stage !== 'credit'));
+        expect(lean.reasons.applicant).toEqual(full.reasons.applicant);
+      } else {
+        attributed += 1;
+        if (full.outcome === 'approve') counterOffers += 1;
+        expect(stable(lean)).toEqual(stable(full));
+      }
+    }
+    expect(attributed).toBeGreaterThan(100);
+    expect(counterOffers).toBeGreaterThan(10);
+    expect(attributed).toBeLessThan(slice.length / 2);
+  }, 60_000);
 
   it('attributions add up for any application (property)', async () => {
     await fc.assert(
@@ -56,7 +93,7 @@ describe('credit stage', () => {
         }),
         async (draw) => {
           const credit = (await engine.decide(cleanEvent({ ...draw, application_id: freshApplicationId() } as never))).stages.credit!;
-          const sum = credit.attributions.reduce((total, group) => total + group.points, 0);
+          const sum = credit.attributions!.reduce((total, group) => total + group.points, 0);
           expect(Math.abs(sum - (credit.points - credit.baselinePoints))).toBeLessThan(POINTS_TOLERANCE);
           expect(Number.isFinite(credit.points)).toBe(true);
         },
@@ -87,8 +124,8 @@ describe('credit stage', () => {
       const credit = decision.stages.credit!;
       const reasons = decision.reasons.all.filter((reason) => reason.stage === 'credit');
       const codes = reasons.map((reason) => reason.code);
-      const lost = credit.attributions
-        .filter((group) => group.points <= -1)
+      const lost = credit
+        .attributions!.filter((group) => group.points <= -1)
         .slice(0, 4)
         .map((group) => group.code);
       expect(codes).toEqual(lost);

@@ -10,8 +10,9 @@ import { cleanEvent } from '../../fixtures/events.js';
 
 /** Each case on a fresh engine: velocity history from another case must not fire velocity rules here. */
 const decideAlone = async (event: ApplicationEventInput) => (await createEngine()).decide(event);
-/** With the rules that did not fire recorded too, as `fengkong explain` decides. */
-const decideExplained = async (event: ApplicationEventInput) => (await createEngine({ recordFailedRules: true })).decide(event);
+/** With the rules that did not fire and every decision's credit attributions recorded too, as `fengkong explain` decides. */
+const decideExplained = async (event: ApplicationEventInput) =>
+  (await createEngine({ recordFailedRules: true, attributions: 'all' })).decide(event);
 /** The rules alone: without the models, neither a fraud probability nor a credit score can add a review or decline. */
 const decideOnRules = async (event: ApplicationEventInput) => (await createEngine({ creditModel: null, fraudModel: null })).decide(event);
 
@@ -91,10 +92,14 @@ describe('shipped rule packs', () => {
     expect(decision.outcome).toBe('approve');
     expect(decision.tier).toBe(1);
     expect(decision.actions).toEqual(['approve']);
-    // The credit model's adverse-action reasons are kept, as context only; the applicant is told nothing.
-    expect(decision.reasons.all.every((reason) => reason.stage === 'credit' && reason.severity === 'info')).toBe(true);
-    expect(codes(decision.reasons.all)).toEqual(decision.stages.credit!.adverseActionCodes);
+    // An approval states no reason: its credit attributions are not computed by default. When they
+    // are (explain), the model's adverse-action reasons are kept as context only.
+    expect(decision.reasons.all).toEqual([]);
+    expect(decision.stages.credit!.attributions).toBeUndefined();
+    expect(explained.reasons.all.every((reason) => reason.stage === 'credit' && reason.severity === 'info')).toBe(true);
+    expect(codes(explained.reasons.all)).toEqual(explained.stages.credit!.adverseActionCodes);
     expect(decision.reasons.applicant).toEqual([]);
+    expect(explained.reasons.applicant).toEqual([]);
     const score = decision.stages.credit!.score;
     const band = policyPack.offers.find((candidate) => score >= candidate.minScore)!;
     expect(decision.offer).toEqual({
