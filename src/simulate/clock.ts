@@ -6,8 +6,13 @@ import { SOURCE_ROWS } from './source.js';
 
 /** First instant of the window: Monday 2016-01-04 00:00:00 UTC. */
 export const WINDOW_START_MS = Date.UTC(2016, 0, 4);
-/** Length of the window for up to SOURCE_ROWS rows; larger runs stretch it proportionally. */
+/** Length of the window for up to SOURCE_ROWS rows; larger runs stretch it proportionally, */
 export const BASE_WINDOW_DAYS = 90;
+/**
+ * up to three years (to 2019-01-04; about 120,000 rows); beyond, more applications a day. Stretching
+ * further would carry a million rows to 2041, dates the engine refuses as lying in the future.
+ */
+export const MAX_WINDOW_DAYS = 1096;
 
 const DAY_SECONDS = 86_400;
 
@@ -18,9 +23,12 @@ export interface TimeWindow {
   readonly endSec: number;
 }
 
-/** 90 days from 2016-01-04 for up to 9,857 rows; 90 × rows / 9,857 days beyond, so volume per day holds. */
+/**
+ * 90 days from 2016-01-04 for up to 9,857 rows; 90 × rows / 9,857 days beyond, so volume per day
+ * holds, up to MAX_WINDOW_DAYS.
+ */
 export function windowFor(rows: number): TimeWindow {
-  const days = rows <= SOURCE_ROWS ? BASE_WINDOW_DAYS : (BASE_WINDOW_DAYS * rows) / SOURCE_ROWS;
+  const days = rows <= SOURCE_ROWS ? BASE_WINDOW_DAYS : Math.min((BASE_WINDOW_DAYS * rows) / SOURCE_ROWS, MAX_WINDOW_DAYS);
   const startSec = WINDOW_START_MS / 1000;
   return { startSec, endSec: startSec + Math.round(days * DAY_SECONDS) };
 }

@@ -193,11 +193,13 @@ describe('real rows', () => {
 });
 
 describe('clock', () => {
-  it('spans 90 days up to 9,857 rows and stretches proportionally beyond', () => {
+  it('spans 90 days up to 9,857 rows and stretches proportionally beyond, up to three years', () => {
     const start = Date.parse('2016-01-04T00:00:00Z') / 1000;
     expect(windowFor(100)).toEqual({ startSec: start, endSec: start + 90 * 86_400 });
     expect(windowFor(9_857).endSec).toBe(start + 90 * 86_400);
     expect(windowFor(19_714).endSec).toBe(start + 180 * 86_400);
+    expect(windowFor(1_000_000).endSec).toBe(Date.parse('2019-01-04T00:00:00Z') / 1000);
+    expect(windowFor(10_000_000)).toEqual(windowFor(1_000_000));
   });
 
   it('weighs a Monday late morning far above a Sunday small hour, on local time', () => {
