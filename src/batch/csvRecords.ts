@@ -4,6 +4,8 @@
 // field count, garbage — is rejected by its line number and reading resumes at the next line. Mixed CRLF
 // and LF endings are both accepted, line by line. The file is streamed, never loaded whole.
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { BARE_CARRIAGE_RETURN, parseCsvLine, UNTERMINATED_QUOTE, type ParsedLine } from './csvLine.js';
@@ -23,16 +25,42 @@ export interface PhysicalLine {
 /** No application row comes near this; a longer line is rejected without being held in memory. */
 export const MAX_LINE_CHARS = 1 << 20;
 
+/** The input named `-` is standard input. */
+export const STANDARD_STREAM = '-';
+
+/**
+ * The text of an input: a file, gunzipped when its name ends in .gz, or standard input for `-`; with
+ * the bytes read so far from the file (compressed bytes for .gz, against the file's size).
+ */
+function openText(path: string): { text: AsyncIterable<string>; bytesRead: () => number } {
+  if (path === STANDARD_STREAM) {
+    let bytes = 0;
+    process.stdin.setEncoding('utf8');
+    const counted = async function* (): AsyncGenerator<string> {
+      for await (const chunk of process.stdin as AsyncIterable<string>) {
+        bytes += Buffer.byteLength(chunk);
+        yield chunk;
+      }
+    };
+    return { text: counted(), bytesRead: () => bytes };
+  }
+  const file = createReadStream(path, { highWaterMark: 1 << 16 });
+  // pipeline destroys the gunzip stream when the file fails, so the error reaches the reader below.
+  const decoded = /\.gz$/i.test(path) ? pipeline(file, createGunzip(), () => undefined) : file;
+  decoded.setEncoding('utf8');
+  return { text: decoded as AsyncIterable<string>, bytesRead: () => file.bytesRead };
+}
+
 /** Yields every physical line but a final empty one after the last newline. */
 export async function* readLines(path: string): AsyncGenerator<PhysicalLine> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  const input = openText(path);
   let pending = '';
   let overlong = false;
   let number = 0;
   let bytesRead = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      bytesRead = stream.bytesRead;
+    for await (const chunk of input.text) {
+      bytesRead = input.bytesRead();
       // Only the new chunk is scanned: re-scanning the pending text on every chunk is quadratic.
       let scanFrom = pending.length;
       pending += chunk;
@@ -55,9 +83,9 @@ export async function* readLines(path: string): AsyncGenerator<PhysicalLine> {
     }
   } catch (cause) {
     if (cause instanceof FengkongError) throw cause;
-    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    const what = code.startsWith('Z_') ? `not a readable gzip file (${code})` : `cannot be read (${code})`;
+    throw new FengkongError(ErrorCode.FILE_READ, `${path === STANDARD_STREAM ? 'standard input' : path}: ${what}`, { cause });
   }
   if (pending.length > 0 || overlong) yield { number: number + 1, text: overlong ? '' : stripCarriageReturn(pending), overlong, bytesRead };
 }

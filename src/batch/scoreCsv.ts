@@ -1,6 +1,8 @@
-// Batch scoring of a CSV file: stream the lines, validate each row at the edge, decide valid rows in
-// chunks, write decisions (JSON lines, input order) with back-pressure, and write every row that cannot
-// be decided to a rejects file with its line number, code and message. read = decided + rejected.
+// Batch scoring of a CSV file (gzipped when named .gz; standard input for `-`): stream the lines,
+// validate each row at the edge, decide valid rows in chunks, write decisions (JSON lines, input order;
+// whole, or only the fields asked for) with back-pressure to a file or standard output (`-`), and
+// write every row that cannot be decided to a rejects file with its line number, code and message.
+// read = decided + rejected.
 // With challengers, each challenger's outcomes are counted against the champion's as decisions are written.
 import { createWriteStream, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,7 +12,8 @@ import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import type { Engine } from '../engine/createEngine.js';
 import type { ApplicationEvent } from '../schema/event.js';
 import type { Decision, Outcome } from '../schema/decision.js';
-import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, type HeaderLayout } from './csvRecords.js';
+import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, STANDARD_STREAM, type HeaderLayout } from './csvRecords.js';
+import type { DecisionProjection } from './fields.js';
 import { decisionJson } from '../engine/decide.js';
 
 export interface ScoreOptions {
@@ -19,6 +22,8 @@ export interface ScoreOptions {
   readonly rejectsPath: string;
   /** Valid rows decided together (default 1024). */
   readonly chunkSize?: number;
+  /** Write only these fields of each decision (fields.ts); default: the whole decision. */
+  readonly project?: DecisionProjection;
   readonly onProgress?: (progress: { bytesRead: number; totalBytes: number; rowsRead: number }) => void;
 }
 
@@ -63,6 +68,7 @@ export interface RejectedRow {
 export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promise<ScoreSummary> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
+  const project = options.project;
   refuseOverwritingInput(options);
   const lateBefore = engine.lateEvents();
   const totalBytes = fileSize(options.inputPath);
@@ -122,7 +128,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
         if (verdict.outcome !== decision.outcome) comparison.differ += 1;
         comparison.outcomes[decision.outcome][verdict.outcome] += 1;
       }
-      text += `${decisionJson(decision)}\n`;
+      text += `${project === undefined ? decisionJson(decision) : JSON.stringify(project(decision))}\n`;
     }
     await write(decisionsOut.stream, text);
   };
@@ -169,8 +175,12 @@ function outcomeTable(): Record<Outcome, Record<Outcome, number>> {
 }
 
 function refuseOverwritingInput(options: ScoreOptions): void {
-  const input = resolve(options.inputPath);
-  const output = resolve(options.outputPath);
+  if (options.rejectsPath === STANDARD_STREAM) {
+    throw new FengkongError(ErrorCode.FILE_WRITE, 'rejects: name a file (standard output is for decisions)');
+  }
+  // Standard input and output are no file: `-` is never resolved against the working directory.
+  const input = options.inputPath === STANDARD_STREAM ? undefined : resolve(options.inputPath);
+  const output = options.outputPath === STANDARD_STREAM ? null : resolve(options.outputPath);
   const rejects = resolve(options.rejectsPath);
   if (output === input || rejects === input) {
     throw new FengkongError(ErrorCode.FILE_WRITE, `${options.inputPath}: refusing to write decisions or rejects over the input file`);
@@ -186,6 +196,11 @@ interface Output {
 }
 
 function openOutput(path: string): Output {
+  if (path === STANDARD_STREAM) {
+    // Written as decided; nothing to rename or remove (a failed run's output ends where it failed).
+    const stream = process.stdout as unknown as WriteStream;
+    return { stream, finish: async () => undefined };
+  }
   const partial = `${path}.partial`;
   let fd: number;
   try {
@@ -226,6 +241,7 @@ function codeOf(error: unknown): string {
 }
 
 function fileSize(path: string): number {
+  if (path === STANDARD_STREAM) return 0;
   try {
     return statSync(path).size;
   } catch (cause) {

@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEngine } from '../engine/createEngine.js';
 import { scoreCsvFile, type ScoreSummary, type ShadowComparison } from '../batch/scoreCsv.js';
+import { COMPACT_FIELDS, decisionProjection } from '../batch/fields.js';
+import { STANDARD_STREAM } from '../batch/csvRecords.js';
 import { Outcome } from '../schema/decision.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { libraryVersion } from '../engine/paths.js';
@@ -17,6 +19,17 @@ import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
 import { readApplication, renderExplanation } from './explain.js';
 import { shippedLendingClub } from './data.js';
+
+interface ScoreFlags {
+  out: string;
+  rejects?: string;
+  config?: string;
+  chunkSize: number;
+  fields?: string[];
+  compact?: boolean;
+  strict?: boolean;
+  quiet?: boolean;
+}
 
 function list(value: string): string[] {
   return value
@@ -42,13 +55,26 @@ export function createProgram(): Command {
   program
     .command('score')
     .description('decide every application in a CSV file; write one decision per valid row')
-    .argument('<in.csv>', 'applications, columns as in data/applications.csv')
-    .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order')
-    .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl)')
+    .argument('<in.csv>', 'applications, columns as in data/applications.csv (.csv.gz gunzipped; - for standard input)')
+    .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order (- for standard output)')
+    .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl; a file, required with --out -)')
     .option('--config <config.json>', 'engine config (rule packs, lists, models, policy pack, challengers, salt)')
     .option('--chunk-size <n>', 'rows decided together', integer('--chunk-size', 1), 1024)
+    .option(
+      '--fields <paths>',
+      'write only these fields of each decision: dotted paths, comma-separated (e.g. outcome,stages.credit.score)',
+      list,
+    )
+    .option('--compact', `write only ${COMPACT_FIELDS.join(', ')}`)
+    .option('--strict', `exit with ${EXIT.REJECTED_ROWS} when any row was rejected`)
     .option('--quiet', 'no progress bar and no summary on stderr')
-    .action(async (input: string, options: { out: string; rejects?: string; config?: string; chunkSize: number; quiet?: boolean }) => {
+    .action(async (input: string, options: ScoreFlags) => {
+      if (options.fields !== undefined && options.compact === true) throw usage('--fields and --compact: choose one');
+      if (options.out === STANDARD_STREAM && options.rejects === undefined) {
+        throw usage('--out - writes decisions to standard output: name a file for the rejected rows with --rejects <file>');
+      }
+      const fields = options.compact === true ? COMPACT_FIELDS : options.fields;
+      const project = fields === undefined ? undefined : projectionOrUsage(fields);
       const engine = await createEngine(options.config === undefined ? {} : readConfigFile(options.config));
       const rejectsPath = options.rejects ?? `${options.out}.rejects.jsonl`;
       const showProgress = options.quiet !== true && process.stderr.isTTY === true;
@@ -64,6 +90,7 @@ export function createProgram(): Command {
         outputPath: options.out,
         rejectsPath,
         chunkSize: options.chunkSize,
+        ...(project === undefined ? {} : { project }),
         onProgress: ({ bytesRead, totalBytes, rowsRead }) => {
           bar?.setTotal(Math.max(totalBytes, 1));
           bar?.update(bytesRead, { rows: rowsRead });
@@ -74,6 +101,7 @@ export function createProgram(): Command {
       if (summary.read !== summary.decided + summary.rejected) {
         throw new Error(`accounting mismatch: read ${summary.read} ≠ decided ${summary.decided} + rejected ${summary.rejected}`);
       }
+      if (options.strict === true && summary.rejected > 0) process.exitCode = EXIT.REJECTED_ROWS;
     });
 
   program
@@ -288,15 +316,47 @@ function formatShadowComparison({ challenger, compared, differ, failed, outcomes
   );
 }
 
+/**
+ * Exit codes, as the README states them. Commander exits with USAGE itself on an unknown command or
+ * option, a missing argument or a bad value.
+ */
+export const EXIT = {
+  OK: 0,
+  /** The command line is wrong: nothing was read or written. */
+  USAGE: 1,
+  /** A FengkongError stopped the command (bad file, header, config, model; its code is printed); no output was put in place. */
+  FAILED: 2,
+  /** `score --strict`: every row was decided or rejected, and some were rejected. */
+  REJECTED_ROWS: 3,
+  /** A bug: an error that is not a FengkongError (its stack is printed). */
+  INTERNAL: 70,
+} as const;
+
+/** A command-line mistake found after parsing (two flags that exclude each other, say). */
+class UsageError extends Error {}
+const usage = (message: string) => new UsageError(message);
+
+function projectionOrUsage(fields: readonly string[]) {
+  try {
+    return decisionProjection(fields);
+  } catch (error) {
+    throw isFengkongError(error) ? usage(error.message) : error;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   try {
     await createProgram().parseAsync(argv);
   } catch (error) {
-    if (isFengkongError(error)) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`fengkong: ${error.message}\n`);
+      process.exitCode = EXIT.USAGE;
+    } else if (isFengkongError(error)) {
       process.stderr.write(`fengkong: ${error.code}: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
+      process.exitCode = EXIT.FAILED;
+    } else {
+      process.stderr.write(`fengkong: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.INTERNAL;
     }
-    throw error;
   }
 }
