@@ -1,5 +1,5 @@
 // fengkong's public face: createEngine, the decision and event types, the stage contract and the errors.
-export { createEngine, type Engine, type EngineOptions } from './engine/createEngine.js';
+export { createEngine, type Engine, type EngineOptions, type StreamResult } from './engine/createEngine.js';
 export type { CustomOperator, CustomOperators } from './stages/rules/evaluator.js';
 export type { StateStore, WindowAggregate, StoreStats } from './state/store.js';
 export { createMemoryStore, restoreMemoryStore } from './state/memory.js';

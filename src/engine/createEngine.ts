@@ -1,7 +1,7 @@
 // createEngine validates and loads everything once (rule packs, lists, derived features, models, the
 // policy pack and its challengers), then decides events through the stages in order and assembles the
 // decision with its audit (src/engine/decide.ts). Each application id is decided once.
-import { ErrorCode, FengkongError } from '../errors.js';
+import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { ApplicationEvent } from '../schema/event.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { describeIssues } from '../schema/issues.js';
@@ -31,6 +31,13 @@ export interface Engine {
    * failing event does not stop or change the others.
    */
   decideBatchSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>>;
+  /**
+   * For scripts that score a stream: raw inputs in (any iterable or async iterable: parsed CSV rows,
+   * JSON lines, a database cursor), one result per input out, in input order, as the consumer pulls
+   * them (nothing is read ahead beyond one chunk). An input that is not a valid event, or fails while
+   * decided, yields its coded error and the stream goes on; `index` counts inputs from 0.
+   */
+  decideStream(inputs: Iterable<unknown> | AsyncIterable<unknown>, options?: { readonly chunkSize?: number }): AsyncGenerator<StreamResult>;
   /** The velocity history (for stats and snapshots). */
   readonly store: StateStore;
   /** Events that arrived later than the allowed lateness: decided, but not recorded in the history. */
@@ -51,6 +58,11 @@ export interface Engine {
   readonly policy: Readonly<{ name: string; version: string }>;
   readonly challengers: readonly string[];
 }
+
+/** One input's outcome in decideStream: its decision, or the code and message of why it has none. */
+export type StreamResult =
+  | { readonly index: number; readonly decision: Decision }
+  | { readonly index: number; readonly error: { readonly code: string; readonly message: string } };
 
 export interface EngineOptions {
   /** Where velocity history lives (default: a fresh in-memory store; pass a restored one to resume). */
@@ -150,6 +162,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
       return decideParsed(events);
     },
     decideBatchSettled: (events) => decider.decideSettled(events),
+    decideStream: (inputs, options) => decideStream(inputs, parseEvent, decider, options?.chunkSize ?? 1024),
     store,
     lateEvents: decider.lateEvents,
     facts,
@@ -157,6 +170,53 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     policy: { name: policyPack.pack.policy, version: policyPack.pack.version },
     challengers: challengers.map((challenger) => challenger.name),
   };
+}
+
+/** engine.decideStream: inputs parsed at the edge, valid ones decided a chunk at a time, results in input order. */
+async function* decideStream(
+  inputs: Iterable<unknown> | AsyncIterable<unknown>,
+  parseEvent: (input: unknown) => ApplicationEvent,
+  decider: { decideSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> },
+  chunkSize: number,
+): AsyncGenerator<StreamResult> {
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, 'decideStream: chunkSize must be an integer ≥ 1');
+  const failed = (index: number, error: unknown): StreamResult => ({
+    index,
+    error: isFengkongError(error)
+      ? { code: error.code, message: error.message }
+      : { code: ErrorCode.STAGE_FAILED, message: 'the input could not be decided' },
+  });
+  // Each input in order: a parse failure waits in line with the valid events around it.
+  let pending: Array<{ index: number; event: ApplicationEvent } | StreamResult> = [];
+  let valid = 0;
+  const flush = async function* (): AsyncGenerator<StreamResult> {
+    const events = pending.flatMap((item) => ('event' in item ? [item.event] : []));
+    const settled = events.length === 0 ? [] : await decider.decideSettled(events);
+    let next = 0;
+    for (const item of pending) {
+      if (!('event' in item)) {
+        yield item;
+        continue;
+      }
+      const outcome = settled[next++]!;
+      yield outcome instanceof FengkongError ? failed(item.index, outcome) : { index: item.index, decision: outcome };
+    }
+    pending = [];
+    valid = 0;
+  };
+  let index = 0;
+  for await (const input of inputs) {
+    try {
+      pending.push({ index, event: parseEvent(input) });
+      valid += 1;
+    } catch (error) {
+      pending.push(failed(index, error));
+    }
+    index += 1;
+    if (valid >= chunkSize || pending.length >= 4 * chunkSize) yield* flush();
+  }
+  yield* flush();
 }
 
 /** A custom operator has a plain name, is a function, and does not replace a built-in one. */
