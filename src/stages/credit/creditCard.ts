@@ -171,7 +171,7 @@ export function renderCreditCard(training: CreditTraining): string {
   ];
   lines.push(
     '',
-    `Attributions are exact Shapley values over the groups, measured from a baseline input vector: every numeric input at its training mean (0 once standardised) and each one-hot column at its most frequent training level. Cost: exact Shapley over k groups needs 2^k rows per decision, one batched session.run; here k = ${k}, so ${2 ** k} rows per decision.`,
+    `Attributions are exact Shapley values over the groups, measured from a baseline input vector: every numeric input at its training mean (0 once standardised) and each one-hot column at its most frequent training level. Cost: exact Shapley over k groups needs 2^k rows per decision, one batched session.run; here k = ${k}, so ${2 ** k} rows per decision. The engine computes them for the decisions that state reasons (reviews, declines, counter-offers) by default, for every decision with config \`attributions: "all"\` (as \`fengkong explain\` does), after the policy has decided.`,
     '',
     '## Monotonicity',
     '',

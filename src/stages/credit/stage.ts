@@ -1,8 +1,8 @@
 // The credit stage: the probability of default from the ONNX network, scaled to points, with exact
-// Shapley attributions over the manifest's feature groups. One batch of decisions costs two
-// session.run calls: one for the applications, one (or a few, capped in rows) for all their 2^k
-// coalitions. Attributions are in unclamped points, linear in the logit, so they add up exactly (up to
-// float32) to points − baselinePoints.
+// Shapley attributions over the manifest's feature groups. Scoring a batch costs one session.run;
+// attributing it (for the decisions that need it, after the policy: CreditStage.attribute) one more
+// (or a few, capped in rows) for all their 2^k coalitions. Attributions are in unclamped points,
+// linear in the logit, so they add up exactly (up to float32) to points − baselinePoints.
 import { dirname, join } from 'node:path';
 import { ErrorCode } from '../../errors.js';
 import { CreditManifest } from '../../schema/creditManifest.js';
