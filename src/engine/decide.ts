@@ -104,8 +104,8 @@ export function createDecider(parts: DeciderParts): Decider {
       } else if (earlier !== null && earlier.decision !== null) {
         slots.push({ kind: 'settled', value: recalled(earlier.decision, event.application_id) });
       } else {
-        // A first attempt that failed was recorded already: decide it again from the history as it
-        // stands, without recording it twice.
+        // A first attempt that failed, or one whose decision the store no longer holds, was recorded
+        // already: decide it again from the history as it stands, without recording it twice.
         const started = performance.now();
         const built = factBuilder.build(event, earlier === null);
         if (!built.recorded && earlier === null) lateEvents += 1;

@@ -17,6 +17,12 @@ const optionFields = {
   firstSeenRetentionMs: z.number().int().nonnegative(),
   /** Accepted observations between two full sweeps of every key. */
   sweepEvery: z.number().int().positive(),
+  /**
+   * How long a remembered decision itself is held behind the watermark (a repeat gets it back); past
+   * it, until retentionMs, only its input hash and time are (a repeat is decided again from the
+   * history, not recorded twice; a reused id with another input is still refused).
+   */
+  decisionRetentionMs: z.number().int().nonnegative(),
 };
 
 // An accepted observation can lie allowedLatenessMs behind the watermark; a shorter retention would
@@ -33,6 +39,7 @@ export const MemoryStoreOptions = z
     retentionMs: optionFields.retentionMs.optional(),
     firstSeenRetentionMs: optionFields.firstSeenRetentionMs.default(90 * DAY_MS),
     sweepEvery: optionFields.sweepEvery.default(10_000),
+    decisionRetentionMs: optionFields.decisionRetentionMs.default(DAY_MS),
   })
   .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
   .transform(({ retentionMs, ...rest }) => ({ ...rest, retentionMs: retentionMs ?? LONGEST_WINDOW_MS + rest.allowedLatenessMs }));
@@ -47,7 +54,11 @@ export const MemoryStoreSnapshot = z
   .strictObject({
     format: z.literal(MEMORY_SNAPSHOT_FORMAT),
     version: z.literal(1),
-    options: z.strictObject(optionFields).refine(retentionCoversLateness.check, retentionCoversLateness.issue),
+    // decisionRetentionMs defaults for snapshots written before it existed (they held decisions for retentionMs).
+    options: z
+      .strictObject({ ...optionFields, decisionRetentionMs: optionFields.decisionRetentionMs.optional() })
+      .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
+      .transform(({ decisionRetentionMs, ...rest }) => ({ ...rest, decisionRetentionMs: decisionRetentionMs ?? rest.retentionMs })),
     watermarkMs: finiteMs.nullable(),
     lateObservations: z.number().int().nonnegative(),
     observationsSinceSweep: z.number().int().nonnegative(),

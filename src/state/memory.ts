@@ -24,11 +24,13 @@
 // - rememberDecision(id, at, hash, decision) keeps at, hash and decision under id, replacing an earlier
 //   entry; the decision is held by reference and must be JSON-serialisable (undefined throws
 //   FK_STATE_INVALID, as does a non-finite at). It does not move W. recallDecision(id) answers while
-//   at ≥ W − R, else null.
+//   at ≥ W − R, else null; its decision is null once at < W − D (D decisionRetentionMs): past D only
+//   the hash and time are held.
 // - Eviction: observing a key drops that key's observations with t < W − R (a prefix, amortised O(1) per
 //   observation). Every sweepEvery accepted observations a full sweep does the same for every key,
 //   deletes keys left empty, forgets first-seen times past their horizon, and drops freezes with
-//   until < W − R and decisions with at < W − R. Neither freezes nor decisions trigger a sweep.
+//   until < W − R and decisions with at < W − R, and lets go of the decisions with at < W − D. Neither
+//   freezes nor decisions trigger a sweep.
 // - Memory bound: observations held ≤ accepted observations with t ≥ Ws − R, where Ws is the watermark at
 //   the last sweep, fewer than sweepEvery accepted observations ago; that is, the observations within R
 //   of the watermark plus those that expired since the last sweep. First-seen entries: one per key
@@ -283,7 +285,12 @@ class MemoryStore implements StateStore {
   recallDecision(applicationId: string): RememberedDecision | null {
     const entry = this.decisions.get(applicationId);
     if (entry === undefined || entry.atMs < this.watermarkMs - this.options.retentionMs) return null;
-    return { inputHash: entry.inputHash, decision: entry.decision };
+    return { inputHash: entry.inputHash, decision: this.heldDecision(entry) };
+  }
+
+  /** The entry's decision while within decisionRetentionMs of the watermark, else null (whether or not a sweep let go of it). */
+  private heldDecision(entry: DecisionEntry): unknown {
+    return entry.atMs < this.watermarkMs - this.options.decisionRetentionMs ? null : entry.decision;
   }
 
   stats(): StoreStats {
@@ -315,7 +322,12 @@ class MemoryStore implements StateStore {
       frozen: Array.from(this.freezes).flatMap(([key, freezes]) =>
         freezes.map(({ fromMs, untilMs, byToken }): [string, number, number, string] => [key, fromMs, untilMs, byToken]),
       ),
-      decisions: Array.from(this.decisions, ([applicationId, { atMs, inputHash, decision }]) => [applicationId, atMs, inputHash, decision]),
+      decisions: Array.from(this.decisions, ([applicationId, entry]) => [
+        applicationId,
+        entry.atMs,
+        entry.inputHash,
+        this.heldDecision(entry),
+      ]),
     };
   }
 
@@ -357,8 +369,10 @@ class MemoryStore implements StateStore {
       if (live.length === 0) this.freezes.delete(key);
       else this.freezes.set(key, live);
     }
-    for (const [applicationId, { atMs }] of this.decisions) {
-      if (atMs < horizonMs) this.decisions.delete(applicationId);
+    const decisionHorizonMs = this.watermarkMs - this.options.decisionRetentionMs;
+    for (const [applicationId, entry] of this.decisions) {
+      if (entry.atMs < horizonMs) this.decisions.delete(applicationId);
+      else if (entry.atMs < decisionHorizonMs && entry.decision !== null) this.decisions.set(applicationId, { ...entry, decision: null });
     }
     this.observationsSinceSweep = 0;
   }

@@ -20,7 +20,11 @@ export interface ObserveResult {
 export interface RememberedDecision {
   /** A hash of the decided input, to tell a true repeat from a reused application id. */
   readonly inputHash: string;
-  /** The decision as given to rememberDecision (JSON-serialisable). */
+  /**
+   * The decision as given to rememberDecision (JSON-serialisable); null for an attempt that failed
+   * (remembered without one), or once the decision is no longer held (a store may let go of
+   * decisions sooner than of their hashes: the memory store after decisionRetentionMs).
+   */
   readonly decision: unknown;
 }
 

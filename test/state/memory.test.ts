@@ -254,6 +254,7 @@ describe('inputs and options', () => {
       retentionMs: 30 * DAY_MS + 10 * MINUTE_MS,
       firstSeenRetentionMs: 90 * DAY_MS,
       sweepEvery: 10_000,
+      decisionRetentionMs: DAY_MS,
     });
     expect(MemoryStoreOptions.parse({ allowedLatenessMs: HOUR_MS }).retentionMs).toBe(30 * DAY_MS + HOUR_MS);
   });
@@ -478,7 +479,7 @@ describe('snapshots', () => {
     expect(validSnapshot()).toEqual({
       format: 'fengkong-memory-store',
       version: 1,
-      options: { allowedLatenessMs: 100, retentionMs: 1_000, firstSeenRetentionMs: 2_000, sweepEvery: 50 },
+      options: { allowedLatenessMs: 100, retentionMs: 1_000, firstSeenRetentionMs: 2_000, sweepEvery: 50, decisionRetentionMs: DAY_MS },
       watermarkMs: START_MS + 20,
       lateObservations: 0,
       observationsSinceSweep: 3,

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { MemoryStoreOptions } from '../../src/schema/store.js';
+import { MemoryStoreOptions, type MemoryStoreSnapshot } from '../../src/schema/store.js';
 import { createMemoryStore, restoreMemoryStore } from '../../src/state/memory.js';
 import type { RememberedDecision, StateStore } from '../../src/state/store.js';
 import { thrownBy as caught } from '../fixtures/errors.js';
@@ -130,6 +130,28 @@ describe('remembered decisions', () => {
     expect(store.stats().decisions).toBe(0);
   });
 
+  it('holds the decision itself for decisionRetentionMs (a day by default), then only its hash until the retention horizon', () => {
+    const store = createMemoryStore({
+      allowedLatenessMs: MINUTE_MS,
+      retentionMs: 10 * HOUR_MS,
+      decisionRetentionMs: HOUR_MS,
+      sweepEvery: 2,
+    });
+    store.rememberDecision('application:1', START_MS, 'hash-1', 'approve');
+    store.observe('device:a', START_MS + HOUR_MS, 1, 'x'); // exactly decisionRetentionMs behind: held
+    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: 'approve' });
+    store.observe('device:a', START_MS + HOUR_MS + 1, 1, 'x'); // a sweep: the decision is let go of, the hash kept
+    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: null });
+    const snapshotOf = (of: StateStore) => of.snapshot() as MemoryStoreSnapshot;
+    expect(snapshotOf(store).decisions[0]).toEqual(['application:1', START_MS, 'hash-1', null]);
+    expect(store.stats().decisions).toBe(1);
+    expect(snapshotOf(createMemoryStore()).options.decisionRetentionMs).toBe(24 * HOUR_MS);
+    // A snapshot written before the option existed held decisions for the whole retention: so does its restore.
+    const { decisionRetentionMs: _omitted, ...olderOptions } = snapshotOf(store).options;
+    const older = restoreMemoryStore({ ...snapshotOf(store), options: olderOptions });
+    expect(snapshotOf(older).options.decisionRetentionMs).toBe(10 * HOUR_MS);
+  });
+
   it('refuses a non-finite time or an undefined decision with FK_STATE_INVALID, storing nothing', () => {
     const store = createMemoryStore();
     for (const [atMs, decision] of [
@@ -195,7 +217,10 @@ class Reference {
 
   recallDecision(applicationId: string): RememberedDecision | null {
     const entry = this.decisions.get(applicationId);
-    return entry === undefined || entry.atMs < this.horizonMs ? null : { inputHash: entry.inputHash, decision: entry.decision };
+    if (entry === undefined || entry.atMs < this.horizonMs) return null;
+    // Past decisionRetentionMs only the hash is held.
+    const held = entry.atMs >= this.watermarkMs - this.options.decisionRetentionMs;
+    return { inputHash: entry.inputHash, decision: held ? entry.decision : null };
   }
 
   /** What a store holds right after a sweep. */
@@ -250,10 +275,15 @@ const operation = fc.oneof(
 type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
 
 const optionsArb = fc
-  .record({ allowedLatenessMs: fc.integer({ min: 0, max: 100 }), extraRetentionMs: fc.integer({ min: 0, max: 400 }) })
-  .map(({ allowedLatenessMs, extraRetentionMs }) => ({
+  .record({
+    allowedLatenessMs: fc.integer({ min: 0, max: 100 }),
+    extraRetentionMs: fc.integer({ min: 0, max: 400 }),
+    decisionRetentionMs: fc.integer({ min: 0, max: 600 }),
+  })
+  .map(({ allowedLatenessMs, extraRetentionMs, decisionRetentionMs }) => ({
     allowedLatenessMs,
     retentionMs: Math.max(1, allowedLatenessMs + extraRetentionMs),
+    decisionRetentionMs,
   }));
 
 type Call =
