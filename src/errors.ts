@@ -19,6 +19,7 @@ export const ErrorCode = {
   METRIC_INPUT_INVALID: 'FK_METRIC_INPUT_INVALID',
   POLICY_INVALID: 'FK_POLICY_INVALID',
   APPLICATION_CONFLICT: 'FK_APPLICATION_CONFLICT',
+  CHECKPOINT_INVALID: 'FK_CHECKPOINT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -4,7 +4,7 @@
 // write every row that cannot be decided to a rejects file with its line number, code and message.
 // read = decided + rejected.
 // With challengers, each challenger's outcomes are counted against the champion's as decisions are written.
-import { createWriteStream, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +15,7 @@ import type { Decision, Outcome } from '../schema/decision.js';
 import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, STANDARD_STREAM, type HeaderLayout } from './csvRecords.js';
 import type { DecisionProjection } from './fields.js';
 import { decisionJson } from '../engine/decide.js';
+import { CHECKPOINT_FORMAT, inputIdentity, writeCheckpoint, type Checkpoint, type ScoreCounts } from './checkpoint.js';
 
 export interface ScoreOptions {
   readonly inputPath: string;
@@ -24,6 +25,14 @@ export interface ScoreOptions {
   readonly chunkSize?: number;
   /** Write only these fields of each decision (fields.ts); default: the whole decision. */
   readonly project?: DecisionProjection;
+  /**
+   * Write a checkpoint (checkpoint.ts) at the first chunk boundary after every `everyRows` rows read,
+   * under `runId` (what decides and formats the output); on failure the outputs are kept beside their
+   * names, to resume from. Files only: not with standard input or output.
+   */
+  readonly checkpoint?: { readonly path: string; readonly everyRows: number; readonly runId: string };
+  /** Go on from this checkpoint of the same run; the caller has restored its store into the engine. */
+  readonly resumeFrom?: Checkpoint;
   readonly onProgress?: (progress: { bytesRead: number; totalBytes: number; rowsRead: number }) => void;
 }
 
@@ -68,11 +77,11 @@ export interface RejectedRow {
 export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promise<ScoreSummary> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
-  const project = options.project;
+  const { project, checkpoint, resumeFrom } = options;
   refuseOverwritingInput(options);
   const lateBefore = engine.lateEvents();
   const totalBytes = fileSize(options.inputPath);
-  const summary: ScoreSummary = {
+  const counts: ScoreCounts = resumeFrom?.counts ?? {
     read: 0,
     decided: 0,
     rejected: 0,
@@ -83,9 +92,13 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     outcomes: { approve: 0, review: 0, decline: 0 },
     tiers: { '1': 0, '2': 0, '3': 0 },
     shadow: engine.challengers.map((challenger) => ({ challenger, compared: 0, differ: 0, failed: 0, outcomes: outcomeTable() })),
-    elapsedMs: 0,
-    rowsPerSecond: 0,
   };
+  const summary: ScoreSummary = { ...structuredClone(counts), elapsedMs: 0, rowsPerSecond: 0 };
+  const lateAtStart = summary.lateEvents;
+  if ((checkpoint !== undefined || resumeFrom !== undefined) && [options.inputPath, options.outputPath].includes(STANDARD_STREAM)) {
+    throw new FengkongError(ErrorCode.CHECKPOINT_INVALID, 'checkpoints need files: standard input and output cannot be resumed');
+  }
+  if (resumeFrom !== undefined) checkResumable(options, resumeFrom);
 
   // The header is checked before any output is opened: a wrong file leaves earlier outputs untouched.
   const lines = readLines(options.inputPath);
@@ -94,14 +107,31 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const layout: HeaderLayout = checkHeader(options.inputPath, first.value.text);
 
   // Outputs are written beside their final names and renamed at the end, so a failed run never leaves
-  // a truncated decisions file that looks complete.
-  const decisionsOut = openOutput(options.outputPath);
-  const rejectsOut = openOutput(options.rejectsPath);
+  // a truncated decisions file that looks complete; a resumed run goes on from the checkpoint's bytes.
+  const decisionsOut = openOutput(options.outputPath, resumeFrom?.decisionsBytes);
+  const rejectsOut = openOutput(options.rejectsPath, resumeFrom?.rejectsBytes);
+  let lastCheckpointRead = summary.read;
+  const writeCheckpointNow = async (linesConsumed: number) => {
+    const [decisionsBytes, rejectsBytes] = await Promise.all([decisionsOut.sync(), rejectsOut.sync()]);
+    const { elapsedMs: _elapsed, rowsPerSecond: _rate, ...sofar } = summary;
+    writeCheckpoint(checkpoint!.path, {
+      format: CHECKPOINT_FORMAT,
+      version: 1,
+      runId: checkpoint!.runId,
+      input: inputIdentity(options.inputPath),
+      linesConsumed,
+      decisionsBytes,
+      rejectsBytes,
+      counts: { ...sofar, lateEvents: lateAtStart + engine.lateEvents() - lateBefore },
+      store: engine.store.snapshot(),
+    });
+    lastCheckpointRead = summary.read;
+  };
   const comparisons = new Map(summary.shadow.map((comparison) => [comparison.challenger, comparison]));
   const reject = async (row: RejectedRow) => {
     summary.rejected += 1;
     summary.rejectedByCode[row.code] = (summary.rejectedByCode[row.code] ?? 0) + 1;
-    await write(rejectsOut.stream, `${JSON.stringify(row)}\n`);
+    await rejectsOut.write(`${JSON.stringify(row)}\n`);
   };
 
   let pending: Array<{ line: number; event: ApplicationEvent }> = [];
@@ -130,12 +160,14 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
       }
       text += `${project === undefined ? decisionJson(decision) : JSON.stringify(project(decision))}\n`;
     }
-    await write(decisionsOut.stream, text);
+    await decisionsOut.write(text);
   };
 
   let completed = false;
+  const skipThrough = resumeFrom?.linesConsumed ?? 0;
   try {
     for await (const line of lines) {
+      if (line.number <= skipThrough) continue;
       if (!line.overlong && line.text.trim() === '') {
         summary.blankLines += 1;
         continue;
@@ -153,20 +185,39 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
         } catch (error) {
           await reject({ line: line.number, code: codeOf(error), message: (error as Error).message });
         }
-        if (pending.length >= chunkSize) await flush();
+        if (pending.length >= chunkSize) {
+          await flush();
+          // A chunk boundary: every line so far is written as a decision or a reject.
+          if (checkpoint !== undefined && summary.read - lastCheckpointRead >= checkpoint.everyRows) await writeCheckpointNow(line.number);
+        }
       }
       if (summary.read % 1000 === 0) options.onProgress?.({ bytesRead: line.bytesRead, totalBytes, rowsRead: summary.read });
     }
     await flush();
     completed = true;
   } finally {
-    await Promise.all([decisionsOut.finish(completed), rejectsOut.finish(completed)]);
+    // With checkpoints, a failed run keeps its outputs to resume from.
+    const keep = completed || checkpoint !== undefined;
+    await Promise.all([decisionsOut.finish(completed, keep), rejectsOut.finish(completed, keep)]);
   }
+  if (checkpoint !== undefined) rmSync(checkpoint.path, { force: true });
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: summary.read });
-  summary.lateEvents = engine.lateEvents() - lateBefore;
+  summary.lateEvents = lateAtStart + engine.lateEvents() - lateBefore;
   summary.elapsedMs = Math.round(performance.now() - started);
   summary.rowsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.read * 1000) / summary.elapsedMs) : summary.read;
   return summary;
+}
+
+/** A checkpoint resumes only the run it was written by, on the input it read, from files. */
+function checkResumable(options: ScoreOptions, from: Checkpoint): void {
+  const resume = (message: string) => new FengkongError(ErrorCode.CHECKPOINT_INVALID, `cannot resume: ${message}`);
+  if (options.checkpoint === undefined || options.checkpoint.runId !== from.runId) {
+    throw resume('the checkpoint was written by another run (config, models, rules or output fields differ)');
+  }
+  const now = inputIdentity(options.inputPath);
+  if (now.bytes !== from.input.bytes || now.mtimeMs !== from.input.mtimeMs) {
+    throw resume(`${options.inputPath} changed since the checkpoint was written`);
+  }
 }
 
 function outcomeTable(): Record<Outcome, Record<Outcome, number>> {
@@ -190,33 +241,58 @@ function refuseOverwritingInput(options: ScoreOptions): void {
 }
 
 interface Output {
-  readonly stream: WriteStream;
-  /** Closes the stream; renames it into place when the run completed, else removes it. */
-  finish(completed: boolean): Promise<void>;
+  /** Writes text, waiting when the stream asks to (back-pressure). */
+  write(text: string): Promise<void>;
+  /** Waits until everything written so far is on disk; returns the bytes written in all. */
+  sync(): Promise<number>;
+  /** Closes the stream; renames it into place when the run completed, else removes it unless `keep`. */
+  finish(completed: boolean, keep?: boolean): Promise<void>;
 }
 
-function openOutput(path: string): Output {
+/** An output written beside its name (`.partial`); from `resumeAt` bytes of the partial file when given. */
+function openOutput(path: string, resumeAt?: number): Output {
   if (path === STANDARD_STREAM) {
     // Written as decided; nothing to rename or remove (a failed run's output ends where it failed).
     const stream = process.stdout as unknown as WriteStream;
-    return { stream, finish: async () => undefined };
+    return {
+      write: (text) => write(stream, text),
+      sync: () => Promise.reject(new Error('standard output cannot be synced')),
+      finish: async () => undefined,
+    };
   }
   const partial = `${path}.partial`;
   let fd: number;
   try {
-    fd = openSync(partial, 'w');
+    fd = openSync(partial, resumeAt === undefined ? 'w' : 'r+');
+    if (resumeAt !== undefined) {
+      if (fstatSync(fd).size < resumeAt) {
+        throw new FengkongError(ErrorCode.CHECKPOINT_INVALID, `${partial}: shorter than the checkpoint says: it cannot be resumed`);
+      }
+      ftruncateSync(fd, resumeAt);
+    }
   } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
+    if (cause instanceof FengkongError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    const what = resumeAt === undefined ? 'cannot be written' : 'cannot be resumed';
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${resumeAt === undefined ? path : partial}: ${what} (${code})`, { cause });
   }
-  const stream = createWriteStream(partial, { fd });
+  const stream = createWriteStream(partial, { fd, ...(resumeAt === undefined ? {} : { start: resumeAt }) });
+  let bytes = resumeAt ?? 0;
   return {
-    stream,
-    async finish(completed) {
+    write(text) {
+      bytes += Buffer.byteLength(text);
+      return write(stream, text);
+    },
+    async sync() {
+      // A write's callback runs once it and every write before it reached the file.
+      await new Promise<void>((done, fail) => stream.write('', (error?: Error | null) => (error ? fail(error) : done())));
+      fsyncSync(fd);
+      return bytes;
+    },
+    async finish(completed, keep = false) {
       await new Promise<void>((done, fail) => stream.end((error?: Error | null) => (error ? fail(error) : done())));
       if (completed) renameSync(partial, path);
-      else rmSync(partial, { force: true });
+      else if (!keep) rmSync(partial, { force: true });
     },
   };
 }

@@ -1,11 +1,13 @@
 // The `fengkong` command: a thin layer that parses flags, calls the library and prints.
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEngine } from '../engine/createEngine.js';
 import { scoreCsvFile, type ScoreSummary, type ShadowComparison } from '../batch/scoreCsv.js';
 import { COMPACT_FIELDS, decisionProjection } from '../batch/fields.js';
 import { STANDARD_STREAM } from '../batch/csvRecords.js';
+import { checkpointPathFor, readCheckpoint, runIdentity } from '../batch/checkpoint.js';
+import { restoreMemoryStore } from '../state/memory.js';
 import { Outcome } from '../schema/decision.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { libraryVersion } from '../engine/paths.js';
@@ -28,6 +30,8 @@ interface ScoreFlags {
   fields?: string[];
   compact?: boolean;
   strict?: boolean;
+  resume?: boolean;
+  checkpointEvery: number;
   quiet?: boolean;
 }
 
@@ -67,15 +71,29 @@ export function createProgram(): Command {
     )
     .option('--compact', `write only ${COMPACT_FIELDS.join(', ')}`)
     .option('--strict', `exit with ${EXIT.REJECTED_ROWS} when any row was rejected`)
+    .option(
+      '--resume',
+      'write checkpoints (<out>.checkpoint.json) as the run goes; if one is there, go on from it: a killed run resumed ends as an uninterrupted one',
+    )
+    .option('--checkpoint-every <rows>', 'rows between checkpoints, with --resume', integer('--checkpoint-every', 1), 100_000)
     .option('--quiet', 'no progress bar and no summary on stderr')
     .action(async (input: string, options: ScoreFlags) => {
       if (options.fields !== undefined && options.compact === true) throw usage('--fields and --compact: choose one');
       if (options.out === STANDARD_STREAM && options.rejects === undefined) {
         throw usage('--out - writes decisions to standard output: name a file for the rejected rows with --rejects <file>');
       }
+      if (options.resume === true && (input === STANDARD_STREAM || options.out === STANDARD_STREAM)) {
+        throw usage('--resume needs files: standard input and output cannot be resumed');
+      }
       const fields = options.compact === true ? COMPACT_FIELDS : options.fields;
       const project = fields === undefined ? undefined : projectionOrUsage(fields);
-      const engine = await createEngine(options.config === undefined ? {} : readConfigFile(options.config));
+      const config = options.config === undefined ? {} : readConfigFile(options.config);
+      const checkpointPath = checkpointPathFor(options.out);
+      const resumeFrom = options.resume === true && existsSync(checkpointPath) ? readCheckpoint(checkpointPath) : undefined;
+      const store = resumeFrom === undefined ? undefined : restoreMemoryStore(resumeFrom.store);
+      const engine = await createEngine(config, store === undefined ? {} : { store });
+      // What decides and formats the lines: a checkpoint of any other run is refused.
+      const runId = runIdentity({ audit: engine.audit, config, fields: fields ?? null });
       const rejectsPath = options.rejects ?? `${options.out}.rejects.jsonl`;
       const showProgress = options.quiet !== true && process.stderr.isTTY === true;
       const bar = showProgress
@@ -91,13 +109,18 @@ export function createProgram(): Command {
         rejectsPath,
         chunkSize: options.chunkSize,
         ...(project === undefined ? {} : { project }),
+        ...(options.resume === true ? { checkpoint: { path: checkpointPath, everyRows: options.checkpointEvery, runId } } : {}),
+        ...(resumeFrom === undefined ? {} : { resumeFrom }),
         onProgress: ({ bytesRead, totalBytes, rowsRead }) => {
           bar?.setTotal(Math.max(totalBytes, 1));
           bar?.update(bytesRead, { rows: rowsRead });
         },
       });
       bar?.stop();
-      if (options.quiet !== true) process.stderr.write(formatSummary(summary, options.out, rejectsPath));
+      if (options.quiet !== true) {
+        if (resumeFrom !== undefined) process.stderr.write(`resumed after line ${resumeFrom.linesConsumed} (${checkpointPath})\n`);
+        process.stderr.write(formatSummary(summary, options.out, rejectsPath));
+      }
       if (summary.read !== summary.decided + summary.rejected) {
         throw new Error(`accounting mismatch: read ${summary.read} ≠ decided ${summary.decided} + rejected ${summary.rejected}`);
       }
