@@ -8,6 +8,7 @@ import { describeIssues } from '../schema/issues.js';
 import type { Decision } from '../schema/decision.js';
 import type { RuleMeta } from '../policy/facts.js';
 import { createMemoryStore } from '../state/memory.js';
+import { FIRST_SEEN_KEY_PREFIXES } from '../features/velocity.js';
 import type { StateStore } from '../state/store.js';
 import { createRulesStage } from '../stages/rules/stage.js';
 import { createPolicyStage } from '../policy/stage.js';
@@ -80,7 +81,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const operators = checkCustomOperators(options.operators ?? {});
   const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(
     settings,
-    options.store ?? createMemoryStore(),
+    options.store ?? createMemoryStore({ firstSeenKeyPrefixes: [...FIRST_SEEN_KEY_PREFIXES] }),
     operatorNames(operators),
   );
   const store = factBuilder.store;

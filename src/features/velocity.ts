@@ -15,6 +15,8 @@ const DAY_MS = 24 * HOUR_MS;
 export const HOURS_SINCE_PREVIOUS_CAP = 720;
 /** The longest window any velocity fact reads; the store must retain at least this much history. */
 export const LONGEST_WINDOW_MS = 30 * DAY_MS;
+/** The keys whose first-seen time a fact reads (device_new): the engine's store keeps only theirs. */
+export const FIRST_SEEN_KEY_PREFIXES: readonly string[] = ['device:'];
 
 export const VELOCITY_FACTS = {
   device_apps_1h: 'earlier applications from this device in the last hour (null without a device)',

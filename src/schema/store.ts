@@ -23,6 +23,12 @@ const optionFields = {
    * history, not recorded twice; a reused id with another input is still refused).
    */
   decisionRetentionMs: z.number().int().nonnegative(),
+  /**
+   * The keys whose first-seen time is kept, by prefix (`device:`); null: every key. The engine reads
+   * first-seen times of devices only, and keeps only theirs (90 days of every key is most of the
+   * store's memory otherwise).
+   */
+  firstSeenKeyPrefixes: z.array(z.string()).nullable(),
 };
 
 // An accepted observation can lie allowedLatenessMs behind the watermark; a shorter retention would
@@ -40,6 +46,7 @@ export const MemoryStoreOptions = z
     firstSeenRetentionMs: optionFields.firstSeenRetentionMs.default(90 * DAY_MS),
     sweepEvery: optionFields.sweepEvery.default(10_000),
     decisionRetentionMs: optionFields.decisionRetentionMs.default(DAY_MS),
+    firstSeenKeyPrefixes: optionFields.firstSeenKeyPrefixes.default(null),
   })
   .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
   .transform(({ retentionMs, ...rest }) => ({ ...rest, retentionMs: retentionMs ?? LONGEST_WINDOW_MS + rest.allowedLatenessMs }));
@@ -56,7 +63,11 @@ export const MemoryStoreSnapshot = z
     version: z.literal(1),
     // decisionRetentionMs defaults for snapshots written before it existed (they held decisions for retentionMs).
     options: z
-      .strictObject({ ...optionFields, decisionRetentionMs: optionFields.decisionRetentionMs.optional() })
+      .strictObject({
+        ...optionFields,
+        decisionRetentionMs: optionFields.decisionRetentionMs.optional(),
+        firstSeenKeyPrefixes: optionFields.firstSeenKeyPrefixes.default(null),
+      })
       .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
       .transform(({ decisionRetentionMs, ...rest }) => ({ ...rest, decisionRetentionMs: decisionRetentionMs ?? rest.retentionMs })),
     watermarkMs: finiteMs.nullable(),

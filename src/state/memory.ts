@@ -14,7 +14,8 @@
 //   No answer depends on when eviction last ran.
 // - An accepted observation first advances W, then sets the key's first-seen time f: f = min(f, atMs)
 //   while W − f ≤ H (an out-of-order earlier arrival lowers it), else f = atMs (the key is new again).
-//   firstSeenMs(key) is f while W − f ≤ H, else null: past its horizon the key is forgotten.
+//   firstSeenMs(key) is f while W − f ≤ H, else null: past its horizon the key is forgotten. With
+//   firstSeenKeyPrefixes, only keys starting with one of them have a first-seen time (others: null).
 // - freeze(key, from, until, token) adds a freeze covering event times from ≤ t < until; a key holds
 //   several, and freezing again with the same token and interval changes nothing. isFrozen(key, at,
 //   exclude) is true when a freeze with until ≥ W − R covers at and was set by another token than
@@ -168,6 +169,11 @@ class MemoryStore implements StateStore {
 
   constructor(private readonly options: MemoryStoreOptions) {}
 
+  private tracksFirstSeen(key: string): boolean {
+    const prefixes = this.options.firstSeenKeyPrefixes;
+    return prefixes === null || prefixes.some((prefix) => key.startsWith(prefix));
+  }
+
   observe(key: string, atMs: number, value: number, token: string): ObserveResult {
     requireFinite(atMs, 'observe: atMs');
     requireFinite(value, 'observe: value');
@@ -189,9 +195,11 @@ class MemoryStore implements StateStore {
     }
     this.held += 1;
 
-    const firstSeenMs = this.firstSeen.get(key);
-    if (firstSeenMs === undefined || this.watermarkMs - firstSeenMs > firstSeenRetentionMs || timeMs < firstSeenMs) {
-      this.firstSeen.set(key, timeMs);
+    if (this.tracksFirstSeen(key)) {
+      const firstSeenMs = this.firstSeen.get(key);
+      if (firstSeenMs === undefined || this.watermarkMs - firstSeenMs > firstSeenRetentionMs || timeMs < firstSeenMs) {
+        this.firstSeen.set(key, timeMs);
+      }
     }
 
     this.observationsSinceSweep += 1;

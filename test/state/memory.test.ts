@@ -255,6 +255,7 @@ describe('inputs and options', () => {
       firstSeenRetentionMs: 90 * DAY_MS,
       sweepEvery: 10_000,
       decisionRetentionMs: DAY_MS,
+      firstSeenKeyPrefixes: null,
     });
     expect(MemoryStoreOptions.parse({ allowedLatenessMs: HOUR_MS }).retentionMs).toBe(30 * DAY_MS + HOUR_MS);
   });
@@ -294,6 +295,8 @@ class ReferenceLog {
     }
     this.watermarkMs = Math.max(this.watermarkMs ?? timeMs, timeMs);
     this.accepted.push({ key, timeMs, value, token });
+    const prefixes = this.options.firstSeenKeyPrefixes;
+    if (prefixes !== null && !prefixes.some((prefix) => key.startsWith(prefix))) return { accepted: true };
     const firstSeenMs = this.firstSeen.get(key);
     const forgotten = firstSeenMs === undefined || this.watermarkMs - firstSeenMs > this.options.firstSeenRetentionMs;
     this.firstSeen.set(key, forgotten ? timeMs : Math.min(firstSeenMs, timeMs));
@@ -378,6 +381,7 @@ const optionsArb = fc
     extraRetentionMs: fc.integer({ min: 0, max: 400 }),
     firstSeenRetentionMs: fc.integer({ min: 0, max: 600 }),
     sweepEvery: fc.integer({ min: 1, max: 25 }),
+    firstSeenKeyPrefixes: fc.constantFrom(null, ['device:'], ['ip:', 'device:b'], []),
   })
   .map(({ extraRetentionMs, ...rest }) =>
     MemoryStoreOptions.parse({ ...rest, retentionMs: Math.max(1, rest.allowedLatenessMs + extraRetentionMs) }),
@@ -479,7 +483,14 @@ describe('snapshots', () => {
     expect(validSnapshot()).toEqual({
       format: 'fengkong-memory-store',
       version: 1,
-      options: { allowedLatenessMs: 100, retentionMs: 1_000, firstSeenRetentionMs: 2_000, sweepEvery: 50, decisionRetentionMs: DAY_MS },
+      options: {
+        allowedLatenessMs: 100,
+        retentionMs: 1_000,
+        firstSeenRetentionMs: 2_000,
+        sweepEvery: 50,
+        decisionRetentionMs: DAY_MS,
+        firstSeenKeyPrefixes: null,
+      },
       watermarkMs: START_MS + 20,
       lateObservations: 0,
       observationsSinceSweep: 3,
