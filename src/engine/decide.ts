@@ -4,8 +4,12 @@
 //    another input is refused (FK_APPLICATION_CONFLICT);
 // 2. the batched stages run over the whole batch; if that fails, one event at a time (the stages are
 //    pure once the facts are built, so a retry changes nothing but which event fails);
-// 3. per event, in input order, exactly once: the policy, the challengers, the decision; then its
-//    freeze and the remembered decision. A failing event leaves no freeze and changes no other.
+// 3. per event, in input order, exactly once: the policy's verdict and the challengers'; a verdict
+//    that freezes the applicant gets its credit attributions at once, then its freeze is applied, so
+//    the events after it see it;
+// 4. the other verdicts' credit attributions, one batch per credit model, for the decisions that
+//    state reasons (config `attributions`); then per event, in input order, the reasons, the decision
+//    and the remembered decision. A failing event leaves no freeze and changes no other.
 // Calls are serialised: concurrent `decide` calls see each other's history, freezes and decisions as
 // if made one after the other.
 import { performance } from 'node:perf_hooks';
@@ -136,7 +140,16 @@ export function createDecider(parts: DeciderParts): Decider {
           shadowRuns.map((shadowRun) => shadowRun[index]!),
         );
         const { freeze } = verdict.output;
-        if (freeze !== null) store.freeze(freeze.key, freeze.fromMs, freeze.untilMs, item.event.application_id);
+        if (freeze !== null) {
+          // A freeze binds the events after this one, so its decision is completed first: its credit
+          // attributions now, not with the batch's. If they fail, the application fails and freezes no one.
+          const failed = await attributeNow(verdict);
+          if (failed !== null) {
+            verdicts.push(failed);
+            continue;
+          }
+          store.freeze(freeze.key, freeze.fromMs, freeze.untilMs, item.event.application_id);
+        }
         verdicts.push(verdict);
       } catch (error) {
         verdicts.push(asStageError(error, item));
@@ -257,12 +270,31 @@ export function createDecider(parts: DeciderParts): Decider {
     }
   };
 
+  /** Attributes one verdict's credit output ahead of its batch; the error if that fails, else null. */
+  const attributeNow = async (verdict: Verdict): Promise<FengkongError | null> => {
+    const credit = verdict.input.credit;
+    if (attributions !== 'adverse' || championCredit === null || credit === undefined || !statesReasons(verdict.output)) return null;
+    let failure: FengkongError | null = null;
+    await attributeBatch(
+      championCredit,
+      [credit],
+      false,
+      (_, us) => {
+        verdict.us.attribution += us;
+      },
+      (_, error) => {
+        failure = asStageError(error, verdict.item);
+      },
+    );
+    return failure;
+  };
+
   const assemble = (verdict: Verdict): Decision => {
     const { item, run, input, output } = verdict;
     const { rules, fraud, credit } = input;
     const reasonsStarted = performance.now();
     const reasons = policy.reasons(input, output);
-    const policyUs = verdict.us.policy + microseconds(reasonsStarted, performance.now());
+    const policyUs = Math.round((verdict.us.policy + microseconds(reasonsStarted, performance.now())) * 10) / 10;
     const shadowStarted = performance.now();
     const shadow = verdict.shadow.map(shadowVerdict);
     const shadowUs = Math.round((verdict.us.shadow + microseconds(shadowStarted, performance.now())) * 10) / 10;

@@ -4,13 +4,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { InferenceSession } from 'onnxruntime-node';
 import { createEngine, ErrorCode, type Decision } from '../../src/index.js';
 import { FengkongError } from '../../src/errors.js';
 import { jsonFilesIn, shippedPaths } from '../../src/engine/paths.js';
 import { rejectionOf } from '../fixtures/errors.js';
 import { cleanEvent } from '../fixtures/events.js';
 import { stable } from '../fixtures/decisions.js';
+import { readEvents } from '../../src/batch/readEvents.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-failures-'));
 
@@ -163,4 +165,38 @@ describe('block lists cannot be overridden', () => {
     expect(error.code).toBe(ErrorCode.RULE_INVALID);
     expect(error.message).toMatch(/L_DEVICE_BLOCKED: a block-list rule must have category list/);
   });
+});
+
+describe('a freezing decision whose credit attributions fail', () => {
+  it('fails, and freezes no one: the same applicant later is decided as if it had never come', async () => {
+    const events = (await readEvents('data/applications.csv')).events.slice(0, 4000);
+    const baseline = await (await createEngine()).decideBatch(events);
+    // A tier 3 decision that froze its applicant, and that applicant's next application, declined as frozen.
+    const later = baseline.findIndex((decision) => decision.stages.policy.identityFrozen);
+    const frozenBy = baseline.findIndex(
+      (decision, index) => index < later && decision.tier === 3 && events[index]!.applicant_id === events[later]!.applicant_id,
+    );
+    expect(frozenBy).toBeGreaterThanOrEqual(0);
+    const engine = await createEngine();
+    await engine.decideBatchSettled(events.slice(0, frozenBy));
+    // The runtime fails for coalition batches only (128 rows a decision); scoring one row still works.
+    type Run = (feeds: Record<string, { dims: readonly number[] }>, ...rest: unknown[]) => Promise<unknown>;
+    const sessions = (InferenceSession as unknown as { prototype: { run: Run } }).prototype;
+    const original = sessions.run;
+    const run = vi.spyOn(sessions, 'run').mockImplementation(function (this: unknown, feeds, ...rest) {
+      if (Object.values(feeds)[0]!.dims[0]! % 128 === 0) return Promise.reject(new Error('simulated runtime failure'));
+      return original.call(this, feeds, ...rest);
+    });
+    let failed: Decision | FengkongError;
+    try {
+      [failed] = (await engine.decideBatchSettled([events[frozenBy]!])) as [Decision | FengkongError];
+    } finally {
+      run.mockRestore();
+    }
+    expect(failed).toBeInstanceOf(FengkongError);
+    const rest = await engine.decideBatchSettled(events.slice(frozenBy + 1, later + 1));
+    const next = rest.at(-1) as Decision;
+    expect(next.stages.policy.identityFrozen).toBe(false);
+    expect(next.stages.policy.fired.map((hit) => hit.code)).not.toContain('P_IDENTITY_FROZEN');
+  }, 60_000);
 });
