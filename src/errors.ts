@@ -20,6 +20,7 @@ export const ErrorCode = {
   POLICY_INVALID: 'FK_POLICY_INVALID',
   APPLICATION_CONFLICT: 'FK_APPLICATION_CONFLICT',
   CHECKPOINT_INVALID: 'FK_CHECKPOINT_INVALID',
+  APPLICATION_REPEATED: 'FK_APPLICATION_REPEATED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,7 +1,8 @@
 // Deciding a batch of validated events. In order:
 // 1. each event's facts are built and the event recorded in the velocity history once, in input order;
-//    an application id seen before is not recorded again: the same input gets its first decision back,
-//    another input is refused (FK_APPLICATION_CONFLICT);
+//    an application id seen before is not recorded again: the same input gets its first decision back
+//    (FK_APPLICATION_REPEATED when the store no longer holds it), another input is refused
+//    (FK_APPLICATION_CONFLICT);
 // 2. the batched stages run over the whole batch; if that fails, one event at a time (the stages are
 //    pure once the facts are built, so a retry changes nothing but which event fails);
 // 3. per event, in input order, exactly once: the policy's verdict and the challengers'; a verdict
@@ -105,11 +106,13 @@ export function createDecider(parts: DeciderParts): Decider {
         slots.push({ kind: 'settled', value: conflict });
       } else if (earlierInBatch !== undefined) {
         slots.push({ kind: 'repeat', of: earlierInBatch.index });
+      } else if (earlier !== null && earlier.released) {
+        slots.push({ kind: 'settled', value: notHeld(event.application_id, 'the store holds its decision for a day') });
       } else if (earlier !== null && earlier.decision !== null) {
         slots.push({ kind: 'settled', value: recalled(earlier.decision, event.application_id) });
       } else {
-        // A first attempt that failed, or one whose decision the store no longer holds, was recorded
-        // already: decide it again from the history as it stands, without recording it twice.
+        // A first attempt that failed was recorded already: decide it again from the history as it
+        // stands, without recording it twice.
         const started = performance.now();
         const built = factBuilder.build(event, earlier === null);
         if (!built.recorded && earlier === null) lateEvents += 1;
@@ -425,6 +428,11 @@ function recalled(decision: unknown, applicationId: string): Decision | Fengkong
       value = undefined;
     }
   }
+  // Decided by an earlier version, whose decisions this one does not read (a restored store's).
+  const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version !== DECISION_SCHEMA_VERSION) {
+    return notHeld(applicationId, `its decision is of schema version ${version}, not ${DECISION_SCHEMA_VERSION}`);
+  }
   const parsed = Decision.safeParse(value);
   if (!parsed.success || parsed.data.applicationId !== applicationId) {
     return new FengkongError(
@@ -433,6 +441,18 @@ function recalled(decision: unknown, applicationId: string): Decision | Fengkong
     );
   }
   return repeated(parsed.data);
+}
+
+/**
+ * A repeat of an application decided before with the same input, whose decision cannot be handed back:
+ * refused, never decided again (a second decision would count the application twice in its own
+ * velocity history, and could differ from the first).
+ */
+function notHeld(applicationId: string, why: string): FengkongError {
+  return new FengkongError(
+    ErrorCode.APPLICATION_REPEATED,
+    `application ${applicationId}: decided before with the same input, and ${why}; an application id is decided once`,
+  );
 }
 
 /** A repeated application gets its first decision back, marked as a repeat. */

@@ -81,6 +81,8 @@ export const MemoryStoreSnapshot = z
     frozen: z.array(z.tuple([z.string(), finiteMs, finiteMs, z.string()])).default([]),
     /** One entry per application: [id, atMs, inputHash, decision]. */
     decisions: z.array(z.tuple([z.string(), finiteMs, z.string(), z.unknown()])).default([]),
+    /** Applications whose decisions were released (past decisionRetentionMs): [id, atMs, inputHash]. */
+    releasedDecisions: z.array(z.tuple([z.string(), finiteMs, z.string()])).default([]),
   })
   .superRefine((snapshot, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -119,6 +121,10 @@ export const MemoryStoreSnapshot = z
     const applicationIds = new Set<string>();
     snapshot.decisions.forEach(([applicationId], index) => {
       if (applicationIds.has(applicationId)) issue(['decisions', index, 0], 'application id appears twice');
+      applicationIds.add(applicationId);
+    });
+    snapshot.releasedDecisions.forEach(([applicationId], index) => {
+      if (applicationIds.has(applicationId)) issue(['releasedDecisions', index, 0], 'application id appears twice');
       applicationIds.add(applicationId);
     });
   });

@@ -25,8 +25,9 @@
 // - rememberDecision(id, at, hash, decision) keeps at, hash and decision under id, replacing an earlier
 //   entry; the decision is held by reference and must be JSON-serialisable (undefined throws
 //   FK_STATE_INVALID, as does a non-finite at). It does not move W. recallDecision(id) answers while
-//   at ≥ W − R, else null; its decision is null once at < W − D (D decisionRetentionMs): past D only
-//   the hash and time are held.
+//   at ≥ W − R, else null; once at < W − D (D decisionRetentionMs) a decision is released: only the
+//   hash and time are held, and recall answers decision null, released true (a failed attempt,
+//   remembered with a null decision, is never released).
 // - Eviction: observing a key drops that key's observations with t < W − R (a prefix, amortised O(1) per
 //   observation). Every sweepEvery accepted observations a full sweep does the same for every key,
 //   deletes keys left empty, forgets first-seen times past their horizon, and drops freezes with
@@ -57,9 +58,15 @@ interface Freeze {
   readonly byToken: string;
 }
 
-interface DecisionEntry extends RememberedDecision {
+interface DecisionEntry {
   readonly atMs: number;
+  readonly inputHash: string;
+  /** As remembered; RELEASED once past decisionRetentionMs. */
+  readonly decision: unknown;
 }
+
+/** What a released decision holds instead of the decision. */
+const RELEASED: unique symbol = Symbol('released');
 
 /**
  * One key's observations, sorted by time: live entries at [head, length) of three parallel arrays.
@@ -138,6 +145,10 @@ function upperBound(times: readonly number[], lo: number, hi: number, ms: number
     else hi = mid;
   }
   return lo;
+}
+
+function byApplicationId(decisions: ReadonlyMap<string, DecisionEntry>): Array<[string, DecisionEntry]> {
+  return Array.from(decisions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function requireFinite(input: number, field: string): void {
@@ -293,12 +304,14 @@ class MemoryStore implements StateStore {
   recallDecision(applicationId: string): RememberedDecision | null {
     const entry = this.decisions.get(applicationId);
     if (entry === undefined || entry.atMs < this.watermarkMs - this.options.retentionMs) return null;
-    return { inputHash: entry.inputHash, decision: this.heldDecision(entry) };
+    return this.isReleased(entry)
+      ? { inputHash: entry.inputHash, decision: null, released: true }
+      : { inputHash: entry.inputHash, decision: entry.decision, released: false };
   }
 
-  /** The entry's decision while within decisionRetentionMs of the watermark, else null (whether or not a sweep let go of it). */
-  private heldDecision(entry: DecisionEntry): unknown {
-    return entry.atMs < this.watermarkMs - this.options.decisionRetentionMs ? null : entry.decision;
+  /** A decision past decisionRetentionMs of the watermark, whether or not a sweep let go of it yet. */
+  private isReleased(entry: DecisionEntry): boolean {
+    return entry.decision === RELEASED || (entry.decision !== null && entry.atMs < this.watermarkMs - this.options.decisionRetentionMs);
   }
 
   stats(): StoreStats {
@@ -330,12 +343,13 @@ class MemoryStore implements StateStore {
       frozen: Array.from(this.freezes).flatMap(([key, freezes]) =>
         freezes.map(({ fromMs, untilMs, byToken }): [string, number, number, string] => [key, fromMs, untilMs, byToken]),
       ),
-      decisions: Array.from(this.decisions, ([applicationId, entry]) => [
-        applicationId,
-        entry.atMs,
-        entry.inputHash,
-        this.heldDecision(entry),
-      ]),
+      // By application id: the two lists split the entries, so their order could not survive a restore.
+      decisions: byApplicationId(this.decisions)
+        .filter(([, entry]) => !this.isReleased(entry))
+        .map(([applicationId, entry]) => [applicationId, entry.atMs, entry.inputHash, entry.decision]),
+      releasedDecisions: byApplicationId(this.decisions)
+        .filter(([, entry]) => this.isReleased(entry))
+        .map(([applicationId, entry]) => [applicationId, entry.atMs, entry.inputHash]),
     };
   }
 
@@ -360,6 +374,9 @@ class MemoryStore implements StateStore {
     for (const [applicationId, atMs, inputHash, decision] of snapshot.decisions) {
       this.decisions.set(applicationId, { atMs, inputHash, decision });
     }
+    for (const [applicationId, atMs, inputHash] of snapshot.releasedDecisions) {
+      this.decisions.set(applicationId, { atMs, inputHash, decision: RELEASED });
+    }
   }
 
   private sweep(): void {
@@ -380,7 +397,9 @@ class MemoryStore implements StateStore {
     const decisionHorizonMs = this.watermarkMs - this.options.decisionRetentionMs;
     for (const [applicationId, entry] of this.decisions) {
       if (entry.atMs < horizonMs) this.decisions.delete(applicationId);
-      else if (entry.atMs < decisionHorizonMs && entry.decision !== null) this.decisions.set(applicationId, { ...entry, decision: null });
+      else if (entry.atMs < decisionHorizonMs && entry.decision !== null && entry.decision !== RELEASED) {
+        this.decisions.set(applicationId, { ...entry, decision: RELEASED });
+      }
     }
     this.observationsSinceSweep = 0;
   }

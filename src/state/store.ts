@@ -22,10 +22,14 @@ export interface RememberedDecision {
   readonly inputHash: string;
   /**
    * The decision as given to rememberDecision (JSON-serialisable); null for an attempt that failed
-   * (remembered without one), or once the decision is no longer held (a store may let go of
-   * decisions sooner than of their hashes: the memory store after decisionRetentionMs).
+   * (remembered without one), or once the decision is no longer held (released).
    */
   readonly decision: unknown;
+  /**
+   * The application was decided, but the store no longer holds the decision, only its hash (a store
+   * may let go of decisions sooner than of their hashes: the memory store after decisionRetentionMs).
+   */
+  readonly released: boolean;
 }
 
 export interface StoreStats {

@@ -102,20 +102,38 @@ describe('a repeated application id', () => {
     expect({ ...again, audit: againAudit }).toEqual({ ...(JSON.parse(asDecided) as Decision), audit: firstAudit });
   });
 
-  it('a day later, when the store holds only its hash, is decided again from the history, not counted twice', async () => {
+  it('a day later, when the store holds only its hash, is refused: decided once, never twice', async () => {
     const engine = await createEngine();
     const event = cleanEvent({ application_id: 'REPEAT5', applied_at: '2016-02-10T17:00:00Z' });
-    const first = await engine.decide(event);
-    // The stream moves on a day and a minute: the decision itself is let go of, its hash kept.
+    await engine.decide(event);
+    // The stream moves on a day and a minute: the decision itself is released, its hash kept.
     await engine.decide(cleanEvent({ application_id: 'LATER1', applicant_id: 'ap_later', applied_at: '2016-02-11T17:01:00Z' }));
-    expect(engine.store.recallDecision('REPEAT5')).toMatchObject({ decision: null });
+    expect(engine.store.recallDecision('REPEAT5')).toMatchObject({ decision: null, released: true });
     const observations = engine.store.stats().observations;
-    const again = await engine.decide(event);
+    await expect(engine.decide(event)).rejects.toMatchObject({
+      code: ErrorCode.APPLICATION_REPEATED,
+      message: expect.stringContaining('application REPEAT5: decided before with the same input'),
+    });
     expect(engine.store.stats().observations).toBe(observations);
-    expect(again.audit.repeated).toBeUndefined();
-    expect([again.outcome, again.tier]).toEqual([first.outcome, first.tier]);
-    // Another input under the same id is still refused.
+    // Another input under the same id is still a conflict.
     await expect(engine.decide({ ...event, annual_inc: 1 })).rejects.toMatchObject({ code: ErrorCode.APPLICATION_CONFLICT });
+  });
+
+  it('is refused, not decided again, when the store holds a decision of an earlier schema version', async () => {
+    const engine = await createEngine();
+    const event = cleanEvent({ application_id: 'REPEAT6' });
+    const first = await engine.decide(event);
+    const remembered = engine.store.recallDecision('REPEAT6')!;
+    engine.store.rememberDecision(
+      'REPEAT6',
+      Date.parse(event.applied_at),
+      remembered.inputHash,
+      JSON.stringify({ ...first, schemaVersion: 3 }),
+    );
+    await expect(engine.decide(event)).rejects.toMatchObject({
+      code: ErrorCode.APPLICATION_REPEATED,
+      message: expect.stringContaining('schema version 3'),
+    });
   });
 
   it('is refused when the store holds something that is not a decision for it', async () => {

@@ -504,6 +504,7 @@ describe('snapshots', () => {
       ],
       frozen: [],
       decisions: [],
+      releasedDecisions: [],
     });
   });
 

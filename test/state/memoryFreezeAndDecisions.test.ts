@@ -106,7 +106,7 @@ describe('remembered decisions', () => {
     const decision = { outcome: 'decline', tier: 3 };
     store.rememberDecision('application:1', START_MS, 'hash-1', decision);
     const recalled = store.recallDecision('application:1');
-    expect(recalled).toEqual({ inputHash: 'hash-1', decision });
+    expect(recalled).toEqual({ inputHash: 'hash-1', decision, released: false });
     expect(recalled!.decision).toBe(decision);
     expect(store.recallDecision('application:2')).toBeNull();
     expect(store.stats()).toMatchObject({ decisions: 1, watermarkMs: null });
@@ -116,7 +116,7 @@ describe('remembered decisions', () => {
     const store = createMemoryStore();
     store.rememberDecision('application:1', START_MS, 'hash-1', { outcome: 'approve' });
     store.rememberDecision('application:1', START_MS + 5, 'hash-2', { outcome: 'review' });
-    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-2', decision: { outcome: 'review' } });
+    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-2', decision: { outcome: 'review' }, released: false });
     expect(store.stats().decisions).toBe(1);
   });
 
@@ -124,7 +124,7 @@ describe('remembered decisions', () => {
     const store = createMemoryStore({ allowedLatenessMs: MINUTE_MS, retentionMs: HOUR_MS, sweepEvery: 2 });
     store.rememberDecision('application:1', START_MS, 'hash-1', 'approve');
     store.observe('device:a', START_MS + HOUR_MS, 1, 'x'); // exactly retentionMs behind: still recalled
-    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: 'approve' });
+    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: 'approve', released: false });
     store.observe('device:a', START_MS + HOUR_MS + 1, 1, 'x'); // the second observation: a sweep
     expect(store.recallDecision('application:1')).toBeNull();
     expect(store.stats().decisions).toBe(0);
@@ -139,11 +139,12 @@ describe('remembered decisions', () => {
     });
     store.rememberDecision('application:1', START_MS, 'hash-1', 'approve');
     store.observe('device:a', START_MS + HOUR_MS, 1, 'x'); // exactly decisionRetentionMs behind: held
-    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: 'approve' });
+    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: 'approve', released: false });
     store.observe('device:a', START_MS + HOUR_MS + 1, 1, 'x'); // a sweep: the decision is let go of, the hash kept
-    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: null });
+    expect(store.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: null, released: true });
     const snapshotOf = (of: StateStore) => of.snapshot() as MemoryStoreSnapshot;
-    expect(snapshotOf(store).decisions[0]).toEqual(['application:1', START_MS, 'hash-1', null]);
+    expect(snapshotOf(store).decisions).toEqual([]);
+    expect(snapshotOf(store).releasedDecisions).toEqual([['application:1', START_MS, 'hash-1']]);
     expect(store.stats().decisions).toBe(1);
     expect(snapshotOf(createMemoryStore()).options.decisionRetentionMs).toBe(24 * HOUR_MS);
     // A snapshot written before the option existed held decisions for the whole retention: so does its restore.
@@ -218,9 +219,9 @@ class Reference {
   recallDecision(applicationId: string): RememberedDecision | null {
     const entry = this.decisions.get(applicationId);
     if (entry === undefined || entry.atMs < this.horizonMs) return null;
-    // Past decisionRetentionMs only the hash is held.
-    const held = entry.atMs >= this.watermarkMs - this.options.decisionRetentionMs;
-    return { inputHash: entry.inputHash, decision: held ? entry.decision : null };
+    // Past decisionRetentionMs only the hash is held (a failed attempt, remembered without a decision, is never released).
+    const released = entry.decision !== null && entry.atMs < this.watermarkMs - this.options.decisionRetentionMs;
+    return { inputHash: entry.inputHash, decision: released ? null : entry.decision, released };
   }
 
   /** What a store holds right after a sweep. */
@@ -266,7 +267,7 @@ const operation = fc.oneof(
       applicationId: fc.constantFrom(...APPLICATION_IDS),
       offsetMs: fc.integer({ min: -600, max: 100 }),
       inputHash: fc.constantFrom('hash-1', 'hash-2'),
-      outcome: fc.constantFrom('approve', 'review', 'decline'),
+      outcome: fc.constantFrom('approve', 'review', 'decline', null),
     }),
     weight: 2,
   },
@@ -325,7 +326,8 @@ function concrete(operation: Operation, reference: Reference): Call {
         applicationId: operation.applicationId,
         atMs: nowMs + operation.offsetMs,
         inputHash: operation.inputHash,
-        decision: { outcome: operation.outcome, reasons: [operation.inputHash] },
+        // A failed attempt is remembered without a decision (outcome null).
+        decision: operation.outcome === null ? null : { outcome: operation.outcome, reasons: [operation.inputHash] },
       };
     case 'recall':
       return { method: 'recallDecision', applicationId: operation.applicationId };
@@ -472,7 +474,7 @@ describe('snapshots of freezes and decisions', () => {
     const restored = restoreMemoryStore(JSON.parse(JSON.stringify(store.snapshot())));
     expect(restored.stats()).toMatchObject({ watermarkMs: null, frozenKeys: 1, decisions: 1 });
     expect(restored.isFrozen('applicant:a', START_MS)).toBe(true);
-    expect(restored.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: null });
+    expect(restored.recallDecision('application:1')).toEqual({ inputHash: 'hash-1', decision: null, released: false });
   });
 
   // [what is wrong, how to break a valid snapshot, the field the message must name]
