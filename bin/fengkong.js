@@ -21,7 +21,10 @@ if (!existsSync(compiled)) {
 }
 
 const heapMb = process.env.FENGKONG_MAX_HEAP_MB === undefined ? DEFAULT_HEAP_MB : Number(process.env.FENGKONG_MAX_HEAP_MB);
-const heapGiven = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((option) => option.startsWith(HEAP_FLAG));
+// node accepts its options with - or _ between the words.
+const heapGiven = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((option) =>
+  option.replaceAll('_', '-').startsWith(HEAP_FLAG),
+);
 const isChild = process.env.FENGKONG_HEAP_CHILD === '1';
 
 if (process.argv[2] === 'score' && !isChild && !heapGiven && Number.isInteger(heapMb) && heapMb > 0) {

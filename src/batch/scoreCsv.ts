@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
-import type { Engine } from '../engine/createEngine.js';
+import { decidesAsBuilt, type Engine } from '../engine/createEngine.js';
 import type { ApplicationEvent } from '../schema/event.js';
 import type { Decision, Outcome } from '../schema/decision.js';
 import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, STANDARD_STREAM, type HeaderLayout } from './csvRecords.js';
@@ -78,6 +78,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
   const { project, checkpoint, resumeFrom } = options;
+  const asDecided = decidesAsBuilt(engine);
   refuseOverwritingInput(options);
   const lateBefore = engine.lateEvents();
   const totalBytes = fileSize(options.inputPath);
@@ -158,7 +159,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
         if (verdict.outcome !== decision.outcome) comparison.differ += 1;
         comparison.outcomes[decision.outcome][verdict.outcome] += 1;
       }
-      text += `${project === undefined ? decisionJson(decision) : JSON.stringify(project(decision))}\n`;
+      text += `${project !== undefined ? JSON.stringify(project(decision)) : asDecided ? decisionJson(decision) : JSON.stringify(decision)}\n`;
     }
     await decisionsOut.write(text);
   };
@@ -196,11 +197,13 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     await flush();
     completed = true;
   } finally {
-    // With checkpoints, a failed run keeps its outputs to resume from.
+    // The checkpoint goes before the outputs are put in place: a crash in between leaves outputs to
+    // start again from, never a checkpoint without them. With checkpoints, a failed run keeps its
+    // outputs to resume from.
+    if (completed && checkpoint !== undefined) rmSync(checkpoint.path, { force: true });
     const keep = completed || checkpoint !== undefined;
     await Promise.all([decisionsOut.finish(completed, keep), rejectsOut.finish(completed, keep)]);
   }
-  if (checkpoint !== undefined) rmSync(checkpoint.path, { force: true });
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: summary.read });
   summary.lateEvents = lateAtStart + engine.lateEvents() - lateBefore;
   summary.elapsedMs = Math.round(performance.now() - started);
@@ -254,10 +257,11 @@ function openOutput(path: string, resumeAt?: number): Output {
   if (path === STANDARD_STREAM) {
     // Written as decided; nothing to rename or remove (a failed run's output ends where it failed).
     const stream = process.stdout as unknown as WriteStream;
+    const guarded = guard(stream, 'standard output');
     return {
-      write: (text) => write(stream, text),
+      write: guarded.write,
       sync: () => Promise.reject(new Error('standard output cannot be synced')),
-      finish: async () => undefined,
+      finish: async () => guarded.check(),
     };
   }
   const partial = `${path}.partial`;
@@ -277,22 +281,65 @@ function openOutput(path: string, resumeAt?: number): Output {
     throw new FengkongError(ErrorCode.FILE_WRITE, `${resumeAt === undefined ? path : partial}: ${what} (${code})`, { cause });
   }
   const stream = createWriteStream(partial, { fd, ...(resumeAt === undefined ? {} : { start: resumeAt }) });
+  const guarded = guard(stream, path);
   let bytes = resumeAt ?? 0;
   return {
     write(text) {
       bytes += Buffer.byteLength(text);
-      return write(stream, text);
+      return guarded.write(text);
     },
     async sync() {
       // A write's callback runs once it and every write before it reached the file.
       await new Promise<void>((done, fail) => stream.write('', (error?: Error | null) => (error ? fail(error) : done())));
+      guarded.check();
       fsyncSync(fd);
       return bytes;
     },
     async finish(completed, keep = false) {
-      await new Promise<void>((done, fail) => stream.end((error?: Error | null) => (error ? fail(error) : done())));
-      if (completed) renameSync(partial, path);
+      if (!stream.destroyed) await new Promise<void>((done) => stream.end(() => done()));
+      else if (!stream.closed) await once(stream, 'close');
+      const failed = guarded.failure();
+      if (completed && failed === undefined) renameSync(partial, path);
       else if (!keep) rmSync(partial, { force: true });
+      guarded.check();
+    },
+  };
+}
+
+/**
+ * Writes with back-pressure, and turns the stream's errors (a full disk, a closed pipe) into one
+ * FK_FILE_WRITE naming the output and the system's code, thrown by the next write or check.
+ */
+function guard(stream: WriteStream, name: string) {
+  let failure: Error | undefined;
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
+  const check = (): void => {
+    if (failure === undefined) return;
+    const code = (failure as NodeJS.ErrnoException).code ?? failure.name;
+    const why = code === 'EPIPE' ? 'closed by its reader before every line was written' : `cannot be written (${code})`;
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${name}: ${why}`, { cause: failure });
+  };
+  return {
+    check,
+    failure: () => failure,
+    async write(text: string): Promise<void> {
+      check();
+      if (text.length > 0 && !stream.write(text)) {
+        await new Promise<void>((done) => {
+          const settle = () => {
+            stream.off('drain', settle);
+            stream.off('error', settle);
+            stream.off('close', settle);
+            done();
+          };
+          stream.on('drain', settle);
+          stream.on('error', settle);
+          stream.on('close', settle);
+        });
+      }
+      check();
     },
   };
 }
@@ -325,8 +372,4 @@ function fileSize(path: string): number {
       cause,
     });
   }
-}
-
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (text.length > 0 && !stream.write(text)) await once(stream, 'drain');
 }

@@ -152,7 +152,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     return settled as Decision[];
   };
 
-  return {
+  const engine: Engine = {
     parseEvent,
     async decide(input) {
       const [decision] = await decideParsed([parseEvent(input)]);
@@ -178,6 +178,21 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     policy: { name: policyPack.pack.policy, version: policyPack.pack.version },
     challengers: challengers.map((challenger) => challenger.name),
   };
+  enginesAsBuilt.set(engine, engine.decideBatchSettled);
+  return engine;
+}
+
+/** Each engine createEngine made, with the decideBatchSettled it was made with. */
+const enginesAsBuilt = new WeakMap<Engine, Engine['decideBatchSettled']>();
+
+/**
+ * Whether decisions from this engine's decideBatchSettled are exactly as it decided them: an engine
+ * createEngine made, its method unreplaced. Then their JSON text, made when they were decided, can be
+ * written as is (decisionJson); a wrapper may have changed them (redacted, say) and they are
+ * serialised anew.
+ */
+export function decidesAsBuilt(engine: Engine): boolean {
+  return enginesAsBuilt.get(engine) === engine.decideBatchSettled;
 }
 
 /** engine.decideStream: inputs parsed at the edge, valid ones decided a chunk at a time, results in input order. */

@@ -364,7 +364,8 @@ class MemoryStore implements StateStore {
       this.series.set(key, series);
       this.held += times.length;
     }
-    for (const [key, firstSeenMs] of snapshot.firstSeen) this.firstSeen.set(key, firstSeenMs);
+    // Options given at restore may keep fewer keys' first-seen times than the snapshot holds.
+    for (const [key, firstSeenMs] of snapshot.firstSeen) if (this.tracksFirstSeen(key)) this.firstSeen.set(key, firstSeenMs);
     for (const [key, fromMs, untilMs, byToken] of snapshot.frozen) {
       const freeze = { fromMs, untilMs, byToken };
       const freezes = this.freezes.get(key);

@@ -284,3 +284,37 @@ describe('repeated application ids in a file', () => {
     expect([rejected.line, rejected.code]).toEqual([5, ErrorCode.APPLICATION_CONFLICT]);
   });
 });
+
+describe('scoreCsvFile through a wrapped engine', () => {
+  it('writes the decisions as the wrapper hands them over (redacted, say), not as the engine first made them', async () => {
+    const real = await createEngine();
+    const redacting: Engine = {
+      ...real,
+      async decideBatchSettled(events) {
+        const settled = await real.decideBatchSettled(events);
+        for (const decision of settled) {
+          if (decision instanceof Error) continue;
+          decision.stages.fraud!.contributions = [];
+        }
+        return settled;
+      },
+    };
+    const input = join(dir, 'wrapped.csv');
+    writeFileSync(input, [header, goodLine('W1'), goodLine('W2')].join('\n') + '\n');
+    const out = join(dir, 'wrapped.jsonl');
+    await scoreCsvFile(redacting, { inputPath: input, outputPath: out, rejectsPath: join(dir, 'wrapped.rejects.jsonl') });
+    const written = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Decision);
+    expect(written.map((decision) => decision.stages.fraud!.contributions)).toEqual([[], []]);
+    // The engine itself writes its decisions whole.
+    const whole = join(dir, 'whole.jsonl');
+    await scoreCsvFile(await createEngine(), { inputPath: input, outputPath: whole, rejectsPath: join(dir, 'whole.rejects.jsonl') });
+    const direct = readFileSync(whole, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Decision);
+    expect(direct.every((decision) => decision.stages.fraud!.contributions.length > 0)).toBe(true);
+  });
+});

@@ -1,8 +1,8 @@
 // `fengkong score` for volume runs, from a user's seat: lean output (--fields, --compact) that is the
 // full decisions' fields exactly, gzipped input, standard input and output in a real process, and
 // the exit codes the README states.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -137,4 +137,37 @@ describe('inputs and outputs', () => {
     expect(linesOf(join(dir, 'b.jsonl.rejects.jsonl'))).toHaveLength(1);
     expect((await run(csv, '--out', join(dir, 'c.jsonl'), '--quiet', '--strict')).exitCode).toBe(EXIT.OK);
   });
+});
+
+describe('write failures', () => {
+  const cli = ['--import', 'tsx', 'test/tools/fengkong-src.ts', 'score'];
+
+  it('a file that cannot be written to the end (the size limit, as a full disk) is one coded error, exit 2, no partial file left', () => {
+    const out = join(dir, 'limited.jsonl');
+    const limited = spawnSync(
+      'bash',
+      ['-c', `ulimit -f 200 && exec "${process.execPath}" ${cli.join(' ')} "${csv}" --out "${out}" --quiet`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(limited.status).toBe(EXIT.FAILED);
+    expect(limited.stderr).toMatch(/fengkong: FK_FILE_WRITE: .*limited\.jsonl: cannot be written \(EFBIG\)/);
+    expect(limited.stderr).not.toContain('internal error');
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('standard output closed by its reader stops the run with a coded error, not a crash', async () => {
+    const child = spawn(process.execPath, [...cli, csv, '--out', '-', '--rejects', join(dir, 'pipe.rejects.jsonl')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((done) => child.stdout.once('data', () => done()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((done) => child.on('exit', (exitCode) => done(exitCode)));
+    expect(code).toBe(EXIT.FAILED);
+    expect(stderr).toContain('FK_FILE_WRITE: standard output: closed by its reader before every line was written');
+  }, 60_000);
 });

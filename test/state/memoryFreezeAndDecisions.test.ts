@@ -153,6 +153,14 @@ describe('remembered decisions', () => {
     expect(snapshotOf(older).options.decisionRetentionMs).toBe(10 * HOUR_MS);
   });
 
+  it('restored with fewer first-seen prefixes, forgets the other keys first-seen times, as a store made so would', () => {
+    const store = createMemoryStore();
+    store.observe('ip:x', START_MS, 1, 't');
+    store.observe('device:y', START_MS, 1, 't');
+    const restored = restoreMemoryStore(store.snapshot(), { firstSeenKeyPrefixes: ['device:'] });
+    expect([restored.firstSeenMs('ip:x'), restored.firstSeenMs('device:y')]).toEqual([null, START_MS]);
+  });
+
   it('refuses a non-finite time or an undefined decision with FK_STATE_INVALID, storing nothing', () => {
     const store = createMemoryStore();
     for (const [atMs, decision] of [
