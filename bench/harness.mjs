@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// The benchmark harness (issue 7): fengkong and what it is compared with, side by side in one process,
+// over the same applications. Build first (`npm run build`): this imports the library from dist/.
+//
+//   node bench/harness.mjs [--rows N | --file F] [--quick]      (npm run bench)
+//
+// Input: N applications (default 50,000) from the deterministic generator (`fengkong gen --rows N`,
+// default seed) in a temporary folder, or the CSV given with --file; time-ordered, no application id
+// twice (checked). Rows measured, in order:
+// 1. fengkong's single decision, `await engine.decide(event)` per event, default config, and with
+//    `{ attributions: 'none' }` when the library accepts that key (skipped with a note otherwise);
+//    beside them `scoreCsvFile` (what `fengkong score` runs: read, validate, decide in chunks, write);
+// 2. the stock assembly (bench/stock.mjs) over the same file;
+// 3. fengkong's credit scoring against raw `InferenceSession.run` at batch 1 and 1024 (bench/credit.mjs);
+// 4. compiled rules, `Engine.run` and GoRules Zen on the 20-rule synthetic pack (bench/ruleEngines.mjs);
+// 5. the I/O floor: the CSV read and split as `score` does, a fixed 1 KB line written per row
+//    (bench/ioFloor.mjs).
+// Writes bench/results/harness.json and bench/results/harness.md (the table, also printed).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, scoreCsvFile } from '../dist/index.js';
+import { configAccepted, timeSingleDecisions } from './decide.mjs';
+import { createStockAssembly } from './stock.mjs';
+import { benchCredit, CREDIT_BATCH } from './credit.mjs';
+import { benchRuleEngines } from './ruleEngines.mjs';
+import { timeIoFloor } from './ioFloor.mjs';
+import { codeVersion, generateApplications, readDistinctEvents, scratchFolder } from './inputs.mjs';
+import { count, duration, markdownTable, round, sinkValue } from './timing.mjs';
+
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const quick = args.includes('--quick');
+const rows = Number(option('--rows') ?? (quick ? 10_000 : 50_000));
+const tinybenchTime = quick ? { timeMs: 500, warmupMs: 200 } : { timeMs: 2000, warmupMs: 500 };
+const warmupEvents = quick ? 500 : 2000;
+const resultsDir = 'bench/results';
+const log = (message) => console.error(`[bench] ${message}`);
+
+const scratch = scratchFolder();
+try {
+  const started = Date.now();
+  const loadAtStart = round(loadavg()[0], 2);
+  const file = option('--file') ?? generateApplications(rows, scratch.path);
+  const inputName = option('--file') ?? `fengkong gen --rows ${rows} (default seed)`;
+  const events = await readDistinctEvents(file);
+  log(`${events.length} applications from ${inputName}`);
+
+  log('1. fengkong engine.decide, default config');
+  const decideDefault = await timeSingleDecisions(events, {}, { warmupEvents });
+  const noAttributionsConfig = { attributions: 'none' };
+  const noAttributionsAccepted = configAccepted(noAttributionsConfig);
+  let decideNoAttributions = { skipped: `the config key is refused: ${noAttributionsAccepted.reason}` };
+  if (noAttributionsAccepted.accepted) {
+    log("1. fengkong engine.decide, { attributions: 'none' }");
+    decideNoAttributions = await timeSingleDecisions(events, noAttributionsConfig, { warmupEvents });
+  }
+  log('1. fengkong scoreCsvFile');
+  const scored = await scoreCsvFile(await createEngine(), {
+    inputPath: file,
+    outputPath: join(scratch.path, 'decisions.jsonl'),
+    rejectsPath: join(scratch.path, 'decisions.rejects.jsonl'),
+  });
+  if (scored.decided !== events.length || scored.repeated !== 0)
+    throw new Error(`scoreCsvFile decided ${scored.decided} of ${events.length}`);
+
+  log('2. the stock assembly');
+  const stock = await createStockAssembly();
+  await stock.scoreFile(file, { limitRows: warmupEvents }); // warm-up, not counted
+  const stockRun = await stock.scoreFile(file);
+  await stock.release();
+
+  log('3. credit stage against raw session.run');
+  const credit = await benchCredit(events, tinybenchTime);
+
+  log('4. compiled rules, Engine.run and Zen');
+  const ruleEngines = await benchRuleEngines(tinybenchTime);
+
+  log('5. the I/O floor');
+  const ioFloor = await timeIoFloor(file, scratch.path);
+
+  const report = {
+    node: process.version,
+    measuredAt: new Date().toISOString(),
+    commit: codeVersion(),
+    cpus: `${cpus().length} cores`,
+    loadAverage1m: { start: loadAtStart, end: round(loadavg()[0], 2) },
+    input: { source: inputName, rows: events.length },
+    method: {
+      decide: `one engine per row, the first ${warmupEvents} events decided untimed (warm-up), then each await engine.decide(event) timed with process.hrtime.bigint; rows/s = timed events over the timed loop's wall clock`,
+      stock: `wall clock of one pass over the file after a warm-up pass over its first ${warmupEvents} rows; CSV parse and JSON.stringify included, loading excluded`,
+      tinybench: `tinybench ${tinybenchTime.timeMs} ms per task after ${tinybenchTime.warmupMs} ms of warm-up, hrtime timestamps; medians; sub-microsecond calls timed in batches and divided`,
+      sink: 'every timed call feeds a sink printed at the end',
+    },
+    decide: { default: decideDefault, attributionsNone: decideNoAttributions, scoreCsvFile: scoreSummary(scored) },
+    stock: stockRun,
+    fengkongOverStock: round(decideDefault.rowsPerSecond / stockRun.rowsPerSecond, 3),
+    scoreCsvFileOverStock: round(scored.rowsPerSecond / stockRun.rowsPerSecond, 3),
+    credit,
+    ruleEngines,
+    ioFloor,
+    runtimeSeconds: round((Date.now() - started) / 1000),
+  };
+  const table = harnessTable(report);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'harness.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(
+    join(resultsDir, 'harness.md'),
+    `Measured ${report.measuredAt.slice(0, 10)} at ${report.commit}, Node ${report.node}, ${report.cpus} (load average ${report.loadAverage1m.start} at the start, ${report.loadAverage1m.end} at the end); ${report.input.rows} applications from ${inputName}, ${report.runtimeSeconds} s.\n\n${table}\n`,
+  );
+  console.log(table);
+  log(`done in ${report.runtimeSeconds} s; wrote ${resultsDir}/harness.json and ${resultsDir}/harness.md (sink ${sinkValue()})`);
+} finally {
+  scratch.remove();
+}
+
+function scoreSummary(summary) {
+  return {
+    decided: summary.decided,
+    elapsedMs: round(summary.elapsedMs),
+    rowsPerSecond: round(summary.rowsPerSecond),
+    outcomes: summary.outcomes,
+  };
+}
+
+function harnessTable(report) {
+  const { decide, stock, credit, ruleEngines: rules, ioFloor } = report;
+  const perSecond = (rowsPerCall, ns) => count((rowsPerCall * 1e9) / ns);
+  const times = (value) => `${value}×`;
+  const rows = [
+    [
+      '1. fengkong `engine.decide`, default config',
+      duration(decide.default.p50Ns),
+      duration(decide.default.p99Ns),
+      count(decide.default.rowsPerSecond),
+      '',
+    ],
+    decide.attributionsNone.skipped
+      ? ["1. fengkong `engine.decide`, `{ attributions: 'none' }`", 'skipped', '', '', decide.attributionsNone.skipped]
+      : [
+          "1. fengkong `engine.decide`, `{ attributions: 'none' }`",
+          duration(decide.attributionsNone.p50Ns),
+          duration(decide.attributionsNone.p99Ns),
+          count(decide.attributionsNone.rowsPerSecond),
+          `${round(decide.attributionsNone.rowsPerSecond / decide.default.rowsPerSecond, 2)}× default`,
+        ],
+    [
+      '1. fengkong `scoreCsvFile` (read, validate, decide by 1024, write)',
+      '',
+      '',
+      count(decide.scoreCsvFile.rowsPerSecond),
+      `÷ stock: ${times(report.scoreCsvFileOverStock)}`,
+    ],
+    [
+      '2. stock assembly (csv-parse, zod, Engine.run, JS LR, ort batch 1024, stringify)',
+      '',
+      '',
+      count(stock.rowsPerSecond),
+      `fengkong decide ÷ stock: ${times(report.fengkongOverStock)}`,
+    ],
+  ];
+  for (const batch of [1, CREDIT_BATCH]) {
+    const task = (name) => credit.times[`${name}, batch ${batch}`];
+    const row = (label, name, ratio) => [
+      `3. ${label}, batch ${batch}`,
+      duration(task(name).medianNs),
+      duration(task(name).p99Ns),
+      perSecond(batch, task(name).medianNs),
+      ratio === undefined ? '' : `${times(ratio)} raw`,
+    ];
+    rows.push(
+      row('raw `InferenceSession.run`', 'raw session.run'),
+      row(
+        'fengkong `CreditSession.run` (dist/stages/credit/session.js)',
+        'fengkong CreditSession.run',
+        credit.ratios[`batch${batch}CreditSession`],
+      ),
+    );
+    if (credit.pathTask !== 'fengkong CreditSession.run') {
+      rows.push(row(`fengkong ${credit.fengkongPath} (encoding included)`, credit.pathTask, credit.ratios[`batch${batch}`]));
+    }
+    rows.push(
+      row(
+        'fengkong `createCreditPredictor` with Shapley attributions',
+        'fengkong predictor with attributions',
+        credit.ratios[`batch${batch}WithAttributions`],
+      ),
+    );
+  }
+  const rule = (name) => rules.times[name];
+  rows.push(
+    [
+      '4. compiled rules (`compileRules`), synthetic 20',
+      duration(rule('compiled').medianNs),
+      duration(rule('compiled').p99Ns),
+      perSecond(1, rule('compiled').medianNs),
+      'timed in batches of 256 calls (p99 of batch means)',
+    ],
+    [
+      '4. json-rules-engine `Engine.run`, synthetic 20',
+      duration(rule('Engine.run').medianNs),
+      duration(rule('Engine.run').p99Ns),
+      perSecond(1, rule('Engine.run').medianNs),
+      `compiled is ${times(rules.speedupOverEngineRun)} faster`,
+    ],
+    [
+      '4. GoRules Zen `decision.evaluate`, synthetic 20',
+      duration(rule('Zen decision.evaluate').medianNs),
+      duration(rule('Zen decision.evaluate').p99Ns),
+      perSecond(1, rule('Zen decision.evaluate').medianNs),
+      `compiled is ${times(rules.speedupOverZen)} faster`,
+    ],
+    [
+      '4. GoRules Zen `decision.evaluate`, synthetic 20, the other core kept busy',
+      duration(rule('Zen decision.evaluate, other core busy').medianNs),
+      duration(rule('Zen decision.evaluate, other core busy').p99Ns),
+      perSecond(1, rule('Zen decision.evaluate, other core busy').medianNs),
+      `compiled is ${times(rules.speedupOverZenOtherCoreBusy)} faster`,
+    ],
+    [
+      '4. GoRules Zen `evaluateUnaryExpressionSync` × 20, synthetic 20',
+      duration(rule('Zen evaluateUnaryExpressionSync per rule').medianNs),
+      duration(rule('Zen evaluateUnaryExpressionSync per rule').p99Ns),
+      perSecond(1, rule('Zen evaluateUnaryExpressionSync per rule').medianNs),
+      `compiled is ${times(rules.speedupOverZenUnarySync)} faster`,
+    ],
+    ['5. I/O floor (read and split as `score` does, 1 KB line written per row)', '', '', count(ioFloor.rowsPerSecond), ''],
+  );
+  return markdownTable(['measurement', 'p50 per call', 'p99 per call', 'rows/s', 'note'], rows);
+}
