@@ -187,43 +187,24 @@ function harnessTable(report) {
       ),
     );
   }
-  const rule = (name) => rules.times[name];
+  const ruleRow = (label, name, note) => {
+    const { medianNs, p99Ns } = rules.times[name];
+    return [`4. ${label}`, duration(medianNs), duration(p99Ns), perSecond(1, medianNs), note];
+  };
   rows.push(
-    [
-      '4. compiled rules (`compileRules`), synthetic 20',
-      duration(rule('compiled').medianNs),
-      duration(rule('compiled').p99Ns),
-      perSecond(1, rule('compiled').medianNs),
-      'timed in batches of 256 calls (p99 of batch means)',
-    ],
-    [
-      '4. json-rules-engine `Engine.run`, synthetic 20',
-      duration(rule('Engine.run').medianNs),
-      duration(rule('Engine.run').p99Ns),
-      perSecond(1, rule('Engine.run').medianNs),
-      `compiled is ${times(rules.speedupOverEngineRun)} faster`,
-    ],
-    [
-      '4. GoRules Zen `decision.evaluate`, synthetic 20',
-      duration(rule('Zen decision.evaluate').medianNs),
-      duration(rule('Zen decision.evaluate').p99Ns),
-      perSecond(1, rule('Zen decision.evaluate').medianNs),
-      `compiled is ${times(rules.speedupOverZen)} faster`,
-    ],
-    [
-      '4. GoRules Zen `decision.evaluate`, synthetic 20, the other core kept busy',
-      duration(rule('Zen decision.evaluate, other core busy').medianNs),
-      duration(rule('Zen decision.evaluate, other core busy').p99Ns),
-      perSecond(1, rule('Zen decision.evaluate, other core busy').medianNs),
+    ruleRow('compiled rules (`compileRules`), synthetic 20', 'compiled', 'timed in batches of 256 calls (p99 of batch means)'),
+    ruleRow('json-rules-engine `Engine.run`, synthetic 20', 'Engine.run', `compiled is ${times(rules.speedupOverEngineRun)} faster`),
+    ruleRow('GoRules Zen `decision.evaluate`, synthetic 20', 'Zen decision.evaluate', `compiled is ${times(rules.speedupOverZen)} faster`),
+    ruleRow(
+      'GoRules Zen `decision.evaluate`, synthetic 20, the other core kept busy',
+      'Zen decision.evaluate, other core busy',
       `compiled is ${times(rules.speedupOverZenOtherCoreBusy)} faster`,
-    ],
-    [
-      '4. GoRules Zen `evaluateUnaryExpressionSync` × 20, synthetic 20',
-      duration(rule('Zen evaluateUnaryExpressionSync per rule').medianNs),
-      duration(rule('Zen evaluateUnaryExpressionSync per rule').p99Ns),
-      perSecond(1, rule('Zen evaluateUnaryExpressionSync per rule').medianNs),
+    ),
+    ruleRow(
+      'GoRules Zen `evaluateUnaryExpressionSync` × 20, synthetic 20',
+      'Zen evaluateUnaryExpressionSync per rule',
       `compiled is ${times(rules.speedupOverZenUnarySync)} faster`,
-    ],
+    ),
     ['5. I/O floor (read and split as `score` does, 1 KB line written per row)', '', '', count(ioFloor.rowsPerSecond), ''],
   );
   return markdownTable(['measurement', 'p50 per call', 'p99 per call', 'rows/s', 'note'], rows);
