@@ -22,29 +22,10 @@ import { Engine } from 'json-rules-engine';
 import { ZenEngine, evaluateUnaryExpressionSync } from '@gorules/zen-engine';
 import { compileRules } from '../dist/stages/rules/compile.js';
 import { feed, round, timeTasks } from './timing.mjs';
+import { syntheticPack } from './packs.mjs';
 
 /** Compiled runs take a fraction of a microsecond: tinybench times them in batches of this many. */
 const COMPILED_CALLS_PER_ITERATION = 256;
-
-/** The synthetic pack of bench/rules.mjs (the same generator, without its `path` variant). */
-export function syntheticPack(size) {
-  const rules = [];
-  for (let i = 0; i < size; i += 1) {
-    rules.push({
-      name: `R${i}`,
-      priority: 1,
-      conditions: { all: [{ fact: `f${i}`, operator: 'greaterThan', value: 50 }] },
-      event: { type: `R${i}`, params: { severity: 'review' } },
-    });
-  }
-  const factsList = [];
-  for (let j = 0; j < 64; j += 1) {
-    const values = {};
-    for (let i = 0; i < size; i += 1) values[`f${i}`] = (i * 37 + j * 11) % 100; // about half above 50
-    factsList.push(values);
-  }
-  return { rules, factsList };
-}
 
 const unaryTests = { greaterThan: '>', greaterThanInclusive: '>=', lessThan: '<', lessThanInclusive: '<=' };
 

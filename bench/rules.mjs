@@ -38,6 +38,7 @@ import { loadPolicyPack } from '../dist/policy/load.js';
 import { buildPolicyFacts } from '../dist/policy/facts.js';
 import { readEvents } from '../dist/batch/readEvents.js';
 import { createMemoryStore } from '../dist/state/memory.js';
+import { syntheticPack } from './packs.mjs';
 
 const args = process.argv.slice(2);
 const outPath = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'bench/results/rules.json';
@@ -164,23 +165,6 @@ async function benchCase(name, rules, factsList, note) {
 }
 
 const us = (ns) => Math.round(ns / 10) / 100;
-
-function syntheticPack(size, { path = false } = {}) {
-  const rules = [];
-  for (let i = 0; i < size; i += 1) {
-    const condition = path
-      ? { fact: 'applicant', path: `$.f${i}`, operator: 'greaterThan', value: 50 }
-      : { fact: `f${i}`, operator: 'greaterThan', value: 50 };
-    rules.push({ name: `R${i}`, priority: 1, conditions: { all: [condition] }, event: { type: `R${i}`, params: { severity: 'review' } } });
-  }
-  const factsList = [];
-  for (let j = 0; j < 64; j += 1) {
-    const values = {};
-    for (let i = 0; i < size; i += 1) values[`f${i}`] = (i * 37 + j * 11) % 100; // about half above 50
-    factsList.push(path ? { applicant: values } : values);
-  }
-  return { rules, factsList };
-}
 
 async function shippedCases() {
   const inputs = loadDecisionInputs(parseEngineConfig({}), createMemoryStore());
