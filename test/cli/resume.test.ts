@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/main.js';
+import { runCommand } from '../fixtures/cli.js';
 import { checkpointPathFor, readCheckpoint } from '../../src/batch/checkpoint.js';
 import type { Decision } from '../../src/index.js';
 import { stable } from '../fixtures/decisions.js';
@@ -16,16 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fk-resume-'));
 const input = join(dir, 'in.csv');
 const FLAGS = ['--checkpoint-every', '1000', '--chunk-size', '250', '--quiet'];
 
-const run = async (...args: string[]) => {
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await main(['node', 'fengkong', 'score', ...args]);
-    return { stderr: stderr.mock.calls.map((call) => String(call[0])).join(''), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-};
+const run = (...args: string[]) => runCommand('score', ...args);
 
 /** Starts `score --resume` in a process of its own and kills it (SIGKILL) once a checkpoint covers `pastLine`. */
 async function killedAfter(out: string, pastLine: number): Promise<void> {

@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '../../src/cli/main.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/main.js';
+import { runCommand } from '../fixtures/cli.js';
 import { COMPACT_FIELDS } from '../../src/batch/fields.js';
 import type { Decision } from '../../src/index.js';
 import { stable } from '../fixtures/decisions.js';
@@ -16,16 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fk-score-'));
 const ROWS = 300;
 const csv = join(dir, 'in.csv');
 
-const run = async (...args: string[]) => {
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await main(['node', 'fengkong', 'score', ...args]);
-    return { stderr: stderr.mock.calls.map((call) => String(call[0])).join(''), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-};
+const run = (...args: string[]) => runCommand('score', ...args);
 afterEach(() => {
   process.exitCode = undefined;
 });
