@@ -5,9 +5,10 @@
 // the last one. Resuming truncates the outputs to the recorded bytes, restores the store and reads
 // on from the next line: the result equals an uninterrupted run's, nothing lost or written twice.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { ErrorCode, FengkongError } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 
 export const CHECKPOINT_FORMAT = 'fengkong-score-checkpoint';
 
@@ -65,20 +66,7 @@ export function runIdentity(parts: unknown): string {
 
 /** The checkpoint at `path`, checked in full; FK_CHECKPOINT_INVALID naming the file and field otherwise. */
 export function readCheckpoint(path: string): Checkpoint {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.CHECKPOINT_INVALID, `${path}: not a readable checkpoint (${(cause as Error).name})`, { cause });
-  }
-  const checked = Checkpoint.safeParse(parsed);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    throw new FengkongError(ErrorCode.CHECKPOINT_INVALID, `${path}: ${issue.path.join('.') || 'checkpoint'}: ${issue.message}`, {
-      cause: checked.error,
-    });
-  }
-  return checked.data;
+  return parseJsonFile(path, readFileBytes(path, ErrorCode.CHECKPOINT_INVALID), Checkpoint, ErrorCode.CHECKPOINT_INVALID);
 }
 
 /** Writes the checkpoint durably: beside its name, synced, then renamed over the last one. */

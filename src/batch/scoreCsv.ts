@@ -78,7 +78,14 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
   const { project, checkpoint, resumeFrom } = options;
-  const asDecided = decidesAsBuilt(engine);
+  // A decision's line: the fields asked for; else the text the engine made when it decided (when the
+  // decisions are as it made them); else the decision serialised anew.
+  const lineOf: (decision: Decision) => string =
+    project !== undefined
+      ? (decision) => JSON.stringify(project(decision))
+      : decidesAsBuilt(engine)
+        ? decisionJson
+        : (decision) => JSON.stringify(decision);
   refuseOverwritingInput(options);
   const lateBefore = engine.lateEvents();
   const totalBytes = fileSize(options.inputPath);
@@ -159,7 +166,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
         if (verdict.outcome !== decision.outcome) comparison.differ += 1;
         comparison.outcomes[decision.outcome][verdict.outcome] += 1;
       }
-      text += `${project !== undefined ? JSON.stringify(project(decision)) : asDecided ? decisionJson(decision) : JSON.stringify(decision)}\n`;
+      text += `${lineOf(decision)}\n`;
     }
     await decisionsOut.write(text);
   };

@@ -31,7 +31,7 @@ import type { CreditStage } from '../stages/credit/stage.js';
 import type { StateStore } from '../state/store.js';
 import { shadowDecide, shadowVerdict, type LoadedChallenger, type ShadowDecided } from './challengers.js';
 import { hashInput } from './inputHash.js';
-import { microseconds, runStages, type StageRun } from './runStages.js';
+import { microseconds, runStages, tenths, type StageRun } from './runStages.js';
 import type { Facts, Stage, StageOutput } from './stage.js';
 
 export interface DeciderParts {
@@ -297,13 +297,13 @@ export function createDecider(parts: DeciderParts): Decider {
     const { rules, fraud, credit } = input;
     const reasonsStarted = performance.now();
     const reasons = policy.reasons(input, output);
-    const policyUs = Math.round((verdict.us.policy + microseconds(reasonsStarted, performance.now())) * 10) / 10;
+    const policyUs = tenths(verdict.us.policy + microseconds(reasonsStarted, performance.now()));
     const shadowStarted = performance.now();
     const shadow = verdict.shadow.map(shadowVerdict);
-    const shadowUs = Math.round((verdict.us.shadow + microseconds(shadowStarted, performance.now())) * 10) / 10;
+    const shadowUs = tenths(verdict.us.shadow + microseconds(shadowStarted, performance.now()));
     const rulesUs = run.latencyUs.rules ?? 0;
     const fraudUs = run.latencyUs.fraud ?? 0;
-    const creditUs = Math.round(((run.latencyUs.credit ?? 0) + verdict.us.attribution) * 10) / 10;
+    const creditUs = tenths((run.latencyUs.credit ?? 0) + verdict.us.attribution);
     return {
       schemaVersion: DECISION_SCHEMA_VERSION,
       applicationId: item.event.application_id,
@@ -328,7 +328,7 @@ export function createDecider(parts: DeciderParts): Decider {
         ...(credit === undefined ? {} : { creditUs }),
         policyUs,
         ...(challengers.length === 0 ? {} : { shadowUs }),
-        totalUs: Math.round((item.featuresUs + rulesUs + fraudUs + creditUs + policyUs) * 10) / 10,
+        totalUs: tenths(item.featuresUs + rulesUs + fraudUs + creditUs + policyUs),
         decidedAt: new Date().toISOString(),
       },
     };

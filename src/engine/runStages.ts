@@ -34,7 +34,7 @@ export async function runStages(
       }
       outputs.forEach((output, index) => {
         runs[index]!.outputs[stage.name] = output;
-        runs[index]!.latencyUs[stage.name] = Math.round(shareUs * 10) / 10;
+        runs[index]!.latencyUs[stage.name] = tenths(shareUs);
       });
     } else {
       for (const [index, input] of stageInputs.entries()) {
@@ -61,4 +61,9 @@ async function guard<T>(stage: Stage<unknown>, input: StageInput, run: () => T |
 
 export function microseconds(from: number, to: number): number {
   return Math.round((to - from) * 10_000) / 10;
+}
+
+/** Microseconds as decisions show them: to a tenth. */
+export function tenths(us: number): number {
+  return Math.round(us * 10) / 10;
 }

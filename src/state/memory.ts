@@ -147,10 +147,6 @@ function upperBound(times: readonly number[], lo: number, hi: number, ms: number
   return lo;
 }
 
-function byApplicationId(decisions: ReadonlyMap<string, DecisionEntry>): Array<[string, DecisionEntry]> {
-  return Array.from(decisions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 function requireFinite(input: number, field: string): void {
   if (!Number.isFinite(input)) throw new FengkongError(ErrorCode.STATE_INVALID, `${field} must be a finite number`);
 }
@@ -343,14 +339,23 @@ class MemoryStore implements StateStore {
       frozen: Array.from(this.freezes).flatMap(([key, freezes]) =>
         freezes.map(({ fromMs, untilMs, byToken }): [string, number, number, string] => [key, fromMs, untilMs, byToken]),
       ),
-      // By application id: the two lists split the entries, so their order could not survive a restore.
-      decisions: byApplicationId(this.decisions)
-        .filter(([, entry]) => !this.isReleased(entry))
-        .map(([applicationId, entry]) => [applicationId, entry.atMs, entry.inputHash, entry.decision]),
-      releasedDecisions: byApplicationId(this.decisions)
-        .filter(([, entry]) => this.isReleased(entry))
-        .map(([applicationId, entry]) => [applicationId, entry.atMs, entry.inputHash]),
+      ...this.decisionLists(),
     };
+  }
+
+  /**
+   * The decisions as a snapshot lists them: held and released apart, each by application id (the two
+   * lists split the entries, so no insertion order could survive a restore).
+   */
+  private decisionLists(): Pick<MemoryStoreSnapshot, 'decisions' | 'releasedDecisions'> {
+    const decisions: MemoryStoreSnapshot['decisions'] = [];
+    const releasedDecisions: MemoryStoreSnapshot['releasedDecisions'] = [];
+    const byId = Array.from(this.decisions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [applicationId, entry] of byId) {
+      if (this.isReleased(entry)) releasedDecisions.push([applicationId, entry.atMs, entry.inputHash]);
+      else decisions.push([applicationId, entry.atMs, entry.inputHash, entry.decision]);
+    }
+    return { decisions, releasedDecisions };
   }
 
   /** Adopts a checked snapshot's state; the store must be new. */
