@@ -21,6 +21,7 @@ export const ErrorCode = {
   APPLICATION_CONFLICT: 'FK_APPLICATION_CONFLICT',
   CHECKPOINT_INVALID: 'FK_CHECKPOINT_INVALID',
   APPLICATION_REPEATED: 'FK_APPLICATION_REPEATED',
+  REPORT_INVALID: 'FK_REPORT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
