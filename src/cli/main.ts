@@ -21,6 +21,9 @@ import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
 import { readApplication, renderExplanation } from './explain.js';
 import { shippedLendingClub } from './data.js';
+import { DRIFT_EXIT_CODE, driftCommand } from './drift.js';
+import { backtestCommand } from './backtest.js';
+import { TUNE_EXIT_CODE, tuneCommand } from './tune.js';
 
 interface ScoreFlags {
   out: string;
@@ -273,6 +276,10 @@ export function createProgram(): Command {
       );
     });
 
+  program.addCommand(driftCommand());
+  program.addCommand(backtestCommand());
+  program.addCommand(tuneCommand());
+
   program
     .command('schema')
     .description("print the decision's JSON Schema")
@@ -351,6 +358,10 @@ export const EXIT = {
   FAILED: 2,
   /** `score --strict`: every row was decided or rejected, and some were rejected. */
   REJECTED_ROWS: 3,
+  /** `drift`: a feature's PSI is in the band `--fail-on` names (act by default). */
+  DRIFTED: DRIFT_EXIT_CODE,
+  /** `tune`: the tuned policy misses its constraint on the check slice. */
+  TUNE_CONSTRAINT_NOT_MET: TUNE_EXIT_CODE,
   /** A bug: an error that is not a FengkongError (its stack is printed). */
   INTERNAL: 70,
 } as const;

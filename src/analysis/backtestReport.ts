@@ -1,0 +1,264 @@
+// The backtest as a report document (src/report renders it): provenance, caveats, the headline rates with
+// their intervals, fraud caught, outcomes by tier and label, the models, the rules, reasons and economics;
+// one column per run when a challenger was replayed beside the champion.
+import type { ReportDocumentInput, ReportTable } from '../report/document.js';
+import type { Rate } from './interval.js';
+import type { BacktestResult, BacktestRun, Discrimination } from './backtestSchema.js';
+import { backtestFigures } from './backtestCharts.js';
+import type { Backtest } from './backtest.js';
+
+type Cell = string | number | null;
+
+export function backtestReportDocument(backtest: Backtest, generatedAt: string): ReportDocumentInput {
+  const { result } = backtest;
+  const runs: BacktestRun[] = [result.champion, ...(result.challenger === null ? [] : [result.challenger])];
+  const replays = [backtest.champion, ...(backtest.challenger === null ? [] : [backtest.challenger])];
+  const figures = backtestFigures(runs.map((metrics, index) => ({ name: metrics.name, metrics, rows: replays[index]!.rows })));
+  const figure = (title: string) => figures.filter((entry) => entry.title.startsWith(title));
+  const runColumns = runs.map((run) => ({ label: run.name, numeric: true }));
+  return {
+    title: `Backtest of ${result.champion.policy.name} ${result.champion.policy.version}${result.challenger === null ? '' : ` against ${result.challenger.policy.name} ${result.challenger.policy.version}`}`,
+    generatedAt,
+    provenance: [
+      { label: 'Input', value: result.input.path },
+      { label: 'Input sha256', value: result.input.sha256 },
+      ...runs.map((run) => ({ label: `Config sha256 (${run.name})`, value: run.configSha256 })),
+      ...runs.map((run) => ({ label: `Policy (${run.name})`, value: `${run.policy.name} ${run.policy.version}` })),
+      { label: 'Library version', value: result.libraryVersion },
+      { label: 'Command', value: result.command },
+    ],
+    notes: [
+      result.definitions.counterfactual!,
+      `Every rate has its 95% Wilson interval in brackets. ${result.definitions.bad}.`,
+      `The history is replayed whole in event-time order (velocity and freezes as they were); “held out” is the latest ${Math.round(result.heldOutFraction * 100)}% by applied_at, which the models were not trained on.`,
+    ],
+    sections: [
+      {
+        heading: 'Headline',
+        paragraphs: [
+          result.definitions.approved!,
+          ...(result.changes === null
+            ? []
+            : [
+                `The challenger changes ${result.changes.changed} of ${result.changes.compared} decisions' outcome (${percent(result.changes.changed / Math.max(1, result.changes.compared))}).`,
+              ]),
+        ],
+        tables: [
+          table('Rates', [{ label: 'Measure' }, ...runColumns], headlineRows(runs)),
+          ...(result.changes === null ? [] : [changesTable(result)]),
+        ],
+      },
+      {
+        heading: 'Fraud caught',
+        paragraphs: [result.definitions.fraudCaught!],
+        tables: [
+          table(
+            'Frauds by scenario: declined, reviewed, missed (approved), caught',
+            [
+              { label: 'Scenario' },
+              { label: 'Frauds', numeric: true },
+              ...runs.flatMap((run) =>
+                ['declined', 'reviewed', 'missed', 'caught'].map((what) => ({ label: `${run.name} ${what}`, numeric: true })),
+              ),
+            ],
+            result.champion.fraudCaught.map((entry, index) => [
+              entry.scenario,
+              entry.frauds,
+              ...runs.flatMap((run) => {
+                const their = run.fraudCaught.find((other) => other.scenario === entry.scenario) ?? run.fraudCaught[index]!;
+                return [their.declined, their.reviewed, their.missed, rate(their.caught)];
+              }),
+            ]),
+          ),
+        ],
+      },
+      {
+        heading: 'Outcomes by tier and label',
+        tables: runs.map((run) =>
+          table(
+            `${run.name}: applications by outcome, tier and label`,
+            [
+              { label: 'Outcome' },
+              { label: 'Tier', numeric: true },
+              ...['genuine good', 'genuine default', 'genuine, no label', 'fraud', 'total'].map((label) => ({ label, numeric: true })),
+            ],
+            run.outcomeTierLabel.map((cell) => [
+              cell.outcome,
+              cell.tier,
+              cell.genuineGood,
+              cell.genuineDefault,
+              cell.genuineUnlabelled,
+              cell.fraud,
+              cell.total,
+            ]),
+          ),
+        ),
+      },
+      {
+        heading: 'Models',
+        paragraphs: [result.definitions.creditScore!],
+        tables: [table('AUC (95% DeLong interval) and KS', [{ label: 'Score' }, { label: 'Rows' }, ...runColumns], modelRows(runs))],
+        figures: [...figure('ROC'), ...figure('Credit score by'), ...figure('Fraud probability by')],
+      },
+      {
+        heading: 'Credit-score cut-off',
+        figures: figure('Approval rate against bad rate'),
+      },
+      {
+        heading: 'Rules',
+        paragraphs: [result.definitions.precision!, result.definitions.incremental!],
+        tables: runs.map((run) => rulesTable(run)),
+        figures: figure('Rule hits'),
+      },
+      {
+        heading: 'Reason codes',
+        tables: [reasonsTable(runs)],
+        figures: figure('Reason codes'),
+      },
+      {
+        heading: 'Economics',
+        paragraphs: [
+          `Revenue of an approved genuine good loan = amount × int_rate × term/12 × ${result.economics.averageBalanceFactor} (average balance); ` +
+            `loss of an approved genuine default = amount × ${result.economics.lossGivenDefault} (loss given default); ` +
+            `an approved fraud loses ${result.economics.fraudLoss === 1 ? 'the whole amount' : `amount × ${result.economics.fraudLoss}`}; ` +
+            `declined${result.economics.reviewsFunded ? '' : ' and reviewed'} rows earn and lose nothing. The amount is the loan’s funded_amnt. No funding cost, prepayment or recovery timing: a yardstick to compare policies on the same history.`,
+        ],
+        tables: [
+          table(
+            'Estimated revenue and loss',
+            [{ label: 'Measure' }, ...runColumns],
+            [
+              ['Funded loans', ...runs.map((run) => run.economics.fundedLoans)],
+              ['Funded amount', ...runs.map((run) => money(run.economics.fundedAmount))],
+              ['Revenue', ...runs.map((run) => money(run.economics.revenue))],
+              ['Loss on defaults', ...runs.map((run) => money(run.economics.defaultLoss))],
+              ['Loss on frauds', ...runs.map((run) => money(run.economics.fraudLoss))],
+              ['Net (revenue − loss)', ...runs.map((run) => money(run.economics.net))],
+            ],
+          ),
+        ],
+      },
+    ],
+  };
+}
+
+function table(caption: string, columns: { label: string; numeric?: boolean }[], rows: Cell[][]): ReportTable {
+  return { caption, columns: columns.map((column) => ({ label: column.label, numeric: column.numeric ?? false })), rows };
+}
+
+function headlineRows(runs: readonly BacktestRun[]): Cell[][] {
+  const each = (pick: (run: BacktestRun) => Cell) => runs.map(pick);
+  const rates: [string, (run: BacktestRun) => Rate][] = [
+    ['Approval rate', (run) => run.approvalRate],
+    ['Review rate', (run) => run.reviewRate],
+    ['Decline rate', (run) => run.declineRate],
+    ['Bad rate, all rows', (run) => run.badRate],
+    ['Bad rate, approved', (run) => run.badRateApproved],
+    ['Bad rate, not approved', (run) => run.badRateNotApproved],
+    ['Default rate, approved genuine', (run) => run.defaultRateApprovedGenuine],
+    ['Fraud rate, approved', (run) => run.fraudRateApproved],
+    ['Fraud caught (declined or reviewed)', (run) => run.fraudCaught.at(-1)!.caught],
+    ['Genuine good stopped (declined or reviewed)', (run) => run.genuineGoodStopped],
+  ];
+  return [
+    ['Rows read', ...each((run) => run.read)],
+    ['Decided', ...each((run) => run.decided)],
+    ['Rejected', ...each((run) => run.rejected)],
+    ['Approve / review / decline', ...each((run) => `${run.outcomes.approve} / ${run.outcomes.review} / ${run.outcomes.decline}`)],
+    ...rates.map(([label, pick]) => [label, ...each((run) => rate(pick(run)))]),
+  ];
+}
+
+function changesTable(result: BacktestResult): ReportTable {
+  const changes = result.changes!;
+  const outcomes = ['approve', 'review', 'decline'] as const;
+  return table(
+    `Decisions by champion outcome (rows) and challenger outcome (columns): ${changes.changed} of ${changes.compared} changed`,
+    [{ label: 'Champion \\ challenger' }, ...outcomes.map((outcome) => ({ label: outcome, numeric: true }))],
+    outcomes.map((from) => [from, ...outcomes.map((to) => changes.matrix[from]?.[to] ?? 0)]),
+  );
+}
+
+function modelRows(runs: readonly BacktestRun[]): Cell[][] {
+  const slices = [
+    ['Fraud probability vs is_fraud', 'all', (run: BacktestRun) => run.models.fraudProbability.all],
+    ['Fraud probability vs is_fraud', 'held out', (run: BacktestRun) => run.models.fraudProbability.heldOut],
+    ['Credit score vs default (genuine)', 'all', (run: BacktestRun) => run.models.creditScore.all],
+    ['Credit score vs default (genuine)', 'held out', (run: BacktestRun) => run.models.creditScore.heldOut],
+  ] as const;
+  return slices.map(([score, rows, pick]) => [score, rows, ...runs.map((run) => discrimination(pick(run)))]);
+}
+
+function discrimination(model: Discrimination): string {
+  if (model === null) return 'n/a (a class has fewer than two rows)';
+  return `AUC ${model.auc.toFixed(3)} (${model.aucLower.toFixed(3)}–${model.aucUpper.toFixed(3)}), KS ${model.ks.toFixed(3)}; ${model.positives} of ${model.rows}`;
+}
+
+function rulesTable(run: BacktestRun): ReportTable {
+  return table(
+    `${run.name}: every rule of the rule packs and the policy pack`,
+    [
+      { label: 'Rule' },
+      { label: 'Source' },
+      { label: 'Category' },
+      { label: 'Verdict' },
+      { label: 'Precision on' },
+      { label: 'Hits', numeric: true },
+      { label: 'Hit rate', numeric: true },
+      { label: 'Precision', numeric: true },
+      { label: 'Incremental', numeric: true },
+      { label: 'Incremental precision', numeric: true },
+    ],
+    run.rules.map((rule) => [
+      rule.code,
+      rule.source === 'policy' ? `policy ${rule.pack}` : rule.pack,
+      rule.category,
+      rule.verdict,
+      rule.precisionLabel,
+      rule.hits,
+      rate(rule.hitRate),
+      rate(rule.precision),
+      rule.incremental,
+      rate(rule.incrementalPrecision),
+    ]),
+  );
+}
+
+function reasonsTable(runs: readonly BacktestRun[]): ReportTable {
+  const codes = [...new Map(runs.flatMap((run) => run.reasons.map((reason) => [reason.code, reason.stage] as const))).entries()];
+  return table(
+    'Decisions listing each reason code (among all reasons; among the primary four)',
+    [
+      { label: 'Code' },
+      { label: 'Stage' },
+      ...runs.flatMap((run) => [
+        { label: `${run.name} all`, numeric: true },
+        { label: `${run.name} primary`, numeric: true },
+      ]),
+    ],
+    codes.map(([code, stage]) => [
+      code,
+      stage,
+      ...runs.flatMap((run) => {
+        const reason = run.reasons.find((entry) => entry.code === code);
+        return [reason?.decisions ?? 0, reason?.primary ?? 0];
+      }),
+    ]),
+  );
+}
+
+/** One decimal, more below 1% so that a rare rule's 0.02% does not read 0.0%. */
+export function percent(value: number): string {
+  const digits = value === 0 || value >= 0.01 ? 1 : value >= 0.001 ? 2 : 3;
+  return `${(value * 100).toFixed(digits)}%`;
+}
+
+/** `78.3% (77.5–79.1%), 7,721 of 9,857`; `n/a` with nothing to count. */
+export function rate(value: Rate): string {
+  if (value.rate === null) return `n/a (0 of 0)`;
+  return `${percent(value.rate)} (${percent(value.lower!)}–${percent(value.upper!)}), ${value.count.toLocaleString('en-US')} of ${value.total.toLocaleString('en-US')}`;
+}
+
+function money(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}

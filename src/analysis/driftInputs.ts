@@ -1,0 +1,158 @@
+// What `drift` measures in one file: every model input, read from the facts the engine's own fact
+// builder produces (the fraud inputs through the fraud model's transforms, the credit inputs as the
+// manifest's encoder reads them), and the scores the engine gives. The file is replayed in event-time
+// order with a fresh history, as `score` would see it, so velocity inputs mean what they mean in serving.
+import { readEvents } from '../batch/readEvents.js';
+import { createEngine } from '../engine/createEngine.js';
+import { loadDecisionInputs, parseEngineConfig } from '../engine/loadInputs.js';
+import { shippedPaths } from '../engine/paths.js';
+import type { Facts } from '../engine/stage.js';
+import { ErrorCode, FengkongError } from '../errors.js';
+import { CreditManifest } from '../schema/creditManifest.js';
+import type { EngineConfigInput } from '../schema/config.js';
+import type { Decision } from '../schema/decision.js';
+import type { ApplicationEvent } from '../schema/event.js';
+import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
+import { FRAUD_FEATURES } from '../stages/fraud/features.js';
+import { createMemoryStore } from '../state/memory.js';
+
+export type InputModel = 'fraud' | 'credit' | 'score';
+
+/** A numeric column holds NaN where the value is missing; a categorical one null. */
+export type ObservedColumn =
+  | { readonly name: string; readonly model: InputModel; readonly kind: 'numeric'; readonly values: Float64Array }
+  | { readonly name: string; readonly model: InputModel; readonly kind: 'categorical'; readonly values: (string | null)[] };
+
+export interface ObservedFile {
+  /** Applications observed: valid rows, each application id once. */
+  readonly rows: number;
+  /** Data rows that were not valid applications. */
+  readonly rejected: number;
+  /** Rows repeating an application id seen earlier in the file (the engine decides an id once). */
+  readonly repeated: number;
+  /** Applications the engine could not decide (their scores count as missing). */
+  readonly undecided: number;
+  /** Model inputs first (fraud, then credit, in the models' order), then the scores. */
+  readonly columns: ObservedColumn[];
+}
+
+/** The score columns, by the decision field they read. */
+export const SCORE_COLUMNS = {
+  fraud_probability: (decision: Decision) => decision.stages.fraud?.probability,
+  credit_score: (decision: Decision) => decision.stages.credit?.score,
+} as const;
+export type ScoreColumn = keyof typeof SCORE_COLUMNS;
+
+interface InputReader {
+  readonly name: string;
+  readonly model: InputModel;
+  readonly kind: 'numeric' | 'categorical';
+  readonly read: (facts: Facts) => number | string | null;
+}
+
+const CHUNK = 1024;
+
+export async function observeFile(path: string, config: EngineConfigInput): Promise<ObservedFile> {
+  const { events, rejected } = await readEvents(path);
+  if (events.length === 0) {
+    throw new FengkongError(
+      ErrorCode.CSV_RECORD,
+      `${path}: no valid application in the file (${rejected} data row${rejected === 1 ? '' : 's'} rejected)`,
+    );
+  }
+  const ordered = inEventTimeOrder(events);
+  const readers = inputReaders(config);
+  const settings = parseEngineConfig(config);
+  // The engine's fact builder over a history of its own: the facts the engine builds for these events.
+  const { factBuilder } = loadDecisionInputs(settings, createMemoryStore());
+  const inputs = readers.map(() => [] as Array<number | string | null>);
+  for (const event of ordered.events) {
+    const { facts } = factBuilder.build(event);
+    readers.forEach((reader, index) => inputs[index]!.push(reader.read(facts)));
+  }
+  const engine = await createEngine(config);
+  const scoreNames = (Object.keys(SCORE_COLUMNS) as ScoreColumn[]).filter(
+    (name) => (name === 'fraud_probability' ? settings.fraudModel : settings.creditModel) !== null,
+  );
+  const scores = scoreNames.map(() => new Float64Array(ordered.events.length).fill(Number.NaN));
+  let undecided = 0;
+  for (let start = 0; start < ordered.events.length; start += CHUNK) {
+    const settled = await engine.decideBatchSettled(ordered.events.slice(start, start + CHUNK));
+    settled.forEach((decision, offset) => {
+      if (decision instanceof FengkongError) {
+        undecided += 1;
+        return;
+      }
+      scoreNames.forEach((name, index) => (scores[index]![start + offset] = SCORE_COLUMNS[name](decision) ?? Number.NaN));
+    });
+  }
+  const columns: ObservedColumn[] = readers.map(({ name, model, kind }, index) =>
+    kind === 'numeric'
+      ? { name, model, kind, values: Float64Array.from(inputs[index]! as number[]) }
+      : { name, model, kind, values: inputs[index]! as (string | null)[] },
+  );
+  scoreNames.forEach((name, index) => columns.push({ name, model: 'score', kind: 'numeric', values: scores[index]! }));
+  return { rows: ordered.events.length, rejected, repeated: ordered.repeated, undecided, columns };
+}
+
+/** Stable by applied_at (equal times keep file order); a repeated application id keeps its first row. */
+function inEventTimeOrder(events: readonly ApplicationEvent[]): { events: ApplicationEvent[]; repeated: number } {
+  const seen = new Set<string>();
+  const unique: ApplicationEvent[] = [];
+  for (const event of events) {
+    if (seen.has(event.application_id)) continue;
+    seen.add(event.application_id);
+    unique.push(event);
+  }
+  const ordered = unique
+    .map((event, index) => ({ event, index, atMs: Date.parse(event.applied_at) }))
+    .sort((a, b) => a.atMs - b.atMs || a.index - b.index)
+    .map(({ event }) => event);
+  return { events: ordered, repeated: events.length - unique.length };
+}
+
+/**
+ * The models' inputs as the engine's stages read them: the fraud features through their transforms (a
+ * missing fact gives NaN), each column the credit manifest reads once, numeric or categorical as its
+ * encoder treats it (an empty category is missing, as the encoder's '' level).
+ */
+function inputReaders(config: EngineConfigInput): InputReader[] {
+  const settings = parseEngineConfig(config);
+  const readers: InputReader[] = [];
+  if (settings.fraudModel !== null) {
+    for (const feature of FRAUD_FEATURES) {
+      readers.push({ name: feature.name, model: 'fraud', kind: 'numeric', read: feature.transform });
+    }
+  }
+  if (settings.creditModel !== null) {
+    const manifestPath = settings.creditModel ?? shippedPaths.creditManifest;
+    const manifest = parseJsonFile(
+      manifestPath,
+      readFileBytes(manifestPath, ErrorCode.MODEL_INVALID),
+      CreditManifest,
+      ErrorCode.MODEL_INVALID,
+    );
+    const sources = new Map<string, 'numeric' | 'categorical'>();
+    for (const input of manifest.inputs) sources.set(input.source, input.kind === 'numeric' ? 'numeric' : 'categorical');
+    for (const [source, kind] of sources) {
+      readers.push({ name: source, model: 'credit', kind, read: kind === 'numeric' ? numericFact(source) : categoryFact(source) });
+    }
+  }
+  return readers;
+}
+
+const numericFact =
+  (name: string) =>
+  (facts: Facts): number => {
+    const value = facts[name];
+    if (typeof value === 'number') return value;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    return Number.NaN;
+  };
+
+const categoryFact =
+  (name: string) =>
+  (facts: Facts): string | null => {
+    const value = facts[name];
+    return value === null || value === undefined || value === '' ? null : String(value);
+  };

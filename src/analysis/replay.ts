@@ -1,0 +1,194 @@
+// Replays a labelled history through the engine in event-time order (applied_at, ties by file order),
+// so velocity state and identity freezes are as they were, and pairs every decision with its labels and
+// the loan's economics. Slices (the held-out 20%) are taken afterwards, on the outcomes: never replay a
+// slice alone, or its velocity facts start from nothing.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
+import { createEngine, type Engine } from '../engine/createEngine.js';
+import { parseEngineConfig } from '../engine/loadInputs.js';
+import type { EngineConfigInput } from '../schema/config.js';
+import type { Decision } from '../schema/decision.js';
+import type { ApplicationEvent } from '../schema/event.js';
+import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent } from '../batch/csvRecords.js';
+
+export interface ReplayOptions {
+  /** Engine config (e.g. a challenger's); default: the shipped one. Paths resolve as the CLI's `--config` does. */
+  config?: EngineConfigInput;
+  /** Events decided together (default 1024). */
+  chunkSize?: number;
+}
+
+export interface LabelledOutcome {
+  /** 1-based data line in the file (header and blank lines excluded), as score/explain count rows. */
+  line: number;
+  applicationId: string;
+  appliedAt: string;
+  appliedAtMs: number;
+  isFraud: boolean;
+  /** '' in the file → null. */
+  fraudScenario: string | null;
+  /** The `default` label; null when missing. */
+  defaulted: boolean | null;
+  /** funded_amnt. */
+  amount: number;
+  /** int_rate in percent (15.77 is 15.77% a year); 0 when the file leaves it empty. */
+  intRatePercent: number;
+  /** 36 or 60, from term_36 / term_60. */
+  termMonths: number;
+  decision: Decision;
+}
+
+export interface RejectedLine {
+  line: number;
+  code: string;
+  message: string;
+}
+
+export interface Replay {
+  inputSha256: string;
+  configSha256: string;
+  /** Data lines read; read === rows.length + rejected.length. */
+  read: number;
+  /** In event-time order (applied_at, ties by file order). */
+  rows: LabelledOutcome[];
+  rejected: RejectedLine[];
+}
+
+/** The label columns a backtest cannot do without. */
+export const LABEL_COLUMNS = ['default', 'is_fraud'] as const;
+
+export async function replayLabelled(path: string, options: ReplayOptions = {}): Promise<Replay> {
+  const config = options.config ?? {};
+  const chunkSize = options.chunkSize ?? 1024;
+  const inputSha256 = await fileSha256(path);
+  const engine = await createEngine(config);
+  const { read, events, rejected } = await readLabelledEvents(path, engine);
+
+  // Stable sort: equal times keep file order.
+  const ordered = events
+    .map((entry) => ({ ...entry, atMs: Date.parse(entry.event.applied_at) }))
+    .sort((a, b) => a.atMs - b.atMs || a.line - b.line);
+  const rows: LabelledOutcome[] = [];
+  for (let start = 0; start < ordered.length; start += chunkSize) {
+    const chunk = ordered.slice(start, start + chunkSize);
+    const settled = await engine.decideBatchSettled(chunk.map((entry) => entry.event));
+    for (const [index, result] of settled.entries()) {
+      const { line, event, atMs } = chunk[index]!;
+      if (result instanceof FengkongError) {
+        rejected.push({ line, code: result.code, message: result.message });
+        continue;
+      }
+      // Decided first, so the history is what `score` built; a row without its fraud label cannot be scored against it.
+      if (event.is_fraud === null) {
+        rejected.push({ line, code: ErrorCode.EVENT_INVALID, message: `${path}: row ${line}: is_fraud is missing` });
+        continue;
+      }
+      rows.push(labelledOutcome(line, event, atMs, result));
+    }
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return { inputSha256, configSha256: configSha256(config, engine), read, rows, rejected };
+}
+
+function labelledOutcome(line: number, event: ApplicationEvent, atMs: number, decision: Decision): LabelledOutcome {
+  return {
+    line,
+    applicationId: event.application_id,
+    appliedAt: event.applied_at,
+    appliedAtMs: atMs,
+    isFraud: event.is_fraud === 1,
+    fraudScenario: event.fraud_scenario === null || event.fraud_scenario === '' ? null : event.fraud_scenario,
+    defaulted: event.default === null ? null : event.default === 1,
+    amount: event.funded_amnt,
+    intRatePercent: event.int_rate ?? 0,
+    termMonths: event.term === 'term_60' ? 60 : 36,
+    decision,
+  };
+}
+
+interface ReadLabelled {
+  read: number;
+  events: Array<{ line: number; event: ApplicationEvent }>;
+  rejected: RejectedLine[];
+}
+
+/** The file's valid events with their data-line numbers, and the lines that are not valid events. */
+async function readLabelledEvents(path: string, engine: Engine): Promise<ReadLabelled> {
+  const lines = readLines(path);
+  const first = await lines.next();
+  if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: the file is empty (no header)`);
+  const layout = checkHeader(path, first.value.text);
+  for (const column of LABEL_COLUMNS) {
+    if (!layout.names.includes(column)) {
+      throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: header: missing column ${column} (a backtest needs labelled applications)`);
+    }
+  }
+  const events: ReadLabelled['events'] = [];
+  const rejected: RejectedLine[] = [];
+  let read = 0;
+  for await (const physical of lines) {
+    if (!physical.overlong && physical.text.trim() === '') continue;
+    read += 1;
+    const parsed = physical.overlong ? { error: `line longer than ${MAX_LINE_CHARS} characters` } : parseLine(physical.text);
+    if ('error' in parsed) {
+      rejected.push({ line: read, code: ErrorCode.CSV_RECORD, message: parsed.error });
+    } else if (parsed.fields.length !== layout.names.length) {
+      rejected.push({
+        line: read,
+        code: ErrorCode.CSV_RECORD,
+        message: `expected ${layout.names.length} fields, found ${parsed.fields.length}`,
+      });
+    } else {
+      try {
+        events.push({ line: read, event: engine.parseEvent(recordToEvent(layout, parsed.fields)) });
+      } catch (error) {
+        if (!isFengkongError(error)) throw error;
+        rejected.push({ line: read, code: error.code, message: error.message });
+      }
+    }
+  }
+  return { read, events, rejected };
+}
+
+/** sha256 of the input's bytes (as stored: a .gz file is hashed compressed). */
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new FengkongError(ErrorCode.FILE_READ, `${path}: cannot be read (${code})`, { cause });
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * What decides: the content hashes of every file the engine loaded (its audit) and the settings that
+ * change a decision. File paths are left out, so the same config gives the same hash from any folder.
+ */
+function configSha256(config: EngineConfigInput, engine: Engine): string {
+  const settings = parseEngineConfig(config);
+  const deciding = {
+    audit: engine.audit,
+    ruleEvaluator: settings.ruleEvaluator,
+    attributions: settings.attributions,
+    identifierSalt: settings.identifierSalt,
+  };
+  return createHash('sha256').update(JSON.stringify(deciding)).digest('hex');
+}
+
+/** The latest `heldOutFraction` of rows by event time (the held-out slice), and the rest. */
+export function splitByTime<T extends { appliedAtMs: number }>(rows: readonly T[], heldOutFraction: number): { earlier: T[]; later: T[] } {
+  if (!(heldOutFraction >= 0 && heldOutFraction <= 1)) {
+    throw new FengkongError(ErrorCode.METRIC_INPUT_INVALID, `splitByTime: heldOutFraction must be within [0, 1], got ${heldOutFraction}`);
+  }
+  // Stable: rows at equal times keep their order, so the split is the same on every run.
+  const ordered = rows
+    .map((row, index) => ({ row, index }))
+    .sort((a, b) => a.row.appliedAtMs - b.row.appliedAtMs || a.index - b.index)
+    .map(({ row }) => row);
+  // The cut the trainers use: the earliest floor(n × (1 − heldOut)) rows train.
+  const cut = Math.floor(ordered.length * (1 - heldOutFraction));
+  return { earlier: ordered.slice(0, cut), later: ordered.slice(cut) };
+}

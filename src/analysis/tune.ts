@@ -1,0 +1,214 @@
+// Threshold tuning: replay the labelled history under the current policy, search the policy's
+// thresholds on the tuning slice (re-deciding each row's recorded policy facts with the engine's policy
+// evaluator, tuneSearch.ts), write the tuned pack (the current one with only the thresholds, the reason
+// texts that quote them, its version and description changed), then replay the whole history again
+// with the tuned pack, as the engine loads it, and measure it on the check slice it never saw.
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { ErrorCode, FengkongError } from '../errors.js';
+import type { EngineConfigInput } from '../schema/config.js';
+import { PolicyPack } from '../schema/policyPack.js';
+import { describeIssues } from '../schema/issues.js';
+import { createPolicyEvaluator } from '../policy/evaluate.js';
+import { replayLabelled, type LabelledOutcome } from './replay.js';
+import { tuneSlices } from './tuneSlices.js';
+import { loadPolicyInputs, type PolicyInputs } from './tunePolicyInputs.js';
+import { type Constraints, describeConstraints, meets, SliceTally, type SliceMetrics } from './tuneMetrics.js';
+import { DEFAULT_GRID, type Objective, searchThresholds, type SearchGrid, type SearchResult, type TuningRow } from './tuneSearch.js';
+import { describeThresholds, readThresholds, withThresholds, type PolicyThresholds } from './tuneThresholds.js';
+
+export const DEFAULT_HOLDOUT = 0.2;
+export const DEFAULT_CONFIDENCE = 0.95;
+
+export interface TuneOptions {
+  readonly inputPath: string;
+  /** Where the tuned policy pack is written. */
+  readonly outPath: string;
+  /** The engine config; its policy pack (default: the shipped one) is the one tuned. */
+  readonly config?: EngineConfigInput;
+  readonly objective: Objective;
+  readonly constraints: Constraints;
+  /** One-sided confidence with which the constraints must hold on the tuning slice (default 0.95; 0: on the rates). */
+  readonly confidence?: number;
+  readonly holdout?: number;
+  readonly chunkSize?: number;
+  readonly grid?: SearchGrid;
+}
+
+export interface SliceRange {
+  readonly rows: number;
+  /** applied_at of the first and last rows. */
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface TuneResult {
+  readonly input: {
+    readonly name: string;
+    readonly sha256: string;
+    readonly read: number;
+    readonly decided: number;
+    readonly rejected: number;
+  };
+  readonly policy: { readonly name: string; readonly version: string; readonly tunedVersion: string };
+  readonly objective: Objective;
+  readonly constraints: Constraints;
+  readonly confidence: number;
+  readonly holdout: number;
+  readonly slices: { readonly history: SliceRange; readonly tuning: SliceRange; readonly check: SliceRange };
+  readonly thresholds: { readonly current: PolicyThresholds; readonly tuned: PolicyThresholds };
+  readonly search: SearchResult;
+  /** The current and tuned policies on the tuning slice, each from a full replay. */
+  readonly tuning: { readonly current: SliceMetrics; readonly tuned: SliceMetrics };
+  /** The same on the check slice: what the constraint is judged on. */
+  readonly check: { readonly current: SliceMetrics; readonly tuned: SliceMetrics; readonly met: boolean };
+  readonly tunedPack: PolicyPack;
+  readonly configSha256: { readonly current: string; readonly tuned: string };
+}
+
+export async function tunePolicy(options: TuneOptions): Promise<TuneResult> {
+  const holdout = options.holdout ?? DEFAULT_HOLDOUT;
+  const config = options.config ?? {};
+  const spec = { objective: options.objective, constraints: options.constraints, confidence: options.confidence ?? DEFAULT_CONFIDENCE };
+  const inputs = loadPolicyInputs(config);
+  const { pack, path: packPath } = inputs.policy;
+  const currentThresholds = readThresholds(pack, packPath);
+
+  const replay = await replayLabelled(options.inputPath, {
+    config,
+    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+  });
+  const slices = tuneSlices(replay.rows, holdout);
+  const rows = tuningRows(slices.tuning, inputs);
+  const search = searchThresholds(inputs.policy, currentThresholds, rows, spec, options.grid ?? DEFAULT_GRID);
+  const tuned = search.chosen.thresholds;
+
+  const tunedVersion = `${pack.version}-tuned-${createHash('sha256')
+    .update(JSON.stringify({ input: replay.inputSha256, tuned, spec, holdout }))
+    .digest('hex')
+    .slice(0, 8)}`;
+  const description =
+    `Tuned by fengkong tune from ${pack.policy} ${pack.version} on ${basename(options.inputPath)} (sha256 ${replay.inputSha256.slice(0, 12)}): ` +
+    `the tuning slice is the ${slices.tuning.length} applications applied from ${slices.tuning[0]!.appliedAt} to ${slices.tuning.at(-1)!.appliedAt}, ` +
+    `just before the latest ${formatFraction(holdout)} (the check slice, never used for tuning). ` +
+    `Objective: maximise ${options.objective === 'approvals' ? 'approvals' : 'expected profit'} subject to ${describeConstraints(options.constraints)}` +
+    (spec.confidence > 0 ? ` (held at ${formatFraction(spec.confidence)} one-sided confidence on the tuning slice). ` : '. ') +
+    `Thresholds: ${describeThresholds(tuned, pack)} (were: ${describeThresholds(currentThresholds, pack)}). ` +
+    `Everything else is ${pack.policy} ${pack.version} unchanged.`;
+  const tunedPack = checkedPack(
+    withThresholds(packAsWritten(packPath), tuned, { version: tunedVersion, description }, packPath),
+    options.outPath,
+  );
+  writeAtomically(options.outPath, `${JSON.stringify(tunedPack, null, 2)}\n`);
+
+  const tunedReplay = await replayLabelled(options.inputPath, {
+    config: { ...config, policyPack: resolve(options.outPath) },
+    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+  });
+  const tunedSlices = sameRows(tuneSlices(tunedReplay.rows, holdout), slices);
+  const check = { current: metricsOf(slices.check), tuned: metricsOf(tunedSlices.check) };
+  return {
+    input: {
+      name: basename(options.inputPath),
+      sha256: replay.inputSha256,
+      read: replay.read,
+      decided: replay.rows.length,
+      rejected: replay.rejected.length,
+    },
+    policy: { name: pack.policy, version: pack.version, tunedVersion },
+    objective: options.objective,
+    constraints: options.constraints,
+    confidence: spec.confidence,
+    holdout,
+    slices: { history: rangeOf(slices.history), tuning: rangeOf(slices.tuning), check: rangeOf(slices.check) },
+    thresholds: { current: currentThresholds, tuned },
+    search,
+    tuning: { current: metricsOf(slices.tuning), tuned: metricsOf(tunedSlices.tuning) },
+    check: { ...check, met: meets(check.tuned, options.constraints) },
+    tunedPack,
+    configSha256: { current: replay.configSha256, tuned: tunedReplay.configSha256 },
+  };
+}
+
+/**
+ * The tuning rows with the facts their policy read. The current pack, evaluated on them, must give
+ * every recorded verdict back (outcome, tier, rules fired, amount approved): else the facts are not
+ * what the engine read, and the search would tune something else.
+ */
+export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyInputs): TuningRow[] {
+  const evaluate = createPolicyEvaluator(inputs.policy, 'compiled');
+  return outcomes.map((outcome) => {
+    const facts = { ...inputs.factsOf(outcome.decision), funded_amnt: outcome.amount };
+    const verdict = evaluate(facts);
+    const { decision } = outcome;
+    if (
+      verdict instanceof Promise ||
+      verdict.outcome !== decision.outcome ||
+      verdict.tier !== decision.tier ||
+      verdict.fired.map((hit) => hit.code).join() !== decision.stages.policy.fired.map((hit) => hit.code).join() ||
+      verdict.offer?.approvedAmount !== decision.offer?.approvedAmount
+    ) {
+      throw new Error(`tune: the policy facts rebuilt for line ${outcome.line} do not give its recorded decision back`);
+    }
+    return {
+      facts,
+      isFraud: outcome.isFraud,
+      defaulted: outcome.defaulted,
+      intRatePercent: outcome.intRatePercent,
+      termMonths: outcome.termMonths,
+    };
+  });
+}
+
+export function metricsOf(outcomes: readonly LabelledOutcome[]): SliceMetrics {
+  const tally = new SliceTally();
+  for (const row of outcomes) tally.add(row, row.decision.outcome, row.decision.offer?.approvedAmount ?? row.amount);
+  return tally.metrics();
+}
+
+/**
+ * The pack as its file holds it: the loaded pack has been through the schema, which fills defaults and
+ * orders keys its own way; the tuned file should differ from its source in the thresholds only. The
+ * file was validated at load (loadPolicyInputs), so it has the schema's shape.
+ */
+function packAsWritten(path: string): PolicyPack {
+  return JSON.parse(readFileSync(path, 'utf8')) as PolicyPack;
+}
+
+function checkedPack(pack: PolicyPack, outPath: string): PolicyPack {
+  const parsed = PolicyPack.safeParse(pack);
+  if (!parsed.success) throw new Error(`tune: the tuned pack for ${outPath} fails the policy pack schema: ${describeIssues(parsed.error)}`);
+  return pack;
+}
+
+/** Writes beside the name and renames: a failed run leaves no half-written file. */
+export function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (cause) {
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
+  }
+}
+
+/** The second replay decides the same rows in the same order: its slices are the first's. */
+function sameRows(slices: ReturnType<typeof tuneSlices<LabelledOutcome>>, first: ReturnType<typeof tuneSlices<LabelledOutcome>>) {
+  for (const key of ['history', 'tuning', 'check'] as const) {
+    const ids = (rows: LabelledOutcome[]) => rows.map((row) => row.line).join();
+    if (ids(slices[key]) !== ids(first[key]))
+      throw new Error(`tune: the replay with the tuned pack decided other rows in its ${key} slice`);
+  }
+  return slices;
+}
+
+function rangeOf(rows: readonly LabelledOutcome[]): SliceRange {
+  return { rows: rows.length, from: rows[0]?.appliedAt ?? '', to: rows.at(-1)?.appliedAt ?? '' };
+}
+
+function formatFraction(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(2))}%`;
+}

@@ -1,0 +1,168 @@
+// What a policy's outcomes on a slice of labelled applications come to: approval rate, bad rate among
+// the approved, share of fraud caught, expected profit; and whether they meet tune's constraints.
+//   bad: an approved application that is fraud or defaulted (its `default` label is 1); approved rows
+//        with no default label and no fraud are left out of the bad rate;
+//   caught: a fraud application declined or sent to review (anything but an approval);
+//   profit: the backtest's economics (economics.ts, its defaults: a genuine good earns amount ×
+//        int_rate/100 × term/12 × 0.5, a genuine default loses amount × 0.6, a fraud the amount; reviews
+//        are not funded), on the amount approved: a counter-offer lends the band's maximum, not the
+//        request, which is how the offer bands' minScores move profit.
+// On the tuning slice a constraint can be asked to hold with a stated confidence: the one-sided Wilson
+// bound of the rate (the bad rate's upper bound, fraud caught's lower bound) must meet it, not the rate
+// itself. The search picks, among hundreds of candidates, the one whose rate sits right at the cap on
+// some 1,500 approvals (a standard error of about half a point), so a point estimate at the cap is as
+// likely as not to miss it on the next slice.
+import type { Outcome } from '../schema/decision.js';
+import { type Economics, loanEconomics, parseEconomics } from './economics.js';
+import { wilsonRate } from './interval.js';
+
+/** The labels and economics of one application. */
+export interface LabelledApplication {
+  readonly isFraud: boolean;
+  readonly defaulted: boolean | null;
+  readonly intRatePercent: number;
+  readonly termMonths: number;
+}
+
+export interface SliceMetrics {
+  readonly rows: number;
+  readonly approved: number;
+  readonly approvalRate: number;
+  /** Approved rows with a known outcome (fraud, or a default label), and the bad among them. */
+  readonly approvedLabelled: number;
+  readonly approvedBad: number;
+  /** approvedBad / approvedLabelled; null when no approved row is labelled. */
+  readonly badRate: number | null;
+  readonly fraudRows: number;
+  /** Fraud rows declined or reviewed. */
+  readonly fraudCaughtRows: number;
+  /** fraudCaughtRows / fraudRows; null without fraud rows. */
+  readonly fraudCaught: number | null;
+  readonly profit: number;
+}
+
+export interface Constraints {
+  readonly maxBadRate?: number | undefined;
+  readonly minFraudCaught?: number | undefined;
+}
+
+/** One-sided confidence with which a constraint must hold (0: on the rate itself). */
+export type Confidence = number;
+
+const DEFAULT_ECONOMICS: Economics = parseEconomics({});
+
+/** What the application earns (or loses, negative) if approved for approvedAmount. */
+export function profitOf(application: LabelledApplication, approvedAmount: number, economics: Economics = DEFAULT_ECONOMICS): number {
+  const loan = loanEconomics({ ...application, amount: approvedAmount, decision: { outcome: 'approve' } }, economics);
+  return loan.revenue - loan.defaultLoss - loan.fraudLoss;
+}
+
+// The search tallies each row thousands of times; its profit is linear in the amount, so a row's
+// profit per unit lent is computed once.
+const profitPerUnit = new WeakMap<LabelledApplication, number>();
+function unitProfitOf(application: LabelledApplication): number {
+  let unit = profitPerUnit.get(application);
+  if (unit === undefined) {
+    unit = profitOf(application, 1);
+    profitPerUnit.set(application, unit);
+  }
+  return unit;
+}
+
+/** Accumulates one slice's outcomes, one application at a time (the search's inner loop: no allocation). */
+export class SliceTally {
+  private rows = 0;
+  private approved = 0;
+  private approvedKnown = 0;
+  private approvedBad = 0;
+  private fraudRows = 0;
+  private fraudCaught = 0;
+  private profit = 0;
+
+  add(application: LabelledApplication, outcome: Outcome, approvedAmount: number): void {
+    this.rows += 1;
+    if (application.isFraud) {
+      this.fraudRows += 1;
+      if (outcome !== 'approve') this.fraudCaught += 1;
+    }
+    if (outcome !== 'approve') return;
+    this.approved += 1;
+    const bad = application.isFraud || application.defaulted === true;
+    if (bad || application.defaulted === false) this.approvedKnown += 1;
+    if (bad) this.approvedBad += 1;
+    this.profit += unitProfitOf(application) * approvedAmount;
+  }
+
+  metrics(): SliceMetrics {
+    return {
+      rows: this.rows,
+      approved: this.approved,
+      approvalRate: this.rows === 0 ? 0 : this.approved / this.rows,
+      approvedLabelled: this.approvedKnown,
+      approvedBad: this.approvedBad,
+      badRate: this.approvedKnown === 0 ? null : this.approvedBad / this.approvedKnown,
+      fraudRows: this.fraudRows,
+      fraudCaughtRows: this.fraudCaught,
+      fraudCaught: this.fraudRows === 0 ? null : this.fraudCaught / this.fraudRows,
+      profit: Math.round(this.profit * 100) / 100,
+    };
+  }
+}
+
+/**
+ * How far the metrics are from the constraints: 0 when they are met, else the sum of the shortfalls
+ * (in rate units), each rate taken at its one-sided bound of the given confidence (0: the rate).
+ * No approved row meets a bad-rate cap; no fraud row meets a fraud-caught floor.
+ */
+export function violation(metrics: SliceMetrics, constraints: Constraints, confidence: Confidence = 0): number {
+  const z = confidence === 0 ? 0 : normalQuantile(confidence);
+  let total = 0;
+  if (constraints.maxBadRate !== undefined && metrics.approvedLabelled > 0) {
+    const badRate = z === 0 ? metrics.badRate! : wilsonRate(metrics.approvedBad, metrics.approvedLabelled, z).upper!;
+    total += Math.max(0, badRate - constraints.maxBadRate);
+  }
+  if (constraints.minFraudCaught !== undefined && metrics.fraudRows > 0) {
+    const caught = z === 0 ? metrics.fraudCaught! : wilsonRate(metrics.fraudCaughtRows, metrics.fraudRows, z).lower!;
+    total += Math.max(0, constraints.minFraudCaught - caught);
+  }
+  // Rates computed from counts land a rounding error away from a cap they equal.
+  return total <= 1e-12 ? 0 : total;
+}
+
+export function meets(metrics: SliceMetrics, constraints: Constraints, confidence: Confidence = 0): boolean {
+  return violation(metrics, constraints, confidence) === 0;
+}
+
+/**
+ * Φ⁻¹(p) for 0.5 ≤ p < 1 by bisection on Φ, with erf from Abramowitz & Stegun 7.1.26 (error below
+ * 1.5e-7): Φ⁻¹(0.95) = 1.6449, Φ⁻¹(0.975) = 1.9600.
+ */
+export function normalQuantile(p: number): number {
+  if (!(p >= 0.5 && p < 1)) throw new RangeError(`normalQuantile: expected 0.5 ≤ p < 1, got ${p}`);
+  const erf = (x: number): number => {
+    const t = 1 / (1 + 0.3275911 * x);
+    const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    return 1 - poly * Math.exp(-x * x);
+  };
+  const cdf = (z: number): number => 0.5 * (1 + erf(z / Math.SQRT2));
+  let low = 0;
+  let high = 10;
+  for (let step = 0; step < 60; step += 1) {
+    const middle = (low + high) / 2;
+    if (cdf(middle) < p) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+export function describeConstraints(constraints: Constraints): string {
+  const parts = [
+    ...(constraints.maxBadRate === undefined ? [] : [`bad rate among approved ≤ ${percent(constraints.maxBadRate)}`]),
+    ...(constraints.minFraudCaught === undefined ? [] : [`fraud caught ≥ ${percent(constraints.minFraudCaught)}`]),
+  ];
+  return parts.length === 0 ? 'no constraint' : parts.join(' and ');
+}
+
+export function percent(rate: number | null, digits = 2): string {
+  return rate === null ? 'n/a' : `${(rate * 100).toFixed(digits)}%`;
+}

@@ -1,0 +1,107 @@
+// `fengkong backtest`: replays a labelled history through the policy (and a challenger's), writes the
+// HTML report and optionally the metrics as JSON, and prints the headline on standard error.
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { runBacktest } from '../analysis/backtest.js';
+import { backtestReportDocument, percent, rate } from '../analysis/backtestReport.js';
+import type { BacktestResult, BacktestRun } from '../analysis/backtestSchema.js';
+import { readEconomicsFile } from '../analysis/economics.js';
+import { ErrorCode, FengkongError } from '../errors.js';
+import { readConfigFile } from './config.js';
+
+interface BacktestFlags {
+  report: string;
+  config?: string;
+  challenger?: string;
+  economics?: string;
+  json?: string;
+  quiet?: boolean;
+}
+
+export function backtestCommand(): Command {
+  return new Command('backtest')
+    .description(
+      'replay labelled applications through the policy in time order and report approvals, bad rates, fraud caught, rules, models and economics',
+    )
+    .argument('<labelled.csv>', 'applications with their labels (default, is_fraud, fraud_scenario), as data/applications.csv')
+    .requiredOption('--report <report.html>', 'the HTML report: tables with 95% intervals, charts, provenance')
+    .option('--config <config.json>', 'engine config of the policy to test (default: the shipped one)')
+    .option('--challenger <config.json>', 'a second engine config, replayed too and shown beside the first')
+    .option(
+      '--economics <economics.json>',
+      'averageBalanceFactor, lossGivenDefault, fraudLoss, reviewsFunded (defaults 0.5, 0.6, 1, false)',
+    )
+    .option('--json <out.json>', 'also write the metrics as JSON')
+    .option('--quiet', 'no summary on stderr')
+    .action(async (input: string, options: BacktestFlags) => {
+      // Every file named is read before the replay starts: a typo fails in a second, not after it.
+      const config = options.config === undefined ? {} : readConfigFile(options.config);
+      const challengerConfig = options.challenger === undefined ? undefined : readConfigFile(options.challenger);
+      const economics = options.economics === undefined ? undefined : readEconomicsFile(options.economics);
+      const backtest = await runBacktest({
+        inputPath: input,
+        config,
+        ...(challengerConfig === undefined ? {} : { challengerConfig }),
+        ...(economics === undefined ? {} : { economics }),
+        command: commandLine(input, options),
+      });
+      // vega loads only when a report is drawn, not with every command.
+      const { renderReport } = await import('../report/render.js');
+      const html = await renderReport(backtestReportDocument(backtest, new Date().toISOString()));
+      if (options.json !== undefined) writeOutput(options.json, `${JSON.stringify(backtest.result, null, 2)}\n`);
+      writeOutput(options.report, html);
+      if (options.quiet !== true) process.stderr.write(formatBacktestSummary(backtest.result, options));
+    });
+}
+
+function commandLine(input: string, options: BacktestFlags): string {
+  const flags = (['report', 'config', 'challenger', 'economics', 'json'] as const).flatMap((name) =>
+    options[name] === undefined ? [] : [`--${name}`, options[name]!],
+  );
+  return ['fengkong', 'backtest', input, ...flags].join(' ');
+}
+
+/** Written beside its name and renamed: a failed run never leaves a half-written report. */
+function writeOutput(path: string, text: string): void {
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, text);
+    renameSync(partial, path);
+  } catch (cause) {
+    rmSync(partial, { force: true });
+    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause,
+    });
+  }
+}
+
+export function formatBacktestSummary(result: BacktestResult, options: { report: string; json?: string }): string {
+  const runs = [result.champion, ...(result.challenger === null ? [] : [result.challenger])];
+  const auc = (model: BacktestRun['models']['fraudProbability']['all']) =>
+    model === null
+      ? 'n/a'
+      : `AUC ${model.auc.toFixed(3)} (${model.aucLower.toFixed(3)}–${model.aucUpper.toFixed(3)}), KS ${model.ks.toFixed(3)}`;
+  const money = (value: number) => Math.round(value).toLocaleString('en-US');
+  const lines = runs.flatMap((run) => {
+    const fraud = run.fraudCaught.at(-1)!;
+    return [
+      `${run.name} (${run.policy.name} ${run.policy.version}): read ${run.read}, decided ${run.decided}, rejected ${run.rejected}`,
+      `  outcomes: approve ${run.outcomes.approve}, review ${run.outcomes.review}, decline ${run.outcomes.decline}`,
+      `  approval rate ${rate(run.approvalRate)}`,
+      `  bad rate (default or fraud): all ${rate(run.badRate)}; approved ${rate(run.badRateApproved)}`,
+      `  fraud caught (declined or reviewed) ${rate(fraud.caught)}; missed ${fraud.missed}`,
+      `  fraud probability vs is_fraud: ${auc(run.models.fraudProbability.all)}; held out ${auc(run.models.fraudProbability.heldOut)}`,
+      `  credit score vs default (genuine): ${auc(run.models.creditScore.all)}; held out ${auc(run.models.creditScore.heldOut)}`,
+      `  economics: revenue ${money(run.economics.revenue)}, loss ${money(run.economics.loss)} (defaults ${money(run.economics.defaultLoss)}, frauds ${money(run.economics.fraudLoss)}), net ${money(run.economics.net)}`,
+    ];
+  });
+  const changes =
+    result.changes === null
+      ? []
+      : [
+          `challenger changes ${result.changes.changed} of ${result.changes.compared} outcomes (${percent(result.changes.changed / Math.max(1, result.changes.compared))})`,
+        ];
+  return [...lines, ...changes, `report: ${options.report}`, ...(options.json === undefined ? [] : [`json: ${options.json}`]), ''].join(
+    '\n',
+  );
+}
