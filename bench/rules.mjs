@@ -15,11 +15,12 @@
 // the validated rule structure, the default; `closures`: `codegen: false`), three ways:
 // - `run`: which rules fired and failed (Engine.run: `await engine.run(facts)` on one engine built
 //   once; compiled: `run(facts)` and the lengths of its `fired` and `failed` lists);
-// - `recorded`: that, then the record of the fact values each fired rule's evaluated conditions read:
-//   what a decision records (`stages.rules.fired`), and the headline `speedup`. Engine.run's side
-//   reads them from its rule results with `evaluatedFactValues`, as the rule stage does on Engine.run;
-// - `explained`: the same for the rules that did not fire too, as `fengkong explain` records them
-//   (config recordFailedRules).
+// - `recorded`: that, then the one record of every fact value the evaluated conditions read: what a
+//   decision records (`stages.rules.fired` and `stages.rules.values`), and the headline `speedup`.
+//   Engine.run's side reads the values from all its rule results with `evaluatedFactValues`, merged in
+//   evaluation order, as the rule stage does on Engine.run;
+// - `explained`: that, and the record of each rule that did not fire, as `fengkong explain` records
+//   them (config recordFailedRules).
 // Also `generatedWithResults`: run, then `toRuleResults()`, Engine.run's result shape (built on request).
 // Every timed call returns a number (rules fired, say) that is summed into a sink printed at the end,
 // and every record built is kept in a ring the JIT cannot see through, so no work can be dropped.
@@ -98,23 +99,33 @@ function compile(rules, codegen) {
 
 const firedAndFailed = (run) => run.fired.length + 2 * run.failed.length;
 
-/** The compiled run's records: of the fired rules, or (explained) of every rule. */
-function recorded(run, explained) {
+/**
+ * The compiled run's records, as a decision keeps them: the rule stage's one record of the values read
+ * (`whole`), or the policy's record per fired rule (`perFired`: stages.policy.fired[].values); and
+ * (explained) each failed rule's own.
+ */
+function recorded(run, explained, records) {
   let count = 0;
-  for (const rule of run.fired) count += keep(run.factValues(rule, toFactValue));
+  if (records === 'whole') count += keep(run.evaluatedValues(toFactValue));
+  else for (const rule of run.fired) count += keep(run.factValues(rule, toFactValue));
   if (explained) for (const rule of run.failed) count += keep(run.factValues(rule, toFactValue));
   return count;
 }
 
-/** The same from Engine.run's rule results, as the rule stage reads them on Engine.run. */
-function engineRecorded(run, explained) {
+/** The same from Engine.run's rule results, as the stages read them on Engine.run (evaluator.ts). */
+function engineRecorded(run, explained, records, evaluationRank) {
   let count = 0;
-  for (const result of run.results) count += keep(evaluatedFactValues(result.conditions));
+  if (records === 'whole') {
+    const results = [...run.results, ...run.failureResults].sort((a, b) => evaluationRank.get(a.name) - evaluationRank.get(b.name));
+    const values = {};
+    for (const result of results) Object.assign(values, evaluatedFactValues(result.conditions));
+    count += keep(values);
+  } else for (const result of run.results) count += keep(evaluatedFactValues(result.conditions));
   if (explained) for (const result of run.failureResults) count += keep(evaluatedFactValues(result.conditions));
   return count;
 }
 
-async function benchCase(name, rules, factsList, note) {
+async function benchCase(name, rules, factsList, note, records = 'whole') {
   const engine = new Engine(structuredClone(rules), { allowUndefinedFacts: false, pathResolver: safePathResolver });
   const generated = compile(rules, true);
   const closures = compile(rules, false);
@@ -132,12 +143,21 @@ async function benchCase(name, rules, factsList, note) {
       if (expected !== actual) throw new Error(`${name}: ${compiled.evaluator} and Engine.run disagree`);
     }
   }
+  // Evaluation order (priority groups highest first, definition order inside one) by rule name: the packs' names are unique.
+  const evaluationRank = new Map(
+    rules
+      .map((rule, index) => ({ name: rule.name, priority: Number(rule.priority ?? 1) || 1, index }))
+      .sort((a, b) => b.priority - a.priority || a.index - b.index)
+      .map((rule, rank) => [rule.name, rank]),
+  );
   const times = {};
   for (const explained of [false, true]) {
     const way = explained ? 'Explained' : 'Recorded';
-    times[`engine${way}Ns`] = await timeCalls(async (i) => engineRecorded(await engine.run(pick(i)), explained), { async: true });
-    times[`generated${way}Ns`] = await timeCalls((i) => recorded(generated.run(pick(i)), explained));
-    times[`closures${way}Ns`] = await timeCalls((i) => recorded(closures.run(pick(i)), explained));
+    times[`engine${way}Ns`] = await timeCalls(async (i) => engineRecorded(await engine.run(pick(i)), explained, records, evaluationRank), {
+      async: true,
+    });
+    times[`generated${way}Ns`] = await timeCalls((i) => recorded(generated.run(pick(i)), explained, records));
+    times[`closures${way}Ns`] = await timeCalls((i) => recorded(closures.run(pick(i)), explained, records));
   }
   times.engineRunNs = await timeCalls(async (i) => (await engine.run(pick(i))).results.length, { async: true });
   times.generatedRunNs = await timeCalls((i) => firedAndFailed(generated.run(pick(i))));
@@ -149,7 +169,7 @@ async function benchCase(name, rules, factsList, note) {
     rules: rules.length,
     note,
     ...times,
-    /** What a decision records: Engine.run and its fired rules' records over the generated evaluator's. */
+    /** What a decision records: Engine.run and its record of the values read over the generated evaluator's. */
     speedup: ratio('engineRecordedNs', 'generatedRecordedNs'),
     speedupClosures: ratio('engineRecordedNs', 'closuresRecordedNs'),
     speedupRunOnly: ratio('engineRunNs', 'generatedRunNs'),
@@ -182,10 +202,10 @@ async function shippedCases() {
   const blockLists = new Set(inputs.lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
   const policyFacts = ruleFacts.map((facts, i) => {
     const run = compiledRules.run(facts);
-    const fired = run.fired.map((rule) => ({ code: rule.name, severity: severity.get(rule.name), values: {} }));
+    const fired = run.fired.map((rule) => ({ code: rule.name, severity: severity.get(rule.name) }));
     const listHits = inputs.lists.lists.filter((list) => facts[list.factName] === true).map((list) => list.name);
     return buildPolicyFacts(facts, {
-      rules: { fired, failed: [], listHits, evaluator: 'json-rules-engine' },
+      rules: { fired, values: {}, failed: [], listHits, evaluator: 'json-rules-engine' },
       fraud: { probability: ((i * 7919) % 1000) / 1000 },
       credit: { score: 480 + ((i * 104729) % 300), pd: ((i * 31) % 100) / 400 },
       ruleMeta: meta,
@@ -204,7 +224,8 @@ async function shippedCases() {
       name: 'shipped policy pack',
       rules: policy.pack.rules,
       factsList: policyFacts,
-      note: 'rules/policy/default.json (no path), policy facts from those rows with synthetic model scores',
+      note: 'rules/policy/default.json (no path), policy facts from those rows with synthetic model scores; records per fired rule, as stages.policy.fired',
+      records: 'perFired',
     },
   ];
 }
@@ -225,7 +246,9 @@ for (const size of [5, 20, 100]) {
     ),
   );
 }
-for (const shipped of await shippedCases()) cases.push(await benchCase(shipped.name, shipped.rules, shipped.factsList, shipped.note));
+for (const shipped of await shippedCases()) {
+  cases.push(await benchCase(shipped.name, shipped.rules, shipped.factsList, shipped.note, shipped.records));
+}
 
 const report = {
   node: process.version,
@@ -233,7 +256,7 @@ const report = {
   measuredAt: new Date().toISOString(),
   method: `after ${WARMUP_MS} ms of warm-up calls, median of ${SAMPLES} samples, each a batch of calls of about ${SAMPLE_MS} ms timed with process.hrtime.bigint; times in ns per call; every call's result summed into a sink the JIT cannot drop`,
   speedup:
-    "what a decision records (which rules fired, with the values each fired rule's conditions read): Engine.run's median over the generated evaluator's; speedupRunOnly without the records, speedupExplained with every rule's",
+    "what a decision records (which rules fired, and the values the evaluated conditions read: once for a rule pack, per fired rule for the policy pack): Engine.run's median over the generated evaluator's; speedupRunOnly without the records, speedupExplained with each failed rule's too",
   cases,
 };
 mkdirSync(dirname(outPath), { recursive: true });

@@ -8,6 +8,7 @@ export {
   Decision,
   Reason,
   RuleHit,
+  FailedRule,
   Outcome,
   Tier,
   FraudStageResult,

@@ -99,7 +99,7 @@ async function readCsvRow(path: string, row: number, earlier: unknown[] | null):
 export function renderExplanation(decision: Decision): string {
   return [
     ...verdictLines(decision),
-    ...rulesLines(decision.stages.rules),
+    ...rulesLines(decision.stages.rules, decision.reasons.all),
     ...fraudLines(decision.stages.fraud),
     ...creditLines(decision.stages.credit),
     ...policyLines(decision.stages.policy),
@@ -135,18 +135,25 @@ function describeReason(reason: Reason): string {
   return `[${reason.stage}, ${reason.severity}] ${reason.text}${values === '' ? '' : ` (${values})`}`;
 }
 
-function rulesLines(rules: Decision['stages']['rules']): string[] {
+function rulesLines(rules: Decision['stages']['rules'], reasons: readonly Reason[]): string[] {
   const failed = rules.failed;
   const width = widest([...rules.fired, ...(failed ?? [])].map((hit) => hit.code));
-  const hitLine = (hit: RuleHit) => `    ${hit.code.padEnd(width)}  ${hit.severity.padEnd(7)}  ${formatValues(hit.values)}`;
+  const hitLine = (hit: RuleHit, values: Reason['values'] | undefined) =>
+    `    ${hit.code.padEnd(width)}  ${hit.severity.padEnd(7)}  ${values === undefined ? '' : formatValues(values)}`.trimEnd();
+  // A fired rule's own values are on its reason.
+  const reasonValues = new Map(reasons.filter((reason) => reason.stage === 'rules').map((reason) => [reason.code, reason.values]));
   return [
     `rules (${rules.evaluator}): ${rules.fired.length} fired${failed === undefined ? '' : `, ${failed.length} did not`}; ` +
       `list hits: ${rules.listHits.length === 0 ? 'none' : rules.listHits.join(', ')}`,
+    `  values read: ${formatValues(rules.values) || 'none'}`,
     `  fired:${rules.fired.length === 0 ? ' none' : ''}`,
-    ...rules.fired.map(hitLine),
+    ...rules.fired.map((hit) => hitLine(hit, reasonValues.get(hit.code))),
     ...(failed === undefined
       ? ['  did not fire: not recorded (config recordFailedRules)']
-      : [`  did not fire (the values their conditions read):${failed.length === 0 ? ' none' : ''}`, ...failed.map(hitLine)]),
+      : [
+          `  did not fire (the values their conditions read):${failed.length === 0 ? ' none' : ''}`,
+          ...failed.map((hit) => hitLine(hit, hit.values)),
+        ]),
   ];
 }
 

@@ -43,7 +43,9 @@ export function createPolicyEvaluator(
     OUTCOME_RANK[b.outcome] - OUTCOME_RANK[a.outcome] || b.tier - a.tier || b.priority - a.priority || a.index - b.index;
 
   const decide = (run: PackRun, facts: PolicyFacts): PolicyVerdict => {
-    const fired: FiredAt[] = run.fired.map(({ index, values }) => {
+    const fired: FiredAt[] = run.fired.map((ruleOutcome) => {
+      const { index } = ruleOutcome;
+      const values = run.valuesOf(ruleOutcome);
       const rule = pack.rules[index]!;
       const { outcome, tier, category, reason } = rule.event.params;
       return { code: rule.name, outcome, tier, category, priority: rule.priority, reason, values, index };

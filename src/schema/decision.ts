@@ -6,7 +6,7 @@ import { ReasonCode, Severity } from './rulePack.js';
 
 export { Outcome, Tier };
 
-export const DECISION_SCHEMA_VERSION = 4;
+export const DECISION_SCHEMA_VERSION = 5;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -50,19 +50,27 @@ export type RuleEvaluator = z.infer<typeof RuleEvaluator>;
 export const RuleHit = z.strictObject({
   code: ReasonCode,
   severity: Severity,
-  /** The facts the rule's evaluated conditions read, with their values. */
-  values: ReasonValues,
 });
 export type RuleHit = z.infer<typeof RuleHit>;
+
+/** A rule that did not fire, with the facts its evaluated conditions read: why it did not. */
+export const FailedRule = RuleHit.extend({ values: ReasonValues });
+export type FailedRule = z.infer<typeof FailedRule>;
 
 export const RulesStageResult = z.strictObject({
   fired: z.array(RuleHit),
   /**
-   * The rules that did not fire, with the values that decided them: recorded when the config asks
-   * (`recordFailedRules`; `fengkong explain` does), left out otherwise. Every rule of the pinned
-   * packs (audit.rulePackSha256) not in `fired` did not fire.
+   * Every fact the rules' evaluated conditions read, once, with its value: the rule stage's inputs.
+   * With the pinned packs (audit.rulePackSha256) they give every rule's verdict again. A fired rule's
+   * own values are also on its reason.
    */
-  failed: z.array(RuleHit).optional(),
+  values: ReasonValues,
+  /**
+   * The rules that did not fire, with the values their conditions read: recorded when the config asks
+   * (`recordFailedRules`; `fengkong explain` does), left out otherwise. Every rule of the pinned
+   * packs not in `fired` did not fire.
+   */
+  failed: z.array(FailedRule).optional(),
   /** Names of the lists the event matched (block and allow). */
   listHits: z.array(z.string()),
   /** Which evaluator ran the rules. */

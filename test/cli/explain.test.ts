@@ -203,7 +203,9 @@ describe('renderExplanation', () => {
     const text = renderExplanation(declined);
     const rules = section(text, 'rules (');
     for (const hit of declined.stages.rules.fired) {
-      const [name, value] = Object.entries(hit.values)[0]!;
+      // A fired rule's own values are on its reason.
+      const reason = declined.reasons.all.find((candidate) => candidate.stage === 'rules' && candidate.code === hit.code)!;
+      const [name, value] = Object.entries(reason.values)[0]!;
       expect(lineOf(rules, hit.code)).toMatch(new RegExp(`${hit.severity}\\s+.*${name}=`));
       if (typeof value !== 'number') expect(lineOf(rules, hit.code)).toContain(`${name}=${String(value)}`);
     }

@@ -28,7 +28,7 @@ describe('createEngine', () => {
   it('decisions validate against the Decision schema', async () => {
     const decision = await engine.decide(cleanEvent());
     expect(Decision.parse(decision)).toEqual(decision);
-    expect(decision.schemaVersion).toBe(4);
+    expect(decision.schemaVersion).toBe(5);
     expect(decision.audit.rulePackSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(decision.audit.totalUs).toBeGreaterThan(0);
   });

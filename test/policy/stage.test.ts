@@ -73,8 +73,8 @@ function input(scenario: Scenario): PolicyInput {
       funded_amnt: scenario.amount ?? 12000,
     }),
   );
-  const fired: RuleHit[] = (scenario.fired ?? []).map((code) => ({ code, severity: RULE_META.get(code)!.severity, values: {} }));
-  const rules: RulesStageResult = { fired, failed: [], listHits: scenario.listHits ?? [], evaluator: 'json-rules-engine' };
+  const fired: RuleHit[] = (scenario.fired ?? []).map((code) => ({ code, severity: RULE_META.get(code)!.severity }));
+  const rules: RulesStageResult = { fired, values: {}, failed: [], listHits: scenario.listHits ?? [], evaluator: 'json-rules-engine' };
   return {
     event,
     facts: { funded_amnt: event.funded_amnt, annual_inc: event.annual_inc },

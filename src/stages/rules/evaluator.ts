@@ -1,7 +1,8 @@
 // One way to run a pack of json-rules-engine rules, for the rule stage and the policy alike: the
 // compiled evaluator (synchronous, exact; src/stages/rules/compile.ts) by default, json-rules-engine's
 // own Engine.run when asked or when a pack cannot be compiled. Either way the answer is which rules
-// fired and failed, each with the fact values its evaluated conditions read, and which evaluator ran.
+// fired and failed, the fact values the evaluated conditions read (once for the run, or per rule on
+// request), and which evaluator ran.
 // (The policy stage runs its pack through here too: the same rule format, so the same evaluator.)
 import { Engine, type RuleProperties } from 'json-rules-engine';
 import { ErrorCode, FengkongError } from '../../errors.js';
@@ -23,7 +24,6 @@ export type CustomOperators = Readonly<Record<string, CustomOperator>>;
 export interface RuleOutcome {
   /** Position of the rule in the definitions given. */
   readonly index: number;
-  readonly values: Record<string, FactValue>;
 }
 
 /** Which rules fired and failed, in no stated order (json-rules-engine's depends on its promises): callers sort. */
@@ -31,6 +31,13 @@ export interface PackRun {
   readonly fired: readonly RuleOutcome[];
   /** Failed rules; empty unless asked for. */
   readonly failed: readonly RuleOutcome[];
+  /**
+   * Every fact an evaluated condition read, once, with the value read (rules merged in evaluation
+   * order: priority groups highest first, definition order inside one).
+   */
+  values(): Record<string, FactValue>;
+  /** The facts one rule's evaluated conditions read (of `fired` or `failed`). */
+  valuesOf(outcome: RuleOutcome): Record<string, FactValue>;
 }
 
 export interface PackEvaluator {
@@ -65,7 +72,7 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
               error instanceof RuleRunError ? error.cause : error,
             );
           }
-          return { fired: outcomesOf(run, run.fired), failed: options.failed ? outcomesOf(run, run.failed) : [] };
+          return new CompiledPackRun(run, options.failed);
         },
       };
     }
@@ -73,6 +80,9 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
   const engine = new Engine(definitions as RuleProperties[], { allowUndefinedFacts: false, pathResolver: safePathResolver });
   for (const [name, operator] of Object.entries(options.operators ?? {})) engine.addOperator(name, checkedOperator(name, operator));
   const indexOf = new Map(names.map((name, index) => [name, index]));
+  const evaluationOrder = definitions
+    .map((_, index) => index)
+    .sort((a, b) => priorityOf(definitions[b]!) - priorityOf(definitions[a]!) || a - b);
   return {
     kind: 'json-rules-engine',
     async run(facts) {
@@ -83,20 +93,51 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
         // Engine.run does not say which rule failed; a custom operator's failure names the operator.
         throw error instanceof FengkongError ? error : ruleFailed(undefined, error);
       }
-      const outcomeOf = (result: { name: string; conditions: unknown }): RuleOutcome => ({
-        index: indexOf.get(result.name)!,
-        values: evaluatedFactValues(result.conditions),
-      });
-      return { fired: run.results.map(outcomeOf), failed: options.failed ? run.failureResults.map(outcomeOf) : [] };
+      const conditionsOf = new Map<number, unknown>();
+      const outcomeOf = (result: { name: string; conditions: unknown }): RuleOutcome => {
+        const index = indexOf.get(result.name)!;
+        conditionsOf.set(index, result.conditions);
+        return { index };
+      };
+      const fired = run.results.map(outcomeOf);
+      const failed = run.failureResults.map(outcomeOf);
+      return {
+        fired,
+        failed: options.failed ? failed : [],
+        values() {
+          // Evaluation order, as the compiled run merges: priority groups highest first, definition order inside one.
+          const values: Record<string, FactValue> = {};
+          for (const index of evaluationOrder) {
+            const conditions = conditionsOf.get(index);
+            if (conditions !== undefined) Object.assign(values, evaluatedFactValues(conditions));
+          }
+          return values;
+        },
+        valuesOf: (outcome) => evaluatedFactValues(conditionsOf.get(outcome.index)),
+      };
     },
   };
 }
 
-/** Each rule with the values its conditions read; a plain loop, no closure per decision. */
-function outcomesOf(run: RulesRun, rules: readonly CompiledRule[]): RuleOutcome[] {
-  const outcomes: RuleOutcome[] = new Array(rules.length);
-  for (let i = 0; i < rules.length; i += 1) outcomes[i] = { index: rules[i]!.index, values: run.factValues(rules[i]!, toFactValue) };
-  return outcomes;
+/** A compiled run read as a PackRun: the outcomes are the compiled rules themselves (they carry `index`). */
+class CompiledPackRun implements PackRun {
+  readonly fired: readonly CompiledRule[];
+  readonly failed: readonly CompiledRule[];
+  private readonly run: RulesRun;
+
+  constructor(run: RulesRun, withFailed: boolean) {
+    this.run = run;
+    this.fired = run.fired;
+    this.failed = withFailed ? run.failed : [];
+  }
+
+  values(): Record<string, FactValue> {
+    return this.run.evaluatedValues(toFactValue);
+  }
+
+  valuesOf(outcome: RuleOutcome): Record<string, FactValue> {
+    return this.run.factValues(outcome as CompiledRule, toFactValue);
+  }
 }
 
 /** A rule that throws while it runs: a coded error naming the rule (when known), never a fact's value. */
@@ -123,4 +164,9 @@ function checkedOperator(name: string, operator: CustomOperator): CustomOperator
     }
     return answer;
   };
+}
+
+/** A rule's priority as json-rules-engine reads it (rule.js setPriority: a missing priority, or 0, is 1). */
+function priorityOf(definition: RuleDefinition): number {
+  return Number(definition.priority ?? 1) || 1;
 }

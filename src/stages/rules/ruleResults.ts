@@ -12,7 +12,7 @@ import {
   type RuleEvent,
   type Slots,
 } from './program.js';
-import type { ValueBuilder } from './valueCodegen.js';
+import type { ValueBuilders } from './valueCodegen.js';
 
 /** json-rules-engine's RuleResult as data (own properties, no toJSON). */
 export interface RuleResultData {
@@ -43,6 +43,12 @@ export interface RulesRun {
    */
   factValues(rule: CompiledRule): Record<string, unknown>;
   factValues<Value>(rule: CompiledRule, convert: (value: unknown) => Value): Record<string, Value>;
+  /**
+   * Every fact an evaluated condition of any rule read, once, with the value read: the records of all
+   * rules merged in evaluation order (a later read of a fact replacing an earlier one).
+   */
+  evaluatedValues(): Record<string, unknown>;
+  evaluatedValues<Value>(convert: (value: unknown) => Value): Record<string, Value>;
   /** Engine.run's results, events and failure events, built on request (the tests hold them equal). */
   toRuleResults(): RuleResults;
 }
@@ -54,11 +60,13 @@ export interface RunPlan {
   readonly packedStates: boolean;
   /** Fact conditions of each rule (definition order) in tree order, references expanded. */
   readonly leaves: ReadonlyArray<readonly FactNode[]>;
-  /** Generated builders of a rule's record (valueCodegen.ts), where one serves the rule. */
-  readonly builders: ReadonlyArray<ValueBuilder | undefined>;
+  /** Generated builders of a rule's record and of the whole run's (valueCodegen.ts), where they serve. */
+  readonly builders: ValueBuilders;
 }
 
-export function planRuns(program: Program, packedStates: boolean, builders: ReadonlyArray<ValueBuilder | undefined> = []): RunPlan {
+const NO_BUILDERS: ValueBuilders = { perRule: [], whole: undefined };
+
+export function planRuns(program: Program, packedStates: boolean, builders: ValueBuilders = NO_BUILDERS): RunPlan {
   return { program, packedStates, leaves: program.roots.map(leavesOf), builders };
 }
 
@@ -80,10 +88,22 @@ export class Run implements RulesRun {
   }
 
   factValues(rule: CompiledRule, convert?: (value: unknown) => unknown): Record<string, unknown> {
-    const builder = this.plan.builders[rule.index];
+    const builder = this.plan.builders.perRule[rule.index];
     if (builder !== undefined) return builder(this.slots, convert ?? same);
+    return this.addValues({}, rule.index, convert);
+  }
+
+  evaluatedValues(convert?: (value: unknown) => unknown): Record<string, unknown> {
+    const { whole } = this.plan.builders;
+    if (whole !== undefined) return whole(this.slots, convert ?? same);
     const values: Record<string, unknown> = {};
-    for (const leaf of this.plan.leaves[rule.index]!) {
+    for (const index of this.plan.program.order) this.addValues(values, index, convert);
+    return values;
+  }
+
+  /** Adds to `values`, key by key, the facts rule `index`'s evaluated conditions read. */
+  private addValues(values: Record<string, unknown>, index: number, convert?: (value: unknown) => unknown): Record<string, unknown> {
+    for (const leaf of this.plan.leaves[index]!) {
       if (conditionState(this.plan, this.slots, leaf.id) === undefined) continue;
       const read = this.slots[leaf.read.slot];
       const value = convert === undefined ? read : convert(read);

@@ -55,6 +55,8 @@ const WORDS = new Set([
   'builders',
   'slots',
   'convert',
+  'whole',
+  'perRule',
 ]);
 const TOKEN =
   /\s+|'use strict'|'number'|"(?:\\u[0-9a-f]{4})*"|[A-Za-z]+[0-9]*|[0-9]+|===|!==|<<|<=|>=|&&|\|=|\||\+=?|-|[()[\]{};,.=!<>?:]/y;

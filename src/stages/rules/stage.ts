@@ -1,9 +1,10 @@
 // The rule stage: the loaded packs run on the compiled evaluator (json-rules-engine's semantics,
-// synchronously; Engine.run when configured), with list hits as boolean facts. Fired rules come back
-// with the fact values that decided them, in a stable order (severity, then priority, then definition
-// order) rather than the order json-rules-engine's promises settle in; the rules that did not fire too,
-// in definition order, when asked (recordFailed).
-import type { RuleHit, RulesStageResult } from '../../schema/decision.js';
+// synchronously; Engine.run when configured), with list hits as boolean facts. Fired rules come back in
+// a stable order (severity, then priority, then definition order) rather than the order
+// json-rules-engine's promises settle in, with every fact value the rules read recorded once (so each
+// rule's verdict can be worked out again from the decision and the pinned packs); the rules that did
+// not fire too, in definition order, with the values each read, when asked (recordFailed).
+import type { FailedRule, RuleHit, RulesStageResult } from '../../schema/decision.js';
 import type { Severity } from '../../schema/rulePack.js';
 import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
 import type { LoadedLists } from '../../features/lists.js';
@@ -32,16 +33,21 @@ export function createRulesStage(packs: LoadedRulePacks, lists: LoadedLists, opt
 
   const finish = (run: PackRun, listHits: string[]): StageOutput<RulesStageResult> => {
     const fired = [...run.fired].sort(firedOrder);
-    const hit = ({ index, values }: RuleOutcome): RuleHit => {
+    const hit = ({ index }: RuleOutcome): RuleHit => {
       const rule = rules[index]!;
-      return { code: rule.name, severity: rule.event.params.severity, values };
+      return { code: rule.name, severity: rule.event.params.severity };
     };
-    const reasons: StageReason[] = fired.map(({ index, values }) => {
-      const rule = rules[index]!;
-      return { code: rule.name, stage: 'rules', text: rule.event.params.reason, values };
+    // A reason shows the values of its own rule's conditions; the stage records every value read once.
+    const reasons: StageReason[] = fired.map((outcome) => {
+      const rule = rules[outcome.index]!;
+      return { code: rule.name, stage: 'rules', text: rule.event.params.reason, values: run.valuesOf(outcome) };
     });
-    const result: RulesStageResult = { fired: fired.map(hit), listHits, evaluator: evaluator.kind };
-    if (recordFailed) result.failed = [...run.failed].sort((a, b) => a.index - b.index).map(hit);
+    const result: RulesStageResult = { fired: fired.map(hit), values: run.values(), listHits, evaluator: evaluator.kind };
+    if (recordFailed) {
+      result.failed = [...run.failed]
+        .sort((a, b) => a.index - b.index)
+        .map((outcome): FailedRule => ({ ...hit(outcome), values: run.valuesOf(outcome) }));
+    }
     return { result, reasons };
   };
 

@@ -22,22 +22,44 @@ export type ValueBuilder = (slots: Slots, convert: (value: unknown) => unknown) 
  * A builder for each rule (definition order) that one can serve, else undefined; all undefined when
  * the host forbids generating code.
  */
-export function generatedValueBuilders(program: Program): ReadonlyArray<ValueBuilder | undefined> {
+export interface ValueBuilders {
+  /** The record of each rule (definition order), where a builder serves it. */
+  readonly perRule: ReadonlyArray<ValueBuilder | undefined>;
+  /**
+   * The record of the whole run (every fact an evaluated condition read, once), when every rule's
+   * conditions are evaluated whenever the pack runs: the rules run in their priority groups, every
+   * one of them, so what decides is each rule's own tree.
+   */
+  readonly whole: ValueBuilder | undefined;
+}
+
+/**
+ * A builder for each rule (definition order) that one can serve, else undefined, and one for the
+ * whole run; all undefined when the host forbids generating code.
+ */
+export function generatedValueBuilders(program: Program): ValueBuilders {
   const served = program.roots.map((root) => {
     const leaves = alwaysEvaluatedLeaves(root);
     return leaves === undefined || leaves.some((leaf) => leaf.read.fact === '__proto__') ? undefined : leaves;
   });
-  const lines = served.map((leaves, index) => {
-    if (leaves === undefined) return '';
-    const entries = leaves.map((leaf) => `${escapedKey(leaf.read.fact)}: convert(slots[${int(leaf.read.slot)}])`);
-    return `builders[${int(index)}] = function (slots, convert) { return { ${entries.join(', ')} }; };`;
-  });
-  const source = [`'use strict';`, `const builders = [];`, ...lines, `return builders;`].join('\n');
+  const builder = (leaves: readonly FactNode[]): string =>
+    `function (slots, convert) { return { ${leaves.map((leaf) => `${escapedKey(leaf.read.fact)}: convert(slots[${int(leaf.read.slot)}])`).join(', ')} }; }`;
+  const lines = served.map((leaves, index) => (leaves === undefined ? '' : `builders[${int(index)}] = ${builder(leaves)};`));
+  // The whole run in evaluation order (json-rules-engine's, and Run.evaluatedValues'): a later read of
+  // a fact gives its value, as a literal with a repeated key does.
+  const wholeLeaves = served.every((leaves) => leaves !== undefined) ? program.order.flatMap((index) => served[index]!) : undefined;
+  const source = [
+    `'use strict';`,
+    `const builders = [];`,
+    ...lines,
+    `const whole = ${wholeLeaves === undefined ? 'undefined' : builder(wholeLeaves)};`,
+    `return { perRule: builders, whole };`,
+  ].join('\n');
   checkSource(source, { escapedKeys: true });
   try {
-    return (new Function(source) as () => Array<ValueBuilder | undefined>)();
+    return (new Function(source) as () => ValueBuilders)();
   } catch (error) {
-    if (error instanceof EvalError) return program.roots.map(() => undefined);
+    if (error instanceof EvalError) return { perRule: program.roots.map(() => undefined), whole: undefined };
     throw error;
   }
 }

@@ -285,8 +285,9 @@ describe('the fraud stage cannot be gamed or broken by its inputs', () => {
     const one = await (await createEngine({ fraudModel: modelPath })).decideBatchSettled(batch.slice(0, 2));
     // The decisions before the failure are those of a batch without it; the event after it sees three earlier ones, not more.
     expect((settled[1] as { stages: unknown }).stages).toEqual((one[1] as { stages: unknown }).stages);
-    const last = settled[3] as { stages: { rules: { fired: Array<{ code: string; values: Record<string, unknown> }> } } };
-    expect(last.stages.rules.fired.find((hit) => hit.code === 'V_DEVICE_BURST')?.values.device_apps_1h).toBe(3);
+    const last = settled[3] as { stages: { rules: { fired: Array<{ code: string }>; values: Record<string, unknown> } } };
+    expect(last.stages.rules.fired.map((hit) => hit.code)).toContain('V_DEVICE_BURST');
+    expect(last.stages.rules.values.device_apps_1h).toBe(3);
   });
 
   it('refuses a model trained on other derived features', async () => {

@@ -139,6 +139,7 @@ export function expectSameRuns(generated: Outcome<RulesRun>, closures: Outcome<R
     fired: run.fired.map((rule) => rule.index),
     failed: run.failed.map((rule) => rule.index),
     values: [...run.fired, ...run.failed].map((rule) => Object.entries(run.factValues(rule))),
+    whole: Object.entries(run.evaluatedValues()),
     results: run.toRuleResults(),
   });
   const [seenA, seenB] = [seen(a), seen(b)];
@@ -181,6 +182,21 @@ function expectLeanRunAgrees(run: RulesRun, compiled: RuleResults, engine: Engin
       unmatched.splice(match, 1);
     }
   }
+  expectWholeRecordMergesRules(run);
+}
+
+/**
+ * The run's one record (what a decision keeps) is every rule's record merged in evaluation order,
+ * priority groups highest first and definition order inside one, a later read of a fact giving its
+ * value; the rules' records are held to Engine.run's above.
+ */
+function expectWholeRecordMergesRules(run: RulesRun): void {
+  const rules = [...run.fired, ...run.failed].sort((a, b) => b.priority - a.priority || a.index - b.index);
+  const merged = new Map<string, unknown>();
+  for (const rule of rules) for (const [fact, value] of Object.entries(run.factValues(rule))) merged.set(fact, value);
+  const whole = Object.entries(run.evaluatedValues());
+  // Map order is first-insertion order, as an object's keys are (no integer-like fact names here).
+  if (!isDeepStrictEqual(whole, [...merged])) expect(whole).toStrictEqual([...merged]);
 }
 
 /** conditionValues.ts's record (values through its toFactValue, same keys in the same order) from the compiled values. */
