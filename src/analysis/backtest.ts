@@ -8,13 +8,11 @@ import { libraryVersion } from '../engine/paths.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { Outcome } from '../schema/decision.js';
 import { parseEconomics, portfolioEconomics, type Economics, type EconomicsInput } from './economics.js';
+import { HELD_OUT_SHARE, modelsTraining, outOfSample, type ModelTraining } from './heldOut.js';
 import { rateOf, wilsonRate } from './interval.js';
 import { replayLabelled, splitByTime, type LabelledOutcome, type Replay } from './replay.js';
 import { firedRulesOf, ruleCatalogue, ruleMetrics, type CatalogueRule } from './ruleImpact.js';
 import type { BacktestResult, BacktestRun, DecisionChanges, Discrimination } from './backtestSchema.js';
-
-/** The latest fifth by event time: the slice the models never saw in training. */
-export const HELD_OUT_FRACTION = 0.2;
 
 export const DEFINITIONS: Readonly<Record<string, string>> = {
   bad: 'bad = defaulted (default = 1) or fraud (is_fraud = 1); bad rates count the rows whose status is known',
@@ -25,6 +23,8 @@ export const DEFINITIONS: Readonly<Record<string, string>> = {
   incremental:
     'incremental = applications a rule alone caught: the decision was review or decline, the rule asked for that outcome, and no other rule or policy rule that fired asked for the same or a harsher one (a rule-pack rule only through the policy rules that relay rule hits); counted on each application’s own decision',
   creditScore: 'the credit score is higher = better: its AUC and KS are of the negated score against default, on genuine rows',
+  amount:
+    'economics price the amount lent: an approval’s offer (approvedAmount: a counter-offer lends the band’s maximum, less than was asked), the amount requested (funded_amnt) when an approval carries no offer or for a review funded under reviewsFunded',
   counterfactual:
     'Lending Club rows are funded loans: every row has a real repayment outcome, so the outcomes of rows the policy declines or reviews are what would have happened had they been funded (counterfactual)',
 };
@@ -34,6 +34,8 @@ export interface RunInput {
   replay: Replay;
   catalogue: readonly CatalogueRule[];
   economics: Economics;
+  /** The data the run's models record they were trained on (heldOut.ts modelsTraining). */
+  models: readonly ModelTraining[];
   heldOutFraction?: number;
 }
 
@@ -41,7 +43,7 @@ const isBad = (row: LabelledOutcome): boolean | null => (row.isFraud ? true : ro
 const approved = (row: LabelledOutcome) => row.decision.outcome === 'approve';
 const known = (row: LabelledOutcome) => isBad(row) !== null;
 
-export function summariseRun({ name, replay, catalogue, economics, heldOutFraction = HELD_OUT_FRACTION }: RunInput): BacktestRun {
+export function summariseRun({ name, replay, catalogue, economics, models, heldOutFraction = HELD_OUT_SHARE }: RunInput): BacktestRun {
   const rows = replay.rows;
   const outcomes = { approve: 0, review: 0, decline: 0 };
   for (const row of rows) outcomes[row.decision.outcome] += 1;
@@ -89,6 +91,7 @@ export function summariseRun({ name, replay, catalogue, economics, heldOutFracti
       catalogue,
       rows.map((row) => ({ isFraud: row.isFraud, defaulted: row.defaulted, fired: firedRulesOf(row.decision) })),
     ),
+    outOfSample: outOfSample(models, replay.inputSha256, heldOutFraction),
     models: {
       fraudProbability: { all: fraudDiscrimination(rows), heldOut: fraudDiscrimination(heldOut) },
       creditScore: { all: creditDiscrimination(rows), heldOut: creditDiscrimination(heldOut) },
@@ -231,6 +234,8 @@ export async function runBacktest(options: BacktestOptions): Promise<Backtest> {
   // Catalogues first: a bad pack fails before minutes of replay.
   const championRules = ruleCatalogue(config);
   const challengerRules = options.challengerConfig === undefined ? null : ruleCatalogue(options.challengerConfig);
+  const championModels = modelsTraining(config);
+  const challengerModels = options.challengerConfig === undefined ? [] : modelsTraining(options.challengerConfig);
   const champion = await replayLabelled(options.inputPath, { config, ...chunk });
   if (champion.rows.length === 0) {
     throw new FengkongError(ErrorCode.CSV_RECORD, `${options.inputPath}: no row could be decided (${champion.rejected.length} rejected)`);
@@ -244,11 +249,13 @@ export async function runBacktest(options: BacktestOptions): Promise<Backtest> {
     libraryVersion,
     command: options.command ?? '',
     definitions: { ...DEFINITIONS },
-    heldOutFraction: HELD_OUT_FRACTION,
+    heldOutFraction: HELD_OUT_SHARE,
     economics,
-    champion: summariseRun({ name: 'champion', replay: champion, catalogue: championRules, economics }),
+    champion: summariseRun({ name: 'champion', replay: champion, catalogue: championRules, economics, models: championModels }),
     challenger:
-      challenger === null ? null : summariseRun({ name: 'challenger', replay: challenger, catalogue: challengerRules!, economics }),
+      challenger === null
+        ? null
+        : summariseRun({ name: 'challenger', replay: challenger, catalogue: challengerRules!, economics, models: challengerModels }),
     changes: challenger === null ? null : compareRuns(champion.rows, challenger.rows),
   };
   return { result, champion, challenger };

@@ -2,6 +2,7 @@
 // their intervals, fraud caught, outcomes by tier and label, the models, the rules, reasons and economics;
 // one column per run when a challenger was replayed beside the champion.
 import type { ReportDocumentInput, ReportTable } from '../report/document.js';
+import { money, percent, rate } from './format.js';
 import type { Rate } from './interval.js';
 import type { BacktestResult, BacktestRun, Discrimination } from './backtestSchema.js';
 import { backtestFigures } from './backtestCharts.js';
@@ -30,7 +31,8 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
     notes: [
       result.definitions.counterfactual!,
       `Every rate has its 95% Wilson interval in brackets. ${result.definitions.bad}.`,
-      `The history is replayed whole in event-time order (velocity and freezes as they were); “held out” is the latest ${Math.round(result.heldOutFraction * 100)}% by applied_at, which the models were not trained on.`,
+      `The history is replayed whole in event-time order (velocity and freezes as they were); “held out” is the latest ${percent(result.heldOutFraction, 0)} of rows by applied_at, the share the model trainers hold out.`,
+      ...outOfSampleNotes(runs),
     ],
     sections: [
       {
@@ -61,14 +63,7 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
                 ['declined', 'reviewed', 'missed', 'caught'].map((what) => ({ label: `${run.name} ${what}`, numeric: true })),
               ),
             ],
-            result.champion.fraudCaught.map((entry, index) => [
-              entry.scenario,
-              entry.frauds,
-              ...runs.flatMap((run) => {
-                const their = run.fraudCaught.find((other) => other.scenario === entry.scenario) ?? run.fraudCaught[index]!;
-                return [their.declined, their.reviewed, their.missed, rate(their.caught)];
-              }),
-            ]),
+            fraudCaughtRows(runs),
           ),
         ],
       },
@@ -121,7 +116,9 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
           `Revenue of an approved genuine good loan = amount × int_rate × term/12 × ${result.economics.averageBalanceFactor} (average balance); ` +
             `loss of an approved genuine default = amount × ${result.economics.lossGivenDefault} (loss given default); ` +
             `an approved fraud loses ${result.economics.fraudLoss === 1 ? 'the whole amount' : `amount × ${result.economics.fraudLoss}`}; ` +
-            `declined${result.economics.reviewsFunded ? '' : ' and reviewed'} rows earn and lose nothing. The amount is the loan’s funded_amnt. No funding cost, prepayment or recovery timing: a yardstick to compare policies on the same history.`,
+            `declined${result.economics.reviewsFunded ? '' : ' and reviewed'} rows earn and lose nothing. ` +
+            `The amount is the amount lent: an approval’s offer (approvedAmount: a counter-offer lends the band’s maximum, less than was asked), the amount requested (funded_amnt) when an approval carries no offer${result.economics.reviewsFunded ? ' and for a funded review' : ''}. ` +
+            `A funded genuine good loan without an int_rate earns nothing here and is counted apart (unpriced), not priced at 0%. No funding cost, prepayment or recovery timing: a yardstick to compare policies on the same history.`,
         ],
         tables: [
           table(
@@ -129,7 +126,9 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
             [{ label: 'Measure' }, ...runColumns],
             [
               ['Funded loans', ...runs.map((run) => run.economics.fundedLoans)],
-              ['Funded amount', ...runs.map((run) => money(run.economics.fundedAmount))],
+              ['Funded amount (lent)', ...runs.map((run) => money(run.economics.fundedAmount))],
+              ['Funded genuine good without int_rate (revenue not priced)', ...runs.map((run) => run.economics.fundedUnpriced)],
+              ['Funded genuine without a default label (not priced)', ...runs.map((run) => run.economics.fundedUnlabelled)],
               ['Revenue', ...runs.map((run) => money(run.economics.revenue))],
               ['Loss on defaults', ...runs.map((run) => money(run.economics.defaultLoss))],
               ['Loss on frauds', ...runs.map((run) => money(run.economics.fraudLoss))],
@@ -247,18 +246,30 @@ function reasonsTable(runs: readonly BacktestRun[]): ReportTable {
   );
 }
 
-/** One decimal, more below 1% so that a rare rule's 0.02% does not read 0.0%. */
-export function percent(value: number): string {
-  const digits = value === 0 || value >= 0.01 ? 1 : value >= 0.001 ? 2 : 3;
-  return `${(value * 100).toFixed(digits)}%`;
+/** What each run's held-out slice is, as its models record their training data (one note when the runs agree). */
+function outOfSampleNotes(runs: readonly BacktestRun[]): string[] {
+  const notes = new Map<string, string[]>();
+  for (const run of runs) notes.set(run.outOfSample.note, [...(notes.get(run.outOfSample.note) ?? []), run.name]);
+  if (notes.size === 1) return [...notes.keys()];
+  return [...notes.entries()].map(([note, names]) => `${names.join(', ')}: ${note}`);
 }
 
-/** `78.3% (77.5–79.1%), 7,721 of 9,857`; `n/a` with nothing to count. */
-export function rate(value: Rate): string {
-  if (value.rate === null) return `n/a (0 of 0)`;
-  return `${percent(value.rate)} (${percent(value.lower!)}–${percent(value.upper!)}), ${value.count.toLocaleString('en-US')} of ${value.total.toLocaleString('en-US')}`;
+/** Every scenario any run met (sorted), then `all`; a run without the scenario shows a dash. */
+export function fraudCaughtRows(runs: readonly BacktestRun[]): Cell[][] {
+  const scenarios = [
+    ...new Set(runs.flatMap((run) => run.fraudCaught.map((entry) => entry.scenario)).filter((scenario) => scenario !== 'all')),
+  ].sort();
+  return [...scenarios, 'all'].map((scenario) => {
+    const entries = runs.map((run) => run.fraudCaught.find((entry) => entry.scenario === scenario));
+    const frauds = entries.find((entry) => entry !== undefined)?.frauds ?? null;
+    return [
+      scenario,
+      frauds ?? DASH,
+      ...entries.flatMap((entry) =>
+        entry === undefined ? [DASH, DASH, DASH, DASH] : [entry.declined, entry.reviewed, entry.missed, rate(entry.caught)],
+      ),
+    ];
+  });
 }
 
-function money(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
+const DASH = '—';

@@ -79,6 +79,11 @@ export const BacktestRun = z.strictObject({
   fraudCaught: z.array(FraudCatch),
   outcomeTierLabel: z.array(OutcomeTierLabel),
   rules: z.array(RuleMetrics),
+  /** Whether the held-out slice is out of sample for this run's models (heldOut.ts outOfSample), and why. */
+  outOfSample: z.strictObject({
+    status: z.enum(['held-out', 'partly', 'unknown', 'no-models']),
+    note: z.string(),
+  }),
   models: z.strictObject({
     fraudProbability: z.strictObject({ all: Discrimination, heldOut: Discrimination }),
     creditScore: z.strictObject({ all: Discrimination, heldOut: Discrimination }),
@@ -105,6 +110,7 @@ export const BacktestResult = z.strictObject({
   libraryVersion: z.string(),
   command: z.string(),
   definitions: z.record(z.string(), z.string()),
+  /** The latest share of rows by applied_at reported as "held out": the trainers' (1 − their train share). */
   heldOutFraction: z.number(),
   economics: Economics,
   champion: BacktestRun,

@@ -41,8 +41,12 @@ export const DriftResult = z.strictObject({
   schemaVersion: z.literal(1),
   baseline: DriftFile,
   current: DriftFile,
-  /** The `--config` file and the sha256 of its bytes; null for the shipped defaults. */
-  config: z.strictObject({ path: z.string(), sha256 }).nullable(),
+  /**
+   * What scored both files: the `--config` file (null for the shipped defaults) and the config sha256 a
+   * backtest records (replay.ts configSha256: the hashes of every rule, list, model and policy file the
+   * engine loaded and the settings that decide; whether a salt is set, never the salt).
+   */
+  config: z.strictObject({ path: z.string().nullable(), sha256 }),
   /** Shares below this are raised to it before the sum (empty bins). */
   shareFloor: z.number().positive(),
   bands: z.strictObject({ watch: z.number(), act: z.number() }),
@@ -62,7 +66,7 @@ export interface DriftOptions {
   readonly baselinePath: string;
   readonly currentPath: string;
   readonly config?: EngineConfigInput;
-  /** The file `config` was read from, hashed for the provenance. */
+  /** The file `config` was read from, named in the provenance. */
   readonly configPath?: string;
 }
 
@@ -78,7 +82,7 @@ export async function analyseDrift(options: DriftOptions): Promise<DriftAnalysis
     schemaVersion: 1,
     baseline: fileSummary(options.baselinePath, baselineSha256, baseline),
     current: fileSummary(options.currentPath, currentSha256, current),
-    config: options.configPath === undefined ? null : { path: options.configPath, sha256: await fileSha256(options.configPath) },
+    config: { path: options.configPath ?? null, sha256: baseline.configSha256 },
     shareFloor: PSI_SHARE_FLOOR,
     bands: { ...PSI_BANDS },
     worstBand: worstBand(features.map((feature) => feature.band)),

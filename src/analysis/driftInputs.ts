@@ -15,6 +15,8 @@ import type { ApplicationEvent } from '../schema/event.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { FRAUD_FEATURES } from '../stages/fraud/features.js';
 import { createMemoryStore } from '../state/memory.js';
+import { inEventTime } from './eventTime.js';
+import { configSha256 } from './replay.js';
 
 export type InputModel = 'fraud' | 'credit' | 'score';
 
@@ -34,6 +36,8 @@ export interface ObservedFile {
   readonly undecided: number;
   /** Model inputs first (fraud, then credit, in the models' order), then the scores. */
   readonly columns: ObservedColumn[];
+  /** What decided (replay.ts configSha256): the hashes of every file the engine loaded and the deciding settings. */
+  readonly configSha256: string;
 }
 
 /** The score columns, by the decision field they read. */
@@ -53,6 +57,7 @@ interface InputReader {
 const CHUNK = 1024;
 
 export async function observeFile(path: string, config: EngineConfigInput): Promise<ObservedFile> {
+  // The reader replay uses too: a backtest and a drift report agree on which rows are valid.
   const { events, rejected } = await readEvents(path);
   if (events.length === 0) {
     throw new FengkongError(
@@ -92,10 +97,17 @@ export async function observeFile(path: string, config: EngineConfigInput): Prom
       : { name, model, kind, values: inputs[index]! as (string | null)[] },
   );
   scoreNames.forEach((name, index) => columns.push({ name, model: 'score', kind: 'numeric', values: scores[index]! }));
-  return { rows: ordered.events.length, rejected, repeated: ordered.repeated, undecided, columns };
+  return {
+    rows: ordered.events.length,
+    rejected,
+    repeated: ordered.repeated,
+    undecided,
+    columns,
+    configSha256: configSha256(config, engine),
+  };
 }
 
-/** Stable by applied_at (equal times keep file order); a repeated application id keeps its first row. */
+/** Each application id once (its first row), in event-time order: applied_at, equal times in file order. */
 function inEventTimeOrder(events: readonly ApplicationEvent[]): { events: ApplicationEvent[]; repeated: number } {
   const seen = new Set<string>();
   const unique: ApplicationEvent[] = [];
@@ -104,11 +116,7 @@ function inEventTimeOrder(events: readonly ApplicationEvent[]): { events: Applic
     seen.add(event.application_id);
     unique.push(event);
   }
-  const ordered = unique
-    .map((event, index) => ({ event, index, atMs: Date.parse(event.applied_at) }))
-    .sort((a, b) => a.atMs - b.atMs || a.index - b.index)
-    .map(({ event }) => event);
-  return { events: ordered, repeated: events.length - unique.length };
+  return { events: inEventTime(unique, (event) => event.applied_at), repeated: events.length - unique.length };
 }
 
 /**

@@ -1,8 +1,9 @@
 // The drift result as a report document: PSI by feature against the bands, the score distributions of
 // both files, the table, and where the numbers came from.
 import { barChart, distributionChart } from '../report/charts.js';
-import type { ReportDocumentInput, VegaLiteSpec } from '../report/document.js';
+import type { ReportDocumentInput } from '../report/document.js';
 import type { DriftAnalysis, DriftResult, FeatureDrift } from './drift.js';
+import { percent } from './format.js';
 
 export const DRIFT_TABLE_COLUMNS = [
   'feature',
@@ -28,8 +29,6 @@ export function driftTableRows(result: DriftResult): Array<[string, string, stri
     feature.unseenShare,
   ]);
 }
-
-export const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
 export function driftReportDocument(
   analysis: DriftAnalysis,
@@ -63,7 +62,7 @@ export function driftReportDocument(
       { label: 'current', value: `${result.current.path} (sha256 ${result.current.sha256})` },
       {
         label: 'config',
-        value: result.config === null ? 'shipped defaults' : `${result.config.path} (sha256 ${result.config.sha256})`,
+        value: `${result.config.path ?? 'shipped defaults'} (config sha256 ${result.config.sha256})`,
       },
       { label: 'version', value: context.version },
       { label: 'command', value: context.command },
@@ -86,20 +85,19 @@ export function driftReportDocument(
           {
             title: 'PSI by feature',
             caption: 'Bars coloured by band; dashed lines at the band limits.',
-            spec: withBandColours(
-              barChart({
-                valueLabel: 'PSI',
-                items: result.features.map((feature) => ({
-                  label: `${feature.feature} (${feature.model})`,
-                  value: feature.psi,
-                  group: feature.band,
-                })),
-                rules: [
-                  { value: result.bands.watch, label: `watch ${result.bands.watch}` },
-                  { value: result.bands.act, label: `act ${result.bands.act}` },
-                ],
-              }),
-            ),
+            spec: barChart({
+              valueLabel: 'PSI',
+              items: result.features.map((feature) => ({
+                label: `${feature.feature} (${feature.model})`,
+                value: feature.psi,
+                group: feature.band,
+              })),
+              rules: [
+                { value: result.bands.watch, label: `watch ${result.bands.watch}` },
+                { value: result.bands.act, label: `act ${result.bands.act}` },
+              ],
+              groupColors: BAND_COLOURS,
+            }),
           },
         ],
         tables: [
@@ -112,9 +110,9 @@ export function driftReportDocument(
               row[2],
               Number(row[3].toFixed(4)),
               row[4],
-              percent(row[5]),
-              percent(row[6]),
-              percent(row[7]),
+              percent(row[5], 1),
+              percent(row[6], 1),
+              percent(row[7], 1),
             ]),
           },
         ],
@@ -124,17 +122,12 @@ export function driftReportDocument(
   };
 }
 
-/** Green, amber, red, whichever bands occur: by default the colours would follow the bands' names in alphabetical order. */
-const BAND_COLOURS: Record<FeatureDrift['band'], string> = { stable: '#59a14f', watch: '#f28e2b', act: '#e15759' };
-
-function withBandColours(spec: VegaLiteSpec): VegaLiteSpec {
-  const layers = (spec as { layer?: Array<{ encoding?: { color?: { field?: string; scale?: unknown } } }> }).layer ?? [];
-  for (const layer of layers) {
-    const color = layer.encoding?.color;
-    if (color?.field === 'group') color.scale = { domain: Object.keys(BAND_COLOURS), range: Object.values(BAND_COLOURS) };
-  }
-  return spec;
-}
+/** Green, amber, red, in this order whichever bands occur (vega's palette would follow the names' order). */
+export const BAND_COLOURS: { group: FeatureDrift['band']; color: string }[] = [
+  { group: 'stable', color: '#59a14f' },
+  { group: 'watch', color: '#f28e2b' },
+  { group: 'act', color: '#e15759' },
+];
 
 export function countBands(features: readonly FeatureDrift[]): Record<FeatureDrift['band'], number> {
   const counts = { stable: 0, watch: 0, act: 0 };

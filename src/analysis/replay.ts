@@ -4,13 +4,15 @@
 // slice alone, or its velocity facts start from nothing.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
+import { ErrorCode, FengkongError } from '../errors.js';
 import { createEngine, type Engine } from '../engine/createEngine.js';
 import { parseEngineConfig } from '../engine/loadInputs.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import type { ApplicationEvent } from '../schema/event.js';
-import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent } from '../batch/csvRecords.js';
+import { eventTimeMs, inEventTime } from './eventTime.js';
+import { lentAmount } from './economics.js';
+import { readEventLines, type RejectedLine } from '../batch/readEvents.js';
 
 export interface ReplayOptions {
   /** Engine config (e.g. a challenger's); default: the shipped one. Paths resolve as the CLI's `--config` does. */
@@ -30,20 +32,23 @@ export interface LabelledOutcome {
   fraudScenario: string | null;
   /** The `default` label; null when missing. */
   defaulted: boolean | null;
-  /** funded_amnt. */
+  /** funded_amnt: the amount requested. */
   amount: number;
-  /** int_rate in percent (15.77 is 15.77% a year); 0 when the file leaves it empty. */
-  intRatePercent: number;
+  /**
+   * The amount the decision lends (economics.ts lentAmount): an approval's offer.approvedAmount (a
+   * counter-offer lends less than was asked; the request when the approval carries no offer, as without
+   * a credit model); for a review or a decline, which make no offer, the amount requested — what a review
+   * would lend if funded (`reviewsFunded`); a decline is never funded, so its amount is never priced.
+   */
+  approvedAmount: number;
+  /** int_rate in percent (15.77 is 15.77% a year); null when the file leaves it empty (economics then leaves the loan's revenue unpriced, counted). */
+  intRatePercent: number | null;
   /** 36 or 60, from term_36 / term_60. */
   termMonths: number;
   decision: Decision;
 }
 
-export interface RejectedLine {
-  line: number;
-  code: string;
-  message: string;
-}
+export type { RejectedLine };
 
 export interface Replay {
   inputSha256: string;
@@ -63,12 +68,16 @@ export async function replayLabelled(path: string, options: ReplayOptions = {}):
   const chunkSize = options.chunkSize ?? 1024;
   const inputSha256 = await fileSha256(path);
   const engine = await createEngine(config);
-  const { read, events, rejected } = await readLabelledEvents(path, engine);
+  // The reader drift and the trainers use: the same rows are valid everywhere.
+  const { read, events, rejected } = await readEventLines(path, {
+    requireColumns: { names: LABEL_COLUMNS, why: 'a backtest needs labelled applications' },
+  });
 
-  // Stable sort: equal times keep file order.
-  const ordered = events
-    .map((entry) => ({ ...entry, atMs: Date.parse(entry.event.applied_at) }))
-    .sort((a, b) => a.atMs - b.atMs || a.line - b.line);
+  // Events come in file order, so ties keep it.
+  const ordered = inEventTime(events, (entry) => entry.event.applied_at).map((entry) => ({
+    ...entry,
+    atMs: eventTimeMs(entry.event.applied_at),
+  }));
   const rows: LabelledOutcome[] = [];
   for (let start = 0; start < ordered.length; start += chunkSize) {
     const chunk = ordered.slice(start, start + chunkSize);
@@ -101,54 +110,11 @@ function labelledOutcome(line: number, event: ApplicationEvent, atMs: number, de
     fraudScenario: event.fraud_scenario === null || event.fraud_scenario === '' ? null : event.fraud_scenario,
     defaulted: event.default === null ? null : event.default === 1,
     amount: event.funded_amnt,
-    intRatePercent: event.int_rate ?? 0,
+    approvedAmount: lentAmount(decision, event.funded_amnt),
+    intRatePercent: event.int_rate,
     termMonths: event.term === 'term_60' ? 60 : 36,
     decision,
   };
-}
-
-interface ReadLabelled {
-  read: number;
-  events: Array<{ line: number; event: ApplicationEvent }>;
-  rejected: RejectedLine[];
-}
-
-/** The file's valid events with their data-line numbers, and the lines that are not valid events. */
-async function readLabelledEvents(path: string, engine: Engine): Promise<ReadLabelled> {
-  const lines = readLines(path);
-  const first = await lines.next();
-  if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: the file is empty (no header)`);
-  const layout = checkHeader(path, first.value.text);
-  for (const column of LABEL_COLUMNS) {
-    if (!layout.names.includes(column)) {
-      throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: header: missing column ${column} (a backtest needs labelled applications)`);
-    }
-  }
-  const events: ReadLabelled['events'] = [];
-  const rejected: RejectedLine[] = [];
-  let read = 0;
-  for await (const physical of lines) {
-    if (!physical.overlong && physical.text.trim() === '') continue;
-    read += 1;
-    const parsed = physical.overlong ? { error: `line longer than ${MAX_LINE_CHARS} characters` } : parseLine(physical.text);
-    if ('error' in parsed) {
-      rejected.push({ line: read, code: ErrorCode.CSV_RECORD, message: parsed.error });
-    } else if (parsed.fields.length !== layout.names.length) {
-      rejected.push({
-        line: read,
-        code: ErrorCode.CSV_RECORD,
-        message: `expected ${layout.names.length} fields, found ${parsed.fields.length}`,
-      });
-    } else {
-      try {
-        events.push({ line: read, event: engine.parseEvent(recordToEvent(layout, parsed.fields)) });
-      } catch (error) {
-        if (!isFengkongError(error)) throw error;
-        rejected.push({ line: read, code: error.code, message: error.message });
-      }
-    }
-  }
-  return { read, events, rejected };
 }
 
 /** sha256 of the input's bytes (as stored: a .gz file is hashed compressed). */
@@ -166,28 +132,35 @@ export async function fileSha256(path: string): Promise<string> {
 /**
  * What decides: the content hashes of every file the engine loaded (its audit) and the settings that
  * change a decision. File paths are left out, so the same config gives the same hash from any folder.
+ * The identifier salt is not hashed (a published hash of it would let anyone test guesses of a weak salt
+ * offline): only whether one is set, other than the public default.
  */
-function configSha256(config: EngineConfigInput, engine: Engine): string {
+export function configSha256(config: EngineConfigInput, engine: Pick<Engine, 'audit'>): string {
   const settings = parseEngineConfig(config);
   const deciding = {
     audit: engine.audit,
     ruleEvaluator: settings.ruleEvaluator,
     attributions: settings.attributions,
-    identifierSalt: settings.identifierSalt,
+    identifierSaltSet: settings.identifierSalt !== DEFAULT_IDENTIFIER_SALT,
   };
   return createHash('sha256').update(JSON.stringify(deciding)).digest('hex');
 }
+
+/** configSha256 for a config, building its engine (to read the hashes of the files it loads). */
+export async function engineConfigSha256(config: EngineConfigInput = {}): Promise<string> {
+  return configSha256(config, await createEngine(config));
+}
+
+/** The schema's default salt: a config that leaves it is "salt set: no". */
+const DEFAULT_IDENTIFIER_SALT = parseEngineConfig({}).identifierSalt;
 
 /** The latest `heldOutFraction` of rows by event time (the held-out slice), and the rest. */
 export function splitByTime<T extends { appliedAtMs: number }>(rows: readonly T[], heldOutFraction: number): { earlier: T[]; later: T[] } {
   if (!(heldOutFraction >= 0 && heldOutFraction <= 1)) {
     throw new FengkongError(ErrorCode.METRIC_INPUT_INVALID, `splitByTime: heldOutFraction must be within [0, 1], got ${heldOutFraction}`);
   }
-  // Stable: rows at equal times keep their order, so the split is the same on every run.
-  const ordered = rows
-    .map((row, index) => ({ row, index }))
-    .sort((a, b) => a.row.appliedAtMs - b.row.appliedAtMs || a.index - b.index)
-    .map(({ row }) => row);
+  // Rows at equal times keep their order, so the split is the same on every run.
+  const ordered = inEventTime(rows, (row) => row.appliedAtMs);
   // The cut the trainers use: the earliest floor(n × (1 − heldOut)) rows train.
   const cut = Math.floor(ordered.length * (1 - heldOutFraction));
   return { earlier: ordered.slice(0, cut), later: ordered.slice(cut) };

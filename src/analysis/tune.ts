@@ -1,30 +1,39 @@
 // Threshold tuning: replay the labelled history under the current policy, search the policy's
 // thresholds on the tuning slice (re-deciding each row's recorded policy facts with the engine's policy
-// evaluator, tuneSearch.ts), write the tuned pack (the current one with only the thresholds, the reason
+// evaluator, tuneSearch.ts), stage the tuned pack (the current one with only the thresholds, the reason
 // texts that quote them, its version and description changed), then replay the whole history again
-// with the tuned pack, as the engine loads it, and measure it on the check slice it never saw.
+// with the staged pack, as the engine loads it, and measure it on the check slice it never saw.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { PolicyPack } from '../schema/policyPack.js';
 import { describeIssues } from '../schema/issues.js';
 import { createPolicyEvaluator } from '../policy/evaluate.js';
+import { createOutputSet, type OutputSet, writeOutputs } from '../batch/outputFiles.js';
+import { percent } from './format.js';
+import { HELD_OUT_SHARE, modelsTraining } from './heldOut.js';
 import { replayLabelled, type LabelledOutcome } from './replay.js';
-import { tuneSlices } from './tuneSlices.js';
+import { type SlicesSample, slicesSample, type TuneSlices, tuneSlices } from './tuneSlices.js';
 import { loadPolicyInputs, type PolicyInputs } from './tunePolicyInputs.js';
 import { type Constraints, describeConstraints, meets, SliceTally, type SliceMetrics } from './tuneMetrics.js';
 import { DEFAULT_GRID, type Objective, searchThresholds, type SearchGrid, type SearchResult, type TuningRow } from './tuneSearch.js';
 import { describeThresholds, readThresholds, withThresholds, type PolicyThresholds } from './tuneThresholds.js';
 
-export const DEFAULT_HOLDOUT = 0.2;
+/** The check slice: by default what the trainers hold out, so models trained on the file never saw it. */
+export const DEFAULT_HOLDOUT = HELD_OUT_SHARE;
 export const DEFAULT_CONFIDENCE = 0.95;
 
 export interface TuneOptions {
   readonly inputPath: string;
   /** Where the tuned policy pack is written. */
   readonly outPath: string;
+  /**
+   * The output set (declaring outPath) the pack is staged in, for the caller to commit with its other
+   * outputs; without one, tunePolicy makes its own and puts the pack in place when it succeeds.
+   */
+  readonly outputs?: OutputSet;
   /** The engine config; its policy pack (default: the shipped one) is the one tuned. */
   readonly config?: EngineConfigInput;
   readonly objective: Objective;
@@ -57,6 +66,8 @@ export interface TuneResult {
   readonly confidence: number;
   readonly holdout: number;
   readonly slices: { readonly history: SliceRange; readonly tuning: SliceRange; readonly check: SliceRange };
+  /** Whether the models' scores are in or out of sample on each slice, by what the models record of their training data. */
+  readonly sample: SlicesSample;
   readonly thresholds: { readonly current: PolicyThresholds; readonly tuned: PolicyThresholds };
   readonly search: SearchResult;
   /** The current and tuned policies on the tuning slice, each from a full replay. */
@@ -67,19 +78,41 @@ export interface TuneResult {
   readonly configSha256: { readonly current: string; readonly tuned: string };
 }
 
+/**
+ * Tunes, stages the tuned pack in `options.outputs` and checks it by a replay of the staged file; the
+ * caller commits the set with its other outputs. Without a set, `outPath` is checked before any work and
+ * the pack put in place at the end, or not at all when anything fails. A constraint missed on the check
+ * slice is a result, not a failure: the pack is still written (result.check.met says which).
+ */
 export async function tunePolicy(options: TuneOptions): Promise<TuneResult> {
+  if (options.outputs !== undefined) return tuneInto(options.outputs, options);
+  const outputs = createOutputSet([options.outPath]);
+  let result: TuneResult | undefined;
+  await writeOutputs(outputs, async (set) => {
+    result = await tuneInto(set, options);
+  });
+  return result!;
+}
+
+async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneResult> {
   const holdout = options.holdout ?? DEFAULT_HOLDOUT;
   const config = options.config ?? {};
   const spec = { objective: options.objective, constraints: options.constraints, confidence: options.confidence ?? DEFAULT_CONFIDENCE };
+  const chunk = options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize };
+  // The pack is read and its thresholds checked before the replay: a mistake in it fails in a moment.
   const inputs = loadPolicyInputs(config);
   const { pack, path: packPath } = inputs.policy;
   const currentThresholds = readThresholds(pack, packPath);
+  const models = modelsTraining(config);
 
-  const replay = await replayLabelled(options.inputPath, {
-    config,
-    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
-  });
-  const slices = tuneSlices(replay.rows, holdout);
+  const replay = await replayLabelled(options.inputPath, { config, ...chunk });
+  if (replay.rows.length === 0) {
+    throw new FengkongError(
+      ErrorCode.METRIC_INPUT_INVALID,
+      `${options.inputPath}: no application was decided (${replay.read} data lines read, ${replay.rejected.length} rejected): tune needs labelled applications`,
+    );
+  }
+  const slices = tuneSlices(replay.rows, holdout, options.inputPath);
   const rows = tuningRows(slices.tuning, inputs);
   const search = searchThresholds(inputs.policy, currentThresholds, rows, spec, options.grid ?? DEFAULT_GRID);
   const tuned = search.chosen.thresholds;
@@ -91,22 +124,26 @@ export async function tunePolicy(options: TuneOptions): Promise<TuneResult> {
   const description =
     `Tuned by fengkong tune from ${pack.policy} ${pack.version} on ${basename(options.inputPath)} (sha256 ${replay.inputSha256.slice(0, 12)}): ` +
     `the tuning slice is the ${slices.tuning.length} applications applied from ${slices.tuning[0]!.appliedAt} to ${slices.tuning.at(-1)!.appliedAt}, ` +
-    `just before the latest ${formatFraction(holdout)} (the check slice, never used for tuning). ` +
+    `just before the latest ${percent(holdout)} (the check slice, never used for tuning). ` +
     `Objective: maximise ${options.objective === 'approvals' ? 'approvals' : 'expected profit'} subject to ${describeConstraints(options.constraints)}` +
-    (spec.confidence > 0 ? ` (held at ${formatFraction(spec.confidence)} one-sided confidence on the tuning slice). ` : '. ') +
+    (spec.confidence > 0 ? ` (held at ${percent(spec.confidence)} one-sided confidence on the tuning slice). ` : '. ') +
     `Thresholds: ${describeThresholds(tuned, pack)} (were: ${describeThresholds(currentThresholds, pack)}). ` +
     `Everything else is ${pack.policy} ${pack.version} unchanged.`;
   const tunedPack = checkedPack(
     withThresholds(packAsWritten(packPath), tuned, { version: tunedVersion, description }, packPath),
     options.outPath,
   );
-  writeAtomically(options.outPath, `${JSON.stringify(tunedPack, null, 2)}\n`);
+  outputs.stage(options.outPath, `${JSON.stringify(tunedPack, null, 2)}\n`);
 
+  // The check replays the staged file itself: what is checked is byte for byte what will be put in place.
   const tunedReplay = await replayLabelled(options.inputPath, {
-    config: { ...config, policyPack: resolve(options.outPath) },
-    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+    config: { ...config, policyPack: resolve(stagedPath(options.outPath)) },
+    ...chunk,
   });
-  const tunedSlices = sameRows(tuneSlices(tunedReplay.rows, holdout), slices);
+  if (tunedReplay.inputSha256 !== replay.inputSha256) {
+    throw new FengkongError(ErrorCode.FILE_READ, `${options.inputPath}: the file changed while tune was replaying it`);
+  }
+  const tunedSlices = sameRows(tuneSlices(tunedReplay.rows, holdout, options.inputPath), slices, options.outPath);
   const check = { current: metricsOf(slices.check), tuned: metricsOf(tunedSlices.check) };
   return {
     input: {
@@ -122,6 +159,7 @@ export async function tunePolicy(options: TuneOptions): Promise<TuneResult> {
     confidence: spec.confidence,
     holdout,
     slices: { history: rangeOf(slices.history), tuning: rangeOf(slices.tuning), check: rangeOf(slices.check) },
+    sample: slicesSample(models, replay.inputSha256, holdout),
     thresholds: { current: currentThresholds, tuned },
     search,
     tuning: { current: metricsOf(slices.tuning), tuned: metricsOf(tunedSlices.tuning) },
@@ -149,7 +187,10 @@ export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyI
       verdict.fired.map((hit) => hit.code).join() !== decision.stages.policy.fired.map((hit) => hit.code).join() ||
       verdict.offer?.approvedAmount !== decision.offer?.approvedAmount
     ) {
-      throw new Error(`tune: the policy facts rebuilt for line ${outcome.line} do not give its recorded decision back`);
+      throw new FengkongError(
+        ErrorCode.POLICY_INVALID,
+        `${inputs.policy.path}: the policy facts rebuilt for data line ${outcome.line} do not give its recorded decision back: tune cannot re-decide this pack from the stage outputs a decision records`,
+      );
     }
     return {
       facts,
@@ -163,7 +204,7 @@ export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyI
 
 export function metricsOf(outcomes: readonly LabelledOutcome[]): SliceMetrics {
   const tally = new SliceTally();
-  for (const row of outcomes) tally.add(row, row.decision.outcome, row.decision.offer?.approvedAmount ?? row.amount);
+  for (const row of outcomes) tally.add(row, row.decision.outcome, row.approvedAmount);
   return tally.metrics();
 }
 
@@ -178,37 +219,37 @@ function packAsWritten(path: string): PolicyPack {
 
 function checkedPack(pack: PolicyPack, outPath: string): PolicyPack {
   const parsed = PolicyPack.safeParse(pack);
-  if (!parsed.success) throw new Error(`tune: the tuned pack for ${outPath} fails the policy pack schema: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) {
+    throw new FengkongError(
+      ErrorCode.POLICY_INVALID,
+      `${outPath}: the tuned pack fails the policy pack schema: ${describeIssues(parsed.error)}`,
+    );
+  }
   return pack;
 }
 
-/** Writes beside the name and renames: a failed run leaves no half-written file. */
-export function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
-  }
+/** Where an output set stages a file until it is committed (src/batch/outputFiles.ts). */
+function stagedPath(path: string): string {
+  return `${path}.partial`;
 }
 
-/** The second replay decides the same rows in the same order: its slices are the first's. */
-function sameRows(slices: ReturnType<typeof tuneSlices<LabelledOutcome>>, first: ReturnType<typeof tuneSlices<LabelledOutcome>>) {
+/**
+ * The second replay decides the same rows in the same order (same input, checked by its hash): its
+ * slices are the first's, unless the tuned pack made the engine refuse a row the current one decided.
+ */
+function sameRows(slices: TuneSlices<LabelledOutcome>, first: TuneSlices<LabelledOutcome>, outPath: string): TuneSlices<LabelledOutcome> {
   for (const key of ['history', 'tuning', 'check'] as const) {
-    const ids = (rows: LabelledOutcome[]) => rows.map((row) => row.line).join();
-    if (ids(slices[key]) !== ids(first[key]))
-      throw new Error(`tune: the replay with the tuned pack decided other rows in its ${key} slice`);
+    const lines = (rows: LabelledOutcome[]) => rows.map((row) => row.line).join();
+    if (lines(slices[key]) !== lines(first[key])) {
+      throw new FengkongError(
+        ErrorCode.POLICY_INVALID,
+        `${outPath}: the replay with the tuned pack decided other rows in the ${key} slice (${slices[key].length}, against ${first[key].length} with the current pack)`,
+      );
+    }
   }
   return slices;
 }
 
 function rangeOf(rows: readonly LabelledOutcome[]): SliceRange {
   return { rows: rows.length, from: rows[0]?.appliedAt ?? '', to: rows.at(-1)?.appliedAt ?? '' };
-}
-
-function formatFraction(fraction: number): string {
-  return `${Number((fraction * 100).toFixed(2))}%`;
 }

@@ -1,5 +1,6 @@
 // What a policy's outcomes on a slice of labelled applications come to: approval rate, bad rate among
-// the approved, share of fraud caught, expected profit; and whether they meet tune's constraints.
+// the approved, share of fraud caught (each a count of a total with its 95% Wilson interval), expected
+// profit; and whether they meet tune's constraints.
 //   bad: an approved application that is fraud or defaulted (its `default` label is 1); approved rows
 //        with no default label and no fraud are left out of the bad rate;
 //   caught: a fraud application declined or sent to review (anything but an approval);
@@ -14,30 +15,28 @@
 // likely as not to miss it on the next slice.
 import type { Outcome } from '../schema/decision.js';
 import { type Economics, loanEconomics, parseEconomics } from './economics.js';
-import { wilsonRate } from './interval.js';
+import { standardNormalQuantile } from '../metrics/auc.js';
+import { percent } from './format.js';
+import { type Rate, wilsonRate } from './interval.js';
 
 /** The labels and economics of one application. */
 export interface LabelledApplication {
   readonly isFraud: boolean;
   readonly defaulted: boolean | null;
-  readonly intRatePercent: number;
+  /** null when the file leaves int_rate empty: such a good loan earns nothing here (economics.ts). */
+  readonly intRatePercent: number | null;
   readonly termMonths: number;
 }
 
 export interface SliceMetrics {
   readonly rows: number;
   readonly approved: number;
-  readonly approvalRate: number;
-  /** Approved rows with a known outcome (fraud, or a default label), and the bad among them. */
-  readonly approvedLabelled: number;
-  readonly approvedBad: number;
-  /** approvedBad / approvedLabelled; null when no approved row is labelled. */
-  readonly badRate: number | null;
-  readonly fraudRows: number;
-  /** Fraud rows declined or reviewed. */
-  readonly fraudCaughtRows: number;
-  /** fraudCaughtRows / fraudRows; null without fraud rows. */
-  readonly fraudCaught: number | null;
+  /** Approved of all rows, with its 95% Wilson interval. */
+  readonly approvalRate: Rate;
+  /** Bad (fraud or default) of the approved rows with a known outcome; rate null when none is labelled. */
+  readonly badRate: Rate;
+  /** Fraud rows declined or reviewed, of all fraud rows; rate null without fraud rows. */
+  readonly fraudCaught: Rate;
   readonly profit: number;
 }
 
@@ -51,9 +50,9 @@ export type Confidence = number;
 
 const DEFAULT_ECONOMICS: Economics = parseEconomics({});
 
-/** What the application earns (or loses, negative) if approved for approvedAmount. */
+/** What the application earns (or loses, negative) if approved for approvedAmount: the backtest's pricing. */
 export function profitOf(application: LabelledApplication, approvedAmount: number, economics: Economics = DEFAULT_ECONOMICS): number {
-  const loan = loanEconomics({ ...application, amount: approvedAmount, decision: { outcome: 'approve' } }, economics);
+  const loan = loanEconomics({ ...application, approvedAmount, decision: { outcome: 'approve' } }, economics);
   return loan.revenue - loan.defaultLoss - loan.fraudLoss;
 }
 
@@ -97,13 +96,9 @@ export class SliceTally {
     return {
       rows: this.rows,
       approved: this.approved,
-      approvalRate: this.rows === 0 ? 0 : this.approved / this.rows,
-      approvedLabelled: this.approvedKnown,
-      approvedBad: this.approvedBad,
-      badRate: this.approvedKnown === 0 ? null : this.approvedBad / this.approvedKnown,
-      fraudRows: this.fraudRows,
-      fraudCaughtRows: this.fraudCaught,
-      fraudCaught: this.fraudRows === 0 ? null : this.fraudCaught / this.fraudRows,
+      approvalRate: wilsonRate(this.approved, this.rows),
+      badRate: wilsonRate(this.approvedBad, this.approvedKnown),
+      fraudCaught: wilsonRate(this.fraudCaught, this.fraudRows),
       profit: Math.round(this.profit * 100) / 100,
     };
   }
@@ -115,15 +110,16 @@ export class SliceTally {
  * No approved row meets a bad-rate cap; no fraud row meets a fraud-caught floor.
  */
 export function violation(metrics: SliceMetrics, constraints: Constraints, confidence: Confidence = 0): number {
-  const z = confidence === 0 ? 0 : normalQuantile(confidence);
+  const z = confidence === 0 ? 0 : standardNormalQuantile(confidence);
   let total = 0;
-  if (constraints.maxBadRate !== undefined && metrics.approvedLabelled > 0) {
-    const badRate = z === 0 ? metrics.badRate! : wilsonRate(metrics.approvedBad, metrics.approvedLabelled, z).upper!;
-    total += Math.max(0, badRate - constraints.maxBadRate);
+  const { badRate, fraudCaught } = metrics;
+  if (constraints.maxBadRate !== undefined && badRate.rate !== null) {
+    const bound = z === 0 ? badRate.rate : wilsonRate(badRate.count, badRate.total, z).upper!;
+    total += Math.max(0, bound - constraints.maxBadRate);
   }
-  if (constraints.minFraudCaught !== undefined && metrics.fraudRows > 0) {
-    const caught = z === 0 ? metrics.fraudCaught! : wilsonRate(metrics.fraudCaughtRows, metrics.fraudRows, z).lower!;
-    total += Math.max(0, constraints.minFraudCaught - caught);
+  if (constraints.minFraudCaught !== undefined && fraudCaught.rate !== null) {
+    const bound = z === 0 ? fraudCaught.rate : wilsonRate(fraudCaught.count, fraudCaught.total, z).lower!;
+    total += Math.max(0, constraints.minFraudCaught - bound);
   }
   // Rates computed from counts land a rounding error away from a cap they equal.
   return total <= 1e-12 ? 0 : total;
@@ -133,36 +129,10 @@ export function meets(metrics: SliceMetrics, constraints: Constraints, confidenc
   return violation(metrics, constraints, confidence) === 0;
 }
 
-/**
- * Φ⁻¹(p) for 0.5 ≤ p < 1 by bisection on Φ, with erf from Abramowitz & Stegun 7.1.26 (error below
- * 1.5e-7): Φ⁻¹(0.95) = 1.6449, Φ⁻¹(0.975) = 1.9600.
- */
-export function normalQuantile(p: number): number {
-  if (!(p >= 0.5 && p < 1)) throw new RangeError(`normalQuantile: expected 0.5 ≤ p < 1, got ${p}`);
-  const erf = (x: number): number => {
-    const t = 1 / (1 + 0.3275911 * x);
-    const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-    return 1 - poly * Math.exp(-x * x);
-  };
-  const cdf = (z: number): number => 0.5 * (1 + erf(z / Math.SQRT2));
-  let low = 0;
-  let high = 10;
-  for (let step = 0; step < 60; step += 1) {
-    const middle = (low + high) / 2;
-    if (cdf(middle) < p) low = middle;
-    else high = middle;
-  }
-  return (low + high) / 2;
-}
-
 export function describeConstraints(constraints: Constraints): string {
   const parts = [
-    ...(constraints.maxBadRate === undefined ? [] : [`bad rate among approved ≤ ${percent(constraints.maxBadRate)}`]),
-    ...(constraints.minFraudCaught === undefined ? [] : [`fraud caught ≥ ${percent(constraints.minFraudCaught)}`]),
+    ...(constraints.maxBadRate === undefined ? [] : [`bad rate among approved ≤ ${percent(constraints.maxBadRate, 2)}`]),
+    ...(constraints.minFraudCaught === undefined ? [] : [`fraud caught ≥ ${percent(constraints.minFraudCaught, 2)}`]),
   ];
   return parts.length === 0 ? 'no constraint' : parts.join(' and ');
-}
-
-export function percent(rate: number | null, digits = 2): string {
-  return rate === null ? 'n/a' : `${(rate * 100).toFixed(digits)}%`;
 }

@@ -1,11 +1,14 @@
 // What `fengkong tune` shows, as plain rows (the command prints them, the report draws them): the
 // frontier with the chosen and current thresholds marked, the thresholds before and after, and both
-// policies on the tuning and check slices; and the report document built from them.
+// policies on the tuning and check slices, every rate with its 95% Wilson interval; and the report
+// document built from them.
 import type { ReportDocumentInput } from '../report/document.js';
 import { tradeoffChart } from '../report/charts.js';
+import { count, money, percent } from './format.js';
+import type { Rate } from './interval.js';
 import type { TuneResult } from './tune.js';
-import type { Candidate } from './tuneSearch.js';
-import { describeConstraints, percent, type SliceMetrics } from './tuneMetrics.js';
+import type { Candidate, SearchResult } from './tuneSearch.js';
+import { describeConstraints, type SliceMetrics } from './tuneMetrics.js';
 import { formatThreshold, type PolicyThresholds } from './tuneThresholds.js';
 
 /** How many frontier points the table shows (evenly spread along it, both ends kept). */
@@ -23,16 +26,19 @@ export const FRONTIER_COLUMNS = [
   'credit review',
 ] as const;
 
-export type Mark = '' | 'chosen' | 'current';
+export type Mark = '' | 'chosen' | 'current' | 'chosen = current';
 
 export interface FrontierRow {
   readonly mark: Mark;
   readonly candidate: Candidate;
 }
 
-/** Frontier points by falling approval rate, thinned, with the chosen and current thresholds in their places. */
-export function frontierRows(result: TuneResult, limit = FRONTIER_TABLE_ROWS): FrontierRow[] {
-  const { frontier, chosen, current } = result.search;
+/**
+ * Frontier points by falling approval rate, thinned to about `limit` evenly along it (both ends kept),
+ * with the chosen and current thresholds in their places (one row when they are the same).
+ */
+export function frontierRows(search: Pick<SearchResult, 'frontier' | 'chosen' | 'current'>, limit = FRONTIER_TABLE_ROWS): FrontierRow[] {
+  const { frontier, chosen, current } = search;
   const step = Math.max(1, (frontier.length - 1) / Math.max(1, limit - 1));
   const picked = new Set<Candidate>();
   for (let at = 0; at < frontier.length; at += step) picked.add(frontier[Math.round(at)]!);
@@ -40,23 +46,34 @@ export function frontierRows(result: TuneResult, limit = FRONTIER_TABLE_ROWS): F
   const rows: FrontierRow[] = [...picked]
     .filter((candidate) => candidate !== chosen && candidate !== current)
     .map((candidate) => ({ mark: '', candidate }));
-  rows.push({ mark: 'chosen', candidate: chosen });
-  if (current !== chosen) rows.push({ mark: 'current', candidate: current });
+  if (current === chosen) rows.push({ mark: 'chosen = current', candidate: chosen });
+  else rows.push({ mark: 'chosen', candidate: chosen }, { mark: 'current', candidate: current });
   return rows.sort(
     (a, b) =>
       b.candidate.metrics.approved - a.candidate.metrics.approved ||
-      (a.candidate.metrics.badRate ?? 0) - (b.candidate.metrics.badRate ?? 0),
+      (a.candidate.metrics.badRate.rate ?? 0) - (b.candidate.metrics.badRate.rate ?? 0),
   );
 }
+
+/** A rate and its 95% Wilson interval, as a table cell: `5.18% (4.20%–6.37%)`; `n/a` with nothing to count. */
+export function rateCell(value: Rate, digits: number, intervalLabel = ''): string {
+  if (value.rate === null) return 'n/a';
+  return `${percent(value.rate, digits)} (${intervalLabel}${percent(value.lower, digits)}–${percent(value.upper, digits)})`;
+}
+
+/** Decimals shown: bad rates sit near caps given in hundredths of a percent; fraud counts are small. */
+const APPROVAL_DIGITS = 2;
+const BAD_RATE_DIGITS = 2;
+const FRAUD_CAUGHT_DIGITS = 1;
 
 export function frontierCells({ mark, candidate }: FrontierRow): string[] {
   const { metrics, thresholds } = candidate;
   return [
     mark,
-    percent(metrics.approvalRate),
-    percent(metrics.badRate),
-    percent(metrics.fraudCaught, 1),
-    formatMoney(metrics.profit),
+    rateCell(metrics.approvalRate, APPROVAL_DIGITS),
+    rateCell(metrics.badRate, BAD_RATE_DIGITS),
+    rateCell(metrics.fraudCaught, FRAUD_CAUGHT_DIGITS),
+    money(metrics.profit),
     formatThreshold(thresholds.fraudReview),
     formatThreshold(thresholds.fraudDecline),
     String(thresholds.creditDecline),
@@ -73,10 +90,10 @@ export function sliceRows(result: TuneResult): string[][] {
     policy,
     String(metrics.rows),
     String(metrics.approved),
-    percent(metrics.approvalRate),
-    percent(metrics.badRate),
-    percent(metrics.fraudCaught, 1),
-    formatMoney(metrics.profit),
+    rateCell(metrics.approvalRate, APPROVAL_DIGITS),
+    rateCell(metrics.badRate, BAD_RATE_DIGITS),
+    rateCell(metrics.fraudCaught, FRAUD_CAUGHT_DIGITS),
+    money(metrics.profit),
   ];
   return [
     row('tuning', 'current', result.tuning.current),
@@ -115,38 +132,54 @@ export function objectiveText(result: TuneResult): string {
   );
 }
 
+/**
+ * Whether the tuned policy meets the constraints on the check slice, judged on the rates themselves;
+ * each rate with its 95% Wilson interval and counts, so a rate a hair under its cap reads as such.
+ */
 export function checkVerdict(result: TuneResult): string {
-  const metrics = result.check.tuned;
+  const { badRate, fraudCaught } = result.check.tuned;
+  const { maxBadRate, minFraudCaught } = result.constraints;
+  const measured = (value: Rate, digits: number, of: string) =>
+    value.rate === null
+      ? `n/a (no ${of})`
+      : `${rateCell(value, digits, '95% interval ')}, ${count(value.count)} of ${count(value.total)} ${of}`;
   const parts = [
-    ...(result.constraints.maxBadRate === undefined
+    ...(maxBadRate === undefined
       ? []
-      : [`bad rate ${percent(metrics.badRate)} (cap ${percent(result.constraints.maxBadRate)})`]),
-    ...(result.constraints.minFraudCaught === undefined
+      : [`bad rate ${measured(badRate, BAD_RATE_DIGITS, 'approved with a known outcome')}, cap ${percent(maxBadRate, BAD_RATE_DIGITS)}`]),
+    ...(minFraudCaught === undefined
       ? []
-      : [`fraud caught ${percent(metrics.fraudCaught, 1)} (floor ${percent(result.constraints.minFraudCaught, 1)})`]),
+      : [`fraud caught ${measured(fraudCaught, FRAUD_CAUGHT_DIGITS, 'frauds')}, floor ${percent(minFraudCaught, FRAUD_CAUGHT_DIGITS)}`]),
   ];
   if (parts.length === 0) return 'check slice: no constraint to check';
-  return `check slice: constraint ${result.check.met ? 'met' : 'NOT met'}: ${parts.join(', ')}`;
+  return `check slice: constraint ${result.check.met ? 'met' : 'NOT met'}: ${parts.join('; ')}`;
 }
 
 export function tuneReportDocument(
   result: TuneResult,
   context: { readonly generatedAt: string; readonly version: string; readonly command: string; readonly tunedPackName: string },
 ): ReportDocumentInput {
-  // One chart per measure against the approval rate: the frontier's curve, the chosen and current thresholds marked.
-  const tradeoffFigure = (title: string, yLabel: string, value: (metrics: SliceMetrics) => number | null) => {
+  // One chart per measure against the approval rate, each along its own frontier (the fraud-caught
+  // frontier is not the bad-rate one: the chosen thresholds may sit below it), chosen and current marked.
+  const tradeoffFigure = (
+    title: string,
+    caption: string,
+    yLabel: string,
+    frontier: readonly Candidate[],
+    measure: 'badRate' | 'fraudCaught',
+  ) => {
     const point = (candidate: Candidate) => {
-      const y = value(candidate.metrics);
-      return y === null ? [] : [{ x: candidate.metrics.approvalRate, y }];
+      const y = candidate.metrics[measure].rate;
+      return y === null ? [] : [{ x: candidate.metrics.approvalRate.rate!, y }];
     };
-    const { chosen, current, frontier } = result.search;
+    const { chosen, current } = result.search;
     return {
       title,
-      caption: 'Along the frontier of the thresholds searched on the tuning slice; the chosen and current thresholds marked.',
+      caption,
       spec: tradeoffChart({
         xLabel: 'Approval rate',
         yLabel,
-        curves: [{ name: 'frontier', points: frontier.flatMap(point) }],
+        curves: [{ name: measure === 'badRate' ? 'bad-rate frontier' : 'fraud-caught frontier', points: frontier.flatMap(point) }],
         marked: [...point(chosen).map((at) => ({ label: 'chosen', ...at })), ...point(current).map((at) => ({ label: 'current', ...at }))],
       }),
     };
@@ -168,7 +201,7 @@ export function tuneReportDocument(
     notes: [
       `Slices by applied_at: history ${slices.history.rows} rows (${slices.history.from} to ${slices.history.to}), replayed for its velocity state and freezes only; ` +
         `tuning ${slices.tuning.rows} rows (${slices.tuning.from} to ${slices.tuning.to}); check ${slices.check.rows} rows (${slices.check.from} to ${slices.check.to}), the latest ${percent(result.holdout, 0)}, never used for tuning.`,
-      'The shipped models were trained on the earliest 80% of applications by applied_at: their scores on the tuning slice are in-sample, on the check slice out of sample. The check slice is the honest measure.',
+      result.sample.note,
       'Every row is labelled, declined ones too: Lending Club rows are funded loans, so the outcome of a row a policy declines is counterfactual (what happened when it was funded), and a policy that approves rows the current one declines is judged on outcomes a real lender would have to infer.',
       'The search re-decides the tuning rows from the policy facts their decisions recorded, freezes included as they were; the tuned pack is then checked by a full replay, which re-derives freezes (the tuning-slice rows of the table come from that replay).',
     ],
@@ -184,16 +217,24 @@ export function tuneReportDocument(
         figures: [
           tradeoffFigure(
             'Approval rate against bad rate among approved',
+            'The thresholds searched on the tuning slice that no other beats on both approval rate and bad rate; the chosen and current thresholds marked.',
             'Bad rate among approved (fraud or default)',
-            (metrics) => metrics.badRate,
+            result.search.frontier,
+            'badRate',
           ),
-          tradeoffFigure('Approval rate against fraud caught', 'Fraud caught (declined or reviewed)', (metrics) => metrics.fraudCaught),
+          tradeoffFigure(
+            'Approval rate against fraud caught',
+            'The thresholds searched on the tuning slice that no other beats on both approval rate and fraud caught; the chosen and current thresholds marked (chosen for the bad rate, they may sit below this frontier).',
+            'Fraud caught (declined or reviewed)',
+            result.search.fraudCaughtFrontier,
+            'fraudCaught',
+          ),
         ],
         tables: [
           {
-            caption: 'Frontier points (thinned), chosen and current thresholds marked',
+            caption: 'Bad-rate frontier points (thinned), chosen and current thresholds marked; rates with their 95% Wilson intervals',
             columns: FRONTIER_COLUMNS.map((label, index) => ({ label, numeric: index > 0 && index < 8 })),
-            rows: frontierRows(result).map(frontierCells),
+            rows: frontierRows(result.search).map(frontierCells),
           },
         ],
       },
@@ -212,7 +253,7 @@ export function tuneReportDocument(
         paragraphs: [checkVerdict(result)],
         tables: [
           {
-            caption: 'Both policies on both slices, each from a full replay',
+            caption: 'Both policies on both slices, each from a full replay; rates with their 95% Wilson intervals',
             columns: SLICE_COLUMNS.map((label, index) => ({ label, numeric: index > 1 })),
             rows: sliceRows(result),
           },
@@ -220,8 +261,4 @@ export function tuneReportDocument(
       },
     ],
   };
-}
-
-function formatMoney(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }

@@ -13,6 +13,8 @@
 // point of score), then the thresholds' text: ties never depend on the order of evaluation. Declining
 // and reviewing are alike to every objective here (neither is an approval nor funded), so the
 // tie-break keeps the split between them as it is.
+import { ErrorCode, FengkongError } from '../errors.js';
+import { lentAmount } from './economics.js';
 import type { PolicyFacts } from '../policy/facts.js';
 import { createPolicyEvaluator } from '../policy/evaluate.js';
 import type { LoadedPolicyPack } from '../policy/load.js';
@@ -45,6 +47,8 @@ export interface SearchResult {
   readonly feasible: boolean;
   /** Candidates no other beats on both approval rate and bad rate, by falling approval rate. */
   readonly frontier: Candidate[];
+  /** The same for approval rate and fraud caught (a different set: the chosen thresholds need not be on it). */
+  readonly fraudCaughtFrontier: Candidate[];
   readonly evaluated: number;
 }
 
@@ -88,8 +92,12 @@ export function searchThresholds(
     return candidate;
   };
   const current = evaluate(currentThresholds);
-  if (current === null)
-    throw new Error(`${base.path}: the current thresholds are out of order: ${thresholdProblem(currentThresholds, base.pack)}`);
+  if (current === null) {
+    throw new FengkongError(
+      ErrorCode.POLICY_INVALID,
+      `${base.path}: the current thresholds are out of order: ${thresholdProblem(currentThresholds, base.pack)}`,
+    );
+  }
   const better = (a: Candidate, b: Candidate): boolean => compare(a, b, spec, currentThresholds) < 0;
   const bestOf = (candidates: ReadonlyArray<Candidate | null>, start: Candidate): Candidate =>
     candidates.reduce<Candidate>((best, candidate) => (candidate !== null && better(candidate, best) ? candidate : best), start);
@@ -141,6 +149,7 @@ export function searchThresholds(
     chosen: best,
     feasible: violation(best.metrics, spec.constraints, spec.confidence) === 0,
     frontier: frontierOf(candidates, spec, currentThresholds),
+    fraudCaughtFrontier: frontierOf(candidates, spec, currentThresholds, 'fraudCaught'),
     evaluated: candidates.length,
   };
 }
@@ -153,8 +162,13 @@ export function decideRows(base: LoadedPolicyPack, thresholds: PolicyThresholds,
   for (const row of rows) {
     const verdict = evaluate(row.facts);
     // The shipped operators compile to a synchronous evaluator; only custom operators run asynchronously.
-    if (verdict instanceof Promise) throw new Error('the policy pack did not compile: tune evaluates compiled packs only');
-    tally.add(row, verdict.outcome, verdict.offer?.approvedAmount ?? Number(row.facts.funded_amnt));
+    if (verdict instanceof Promise) {
+      throw new FengkongError(
+        ErrorCode.POLICY_INVALID,
+        `${base.path}: the policy pack does not compile (a custom operator?): tune evaluates compiled packs only`,
+      );
+    }
+    tally.add(row, verdict.outcome, lentAmount(verdict, Number(row.facts.funded_amnt)));
   }
   return tally.metrics();
 }
@@ -184,23 +198,29 @@ function keyOf(thresholds: PolicyThresholds): string {
   return [fraudDecline.toFixed(4), fraudReview.toFixed(4), creditDecline, creditMarginal, ...offerMinScores].join('/');
 }
 
+/** The measure a frontier trades against the approval rate: a bad rate is better lower, fraud caught higher. */
+export type FrontierMeasure = 'badRate' | 'fraudCaught';
+
 /**
- * The approval rate / bad rate frontier: by falling approval rate, each candidate with a lower bad rate
- * than every candidate approving more; of candidates alike on both, the best ranked.
+ * The frontier of approval rate against a measure: by falling approval rate, each candidate better on
+ * the measure than every candidate approving more; of candidates alike on both, the best ranked.
  */
-export function frontierOf(candidates: readonly Candidate[], spec: SearchSpec, current: PolicyThresholds): Candidate[] {
+export function frontierOf(
+  candidates: readonly Candidate[],
+  spec: SearchSpec,
+  current: PolicyThresholds,
+  measure: FrontierMeasure = 'badRate',
+): Candidate[] {
+  // Lower is better once fraud caught is negated.
+  const sign = measure === 'badRate' ? 1 : -1;
+  const cost = (candidate: Candidate): number => sign * candidate.metrics[measure].rate!;
   const ranked = candidates
-    .filter((candidate) => candidate.metrics.badRate !== null)
-    .sort(
-      (a, b) =>
-        b.metrics.approved - a.metrics.approved ||
-        a.metrics.badRate! - b.metrics.badRate! ||
-        compare(a, b, { ...spec, constraints: {} }, current),
-    );
+    .filter((candidate) => candidate.metrics[measure].rate !== null)
+    .sort((a, b) => b.metrics.approved - a.metrics.approved || cost(a) - cost(b) || compare(a, b, { ...spec, constraints: {} }, current));
   const frontier: Candidate[] = [];
   for (const candidate of ranked) {
     const last = frontier.at(-1);
-    if (last === undefined || candidate.metrics.badRate! < last.metrics.badRate!) frontier.push(candidate);
+    if (last === undefined || cost(candidate) < cost(last)) frontier.push(candidate);
   }
   return frontier;
 }

@@ -48,7 +48,10 @@ function leafAt(pack: PolicyPack, location: Location, where: string): FactLeaf {
   return leaf;
 }
 
-/** The thresholds a pack holds; FK_POLICY_INVALID naming the rule when one is not where tune looks. */
+/**
+ * The thresholds a pack holds; FK_POLICY_INVALID naming the pack (and the rule) when one is not where
+ * tune looks or they are out of the order the rules assume (a review cut-off above the decline one).
+ */
 export function readThresholds(pack: PolicyPack, where: string): PolicyThresholds {
   const value = (location: Location) => leafAt(pack, location, where).value as number;
   if (value(LOCATIONS.marginalFrom) !== value(LOCATIONS.creditDecline)) {
@@ -57,13 +60,22 @@ export function readThresholds(pack: PolicyPack, where: string): PolicyThreshold
       `${where}: rule P_CREDIT_SCORE_MARGINAL must start where P_CREDIT_SCORE_LOW stops (${value(LOCATIONS.creditDecline)}) for tune to move them together`,
     );
   }
-  return {
+  const thresholds = {
     fraudDecline: value(LOCATIONS.fraudDecline),
     fraudReview: value(LOCATIONS.fraudReview),
     creditDecline: value(LOCATIONS.creditDecline),
     creditMarginal: value(LOCATIONS.creditMarginal),
     offerMinScores: pack.offers.slice(0, -1).map((band) => band.minScore),
   };
+  // The search moves thresholds within this order; a pack outside it is the user's to fix, not a bug.
+  const problem = thresholdProblem(thresholds, pack);
+  if (problem !== null) {
+    throw new FengkongError(
+      ErrorCode.POLICY_INVALID,
+      `${where}: the thresholds are out of order (${describeThresholds(thresholds, pack)}): ${problem}`,
+    );
+  }
+  return thresholds;
 }
 
 /** Why a threshold set cannot be a pack's (null when it can): the order the rules assume. */

@@ -1,12 +1,12 @@
 // `fengkong backtest`: replays a labelled history through the policy (and a challenger's), writes the
 // HTML report and optionally the metrics as JSON, and prints the headline on standard error.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runBacktest } from '../analysis/backtest.js';
-import { backtestReportDocument, percent, rate } from '../analysis/backtestReport.js';
+import { backtestReportDocument } from '../analysis/backtestReport.js';
 import type { BacktestResult, BacktestRun } from '../analysis/backtestSchema.js';
 import { readEconomicsFile } from '../analysis/economics.js';
-import { ErrorCode, FengkongError } from '../errors.js';
+import { money, percent, rate } from '../analysis/format.js';
+import { createOutputSet, writeOutputs } from '../batch/outputFiles.js';
 import { readConfigFile } from './config.js';
 
 interface BacktestFlags {
@@ -34,7 +34,9 @@ export function backtestCommand(): Command {
     .option('--json <out.json>', 'also write the metrics as JSON')
     .option('--quiet', 'no summary on stderr')
     .action(async (input: string, options: BacktestFlags) => {
-      // Every file named is read before the replay starts: a typo fails in a second, not after it.
+      // Every file named is read, and every output path checked, before the replay starts: a typo fails
+      // in a second, not after it. The outputs are put in place together at the end, or not at all.
+      const outputs = createOutputSet([options.report, ...(options.json === undefined ? [] : [options.json])]);
       const config = options.config === undefined ? {} : readConfigFile(options.config);
       const challengerConfig = options.challenger === undefined ? undefined : readConfigFile(options.challenger);
       const economics = options.economics === undefined ? undefined : readEconomicsFile(options.economics);
@@ -48,8 +50,10 @@ export function backtestCommand(): Command {
       // vega loads only when a report is drawn, not with every command.
       const { renderReport } = await import('../report/render.js');
       const html = await renderReport(backtestReportDocument(backtest, new Date().toISOString()));
-      if (options.json !== undefined) writeOutput(options.json, `${JSON.stringify(backtest.result, null, 2)}\n`);
-      writeOutput(options.report, html);
+      await writeOutputs(outputs, (set) => {
+        if (options.json !== undefined) set.stage(options.json, `${JSON.stringify(backtest.result, null, 2)}\n`);
+        set.stage(options.report, html);
+      });
       if (options.quiet !== true) process.stderr.write(formatBacktestSummary(backtest.result, options));
     });
 }
@@ -61,27 +65,12 @@ function commandLine(input: string, options: BacktestFlags): string {
   return ['fengkong', 'backtest', input, ...flags].join(' ');
 }
 
-/** Written beside its name and renamed: a failed run never leaves a half-written report. */
-function writeOutput(path: string, text: string): void {
-  const partial = `${path}.partial`;
-  try {
-    writeFileSync(partial, text);
-    renameSync(partial, path);
-  } catch (cause) {
-    rmSync(partial, { force: true });
-    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
-  }
-}
-
 export function formatBacktestSummary(result: BacktestResult, options: { report: string; json?: string }): string {
   const runs = [result.champion, ...(result.challenger === null ? [] : [result.challenger])];
   const auc = (model: BacktestRun['models']['fraudProbability']['all']) =>
     model === null
       ? 'n/a'
       : `AUC ${model.auc.toFixed(3)} (${model.aucLower.toFixed(3)}–${model.aucUpper.toFixed(3)}), KS ${model.ks.toFixed(3)}`;
-  const money = (value: number) => Math.round(value).toLocaleString('en-US');
   const lines = runs.flatMap((run) => {
     const fraud = run.fraudCaught.at(-1)!;
     return [
@@ -92,7 +81,7 @@ export function formatBacktestSummary(result: BacktestResult, options: { report:
       `  fraud caught (declined or reviewed) ${rate(fraud.caught)}; missed ${fraud.missed}`,
       `  fraud probability vs is_fraud: ${auc(run.models.fraudProbability.all)}; held out ${auc(run.models.fraudProbability.heldOut)}`,
       `  credit score vs default (genuine): ${auc(run.models.creditScore.all)}; held out ${auc(run.models.creditScore.heldOut)}`,
-      `  economics: revenue ${money(run.economics.revenue)}, loss ${money(run.economics.loss)} (defaults ${money(run.economics.defaultLoss)}, frauds ${money(run.economics.fraudLoss)}), net ${money(run.economics.net)}`,
+      `  economics (on the amounts lent): revenue ${money(run.economics.revenue)}, loss ${money(run.economics.loss)} (defaults ${money(run.economics.defaultLoss)}, frauds ${money(run.economics.fraudLoss)}), net ${money(run.economics.net)}`,
     ];
   });
   const changes =

@@ -1,12 +1,12 @@
 // `fengkong drift`: the population stability of every model input and both scores between two files,
 // as a table, and optionally as JSON and an HTML report; exits with DRIFT_EXIT_CODE when a feature is
 // in the failing band.
-import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { analyseDrift, driftFails, FailOn, type DriftResult } from '../analysis/drift.js';
-import { countBands, driftReportDocument, DRIFT_TABLE_COLUMNS, driftTableRows, percent } from '../analysis/driftReport.js';
+import { countBands, driftReportDocument, DRIFT_TABLE_COLUMNS, driftTableRows } from '../analysis/driftReport.js';
+import { percent } from '../analysis/format.js';
+import { createOutputSet, writeOutputs } from '../batch/outputFiles.js';
 import { libraryVersion } from '../engine/paths.js';
-import { ErrorCode, FengkongError } from '../errors.js';
 import { readConfigFile } from './config.js';
 
 /** A feature drifted into the failing band (README, exit codes). */
@@ -33,6 +33,8 @@ export function driftCommand(): Command {
     .option('--json <out.json>', 'write the result as JSON')
     .option('--config <config.json>', 'engine config (models, derived features, lists, salt) both files are scored with')
     .action(async (baselinePath: string, currentPath: string, options: DriftFlags) => {
+      // The output paths are checked before the two replays: a typo in --report fails in a moment.
+      const outputs = createOutputSet([options.json, options.report].filter((path): path is string => path !== undefined));
       const config = options.config === undefined ? {} : readConfigFile(options.config);
       const analysis = await analyseDrift({
         baselinePath,
@@ -42,17 +44,20 @@ export function driftCommand(): Command {
       });
       const { result } = analysis;
       process.stdout.write(formatDriftTable(result));
-      // Everything is built before anything is written: a report that fails to render leaves no JSON behind either.
-      const outputs: Array<[string, string]> = [];
-      if (options.json !== undefined) outputs.push([options.json, `${JSON.stringify(result, null, 2)}\n`]);
-      if (options.report !== undefined) {
-        // vega and vega-lite load only when a report is asked for.
-        const { renderReport } = await import('../report/render.js');
-        const command = ['fengkong', 'drift', baselinePath, currentPath, '--fail-on', options.failOn].join(' ');
-        const document = driftReportDocument(analysis, { generatedAt: new Date().toISOString(), version: libraryVersion, command });
-        outputs.push([options.report, await renderReport(document)]);
-      }
-      for (const [path, text] of outputs) writeOutput(path, text);
+      // All or nothing: a report that fails to render leaves no JSON behind either.
+      await writeOutputs(outputs, async (set) => {
+        let html: string | undefined;
+        if (options.report !== undefined) {
+          // vega and vega-lite load only when a report is asked for.
+          const { renderReport } = await import('../report/render.js');
+          const command = driftCommandLine(baselinePath, currentPath, options);
+          html = await renderReport(
+            driftReportDocument(analysis, { generatedAt: new Date().toISOString(), version: libraryVersion, command }),
+          );
+        }
+        if (options.json !== undefined) set.stage(options.json, `${JSON.stringify(result, null, 2)}\n`);
+        if (options.report !== undefined) set.stage(options.report, html!);
+      });
       if (driftFails(result, options.failOn)) {
         const counts = countBands(result.features);
         process.stderr.write(
@@ -63,6 +68,14 @@ export function driftCommand(): Command {
     });
 }
 
+/** The command as given, every option included, for the report's provenance. */
+function driftCommandLine(baselinePath: string, currentPath: string, options: DriftFlags): string {
+  const flags = (['config', 'json', 'report'] as const).flatMap((name) =>
+    options[name] === undefined ? [] : [`--${name}`, options[name]!],
+  );
+  return ['fengkong', 'drift', baselinePath, currentPath, '--fail-on', options.failOn, ...flags].join(' ');
+}
+
 /** The table on standard output: a header line on the files, the features by PSI, a count of bands. */
 export function formatDriftTable(result: DriftResult): string {
   const rows = driftTableRows(result).map(([feature, model, kind, psi, band, missingBase, missingCurrent, unseen]) => [
@@ -71,9 +84,9 @@ export function formatDriftTable(result: DriftResult): string {
     kind,
     psi.toFixed(4),
     band,
-    percent(missingBase),
-    percent(missingCurrent),
-    percent(unseen),
+    percent(missingBase, 1),
+    percent(missingCurrent, 1),
+    percent(unseen, 1),
   ]);
   const header = [...DRIFT_TABLE_COLUMNS];
   const widths = header.map((label, column) => Math.max(label.length, ...rows.map((row) => row[column]!.length)));
@@ -98,14 +111,4 @@ export function formatDriftTable(result: DriftResult): string {
       `(PSI < ${result.bands.watch} stable, ${result.bands.watch}–${result.bands.act} watch, > ${result.bands.act} act)`,
     '',
   ].join('\n');
-}
-
-function writeOutput(path: string, text: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (cause) {
-    throw new FengkongError(ErrorCode.FILE_WRITE, `${path}: cannot be written (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause,
-    });
-  }
 }

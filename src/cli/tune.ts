@@ -1,8 +1,10 @@
-// `fengkong tune`: search the policy's thresholds on a labelled history, write the tuned pack, check it
-// on the later slice by a full replay, print the trade-off and the verdict; exits with TUNE_EXIT_CODE
-// when the constraint is not met on the check slice.
+// `fengkong tune`: search the policy's thresholds on a labelled history, stage the tuned pack, check it
+// on the later slice by a full replay, put the pack (and the JSON and report asked for) in place, print
+// the trade-off and the verdict; exits with TUNE_EXIT_CODE when the constraint is not met on the check
+// slice (the outputs are written all the same).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_CONFIDENCE, DEFAULT_HOLDOUT, tunePolicy, writeAtomically, type TuneResult } from '../analysis/tune.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_HOLDOUT, tunePolicy, type TuneResult } from '../analysis/tune.js';
+import { createOutputSet, writeOutputs } from '../batch/outputFiles.js';
 import {
   checkVerdict,
   FRONTIER_COLUMNS,
@@ -96,44 +98,55 @@ export function tuneCommand(): Command {
         return;
       }
       const config = options.config === undefined ? {} : readConfigFile(options.config);
-      const result = await tunePolicy({
-        inputPath: input,
-        outPath: options.out,
-        config,
-        objective: options.objective,
-        constraints,
-        holdout: options.holdout,
-        confidence: options.confidence,
-      });
-      process.stdout.write(formatTune(result, options.out));
-      const outputs: Array<[string, string]> = [];
-      if (options.json !== undefined) outputs.push([options.json, `${JSON.stringify(result, null, 2)}\n`]);
-      if (options.report !== undefined) {
-        // vega and vega-lite load only when a report is asked for.
-        const { renderReport } = await import('../report/render.js');
-        const command = [
-          'fengkong tune',
-          input,
-          `--out ${options.out}`,
-          ...(options.maxBadRate === undefined ? [] : [`--max-bad-rate ${options.maxBadRate}`]),
-          ...(options.minFraudCaught === undefined ? [] : [`--min-fraud-caught ${options.minFraudCaught}`]),
-          `--objective ${options.objective} --holdout ${options.holdout} --confidence ${options.confidence}`,
-          ...(options.config === undefined ? [] : [`--config ${options.config}`]),
-        ].join(' ');
-        const document = tuneReportDocument(result, {
-          generatedAt: new Date().toISOString(),
-          version: libraryVersion,
-          command,
-          tunedPackName: options.out,
+      // Every output path is checked now, before the replays; the pack, JSON and report are staged and
+      // put in place together at the end, or none of them when the command fails.
+      const outputs = createOutputSet([
+        options.out,
+        ...(options.json === undefined ? [] : [options.json]),
+        ...(options.report === undefined ? [] : [options.report]),
+      ]);
+      let result: TuneResult | undefined;
+      await writeOutputs(outputs, async (set) => {
+        result = await tunePolicy({
+          inputPath: input,
+          outPath: options.out,
+          outputs: set,
+          config,
+          objective: options.objective,
+          constraints,
+          holdout: options.holdout,
+          confidence: options.confidence,
         });
-        outputs.push([options.report, await renderReport(document)]);
-      }
-      for (const [path, text] of outputs) writeAtomically(path, text);
-      if (!result.check.met) {
-        process.stderr.write(`fengkong: tune: ${checkVerdict(result)}\n`);
+        if (options.json !== undefined) set.stage(options.json, `${JSON.stringify(result, null, 2)}\n`);
+        if (options.report !== undefined) set.stage(options.report, await reportPage(result, input, options));
+      });
+      // A constraint missed on the check slice still leaves the pack, JSON and report in place: they are
+      // the result, and the exit code says it missed.
+      process.stdout.write(formatTune(result!, options.out));
+      if (!result!.check.met) {
+        process.stderr.write(`fengkong: tune: ${checkVerdict(result!)}\n`);
         process.exitCode = TUNE_EXIT_CODE;
       }
     });
+}
+
+async function reportPage(result: TuneResult, input: string, options: TuneFlags): Promise<string> {
+  // vega and vega-lite load only when a report is asked for.
+  const { renderReport } = await import('../report/render.js');
+  const command = [
+    'fengkong tune',
+    input,
+    `--out ${options.out}`,
+    ...(options.maxBadRate === undefined ? [] : [`--max-bad-rate ${options.maxBadRate}`]),
+    ...(options.minFraudCaught === undefined ? [] : [`--min-fraud-caught ${options.minFraudCaught}`]),
+    `--objective ${options.objective} --holdout ${options.holdout} --confidence ${options.confidence}`,
+    ...(options.config === undefined ? [] : [`--config ${options.config}`]),
+    ...(options.json === undefined ? [] : [`--json ${options.json}`]),
+    ...(options.report === undefined ? [] : [`--report ${options.report}`]),
+  ].join(' ');
+  return renderReport(
+    tuneReportDocument(result, { generatedAt: new Date().toISOString(), version: libraryVersion, command, tunedPackName: options.out }),
+  );
 }
 
 /** The summary on standard output: slices, objective, the frontier table, the thresholds, both slices, the verdict. */
@@ -147,8 +160,8 @@ export function formatTune(result: TuneResult, outPath: string): string {
     `objective: ${objectiveText(result)}`,
     `searched ${search.evaluated} threshold sets on the tuning slice${search.feasible ? '' : '; none met the constraint there: the closest is chosen'}`,
     '',
-    'frontier on the tuning slice (approval rate against bad rate, with fraud caught):',
-    ...table([...FRONTIER_COLUMNS], frontierRows(result).map(frontierCells), 2),
+    'frontier on the tuning slice (approval rate against bad rate, with fraud caught; rates with their 95% Wilson intervals):',
+    ...table([...FRONTIER_COLUMNS], frontierRows(result.search).map(frontierCells), 1),
     '',
     ...table(['threshold', 'current', 'tuned'], thresholdRows(result), 1),
     '',

@@ -4,7 +4,6 @@
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { ApplicationEvent } from '../schema/event.js';
 import type { EngineConfigInput } from '../schema/config.js';
-import { describeIssues } from '../schema/issues.js';
 import type { Decision } from '../schema/decision.js';
 import type { RuleMeta } from '../policy/facts.js';
 import { createMemoryStore } from '../state/memory.js';
@@ -19,6 +18,7 @@ import { BUILT_IN_OPERATOR_NAMES, OperatorName } from '../schema/rulePack.js';
 import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { loadChallengers } from './challengers.js';
 import { createDecider } from './decide.js';
+import { parseApplicationEvent } from './parseEvent.js';
 import type { Stage } from './stage.js';
 
 export interface Engine {
@@ -133,17 +133,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     attributions: settings.attributions,
   });
 
-  const parseEvent = (input: unknown): ApplicationEvent => {
-    const parsed = ApplicationEvent.safeParse(input);
-    if (parsed.success) {
-      // A date far in the future is a typo or a forgery, never an application (a day of clock skew allowed).
-      if (Date.parse(parsed.data.applied_at) > Date.now() + 86_400_000) {
-        throw new FengkongError(ErrorCode.EVENT_INVALID, 'invalid event: applied_at: more than a day in the future');
-      }
-      return parsed.data;
-    }
-    throw new FengkongError(ErrorCode.EVENT_INVALID, `invalid event: ${describeIssues(parsed.error)}`, { cause: parsed.error });
-  };
+  const parseEvent = (input: unknown): ApplicationEvent => parseApplicationEvent(input);
 
   const decideParsed = async (events: readonly ApplicationEvent[]): Promise<Decision[]> => {
     const settled = await decider.decideSettled(events);

@@ -1,7 +1,8 @@
 // Population stability index: how far a feature's distribution in a current sample has moved from a
 // baseline sample, over bins fixed on the baseline. PSI = Σ (cur − base) · ln(cur / base) over the bins'
-// shares; every term is ≥ 0 and the sum is symmetric in the two samples (it is the symmetrised
-// Kullback-Leibler divergence of the binned distributions).
+// shares; every term is ≥ 0 and, for fixed bins, the sum is symmetric in the two samples (it is the
+// symmetrised Kullback-Leibler divergence of the binned distributions). The drift of two samples is not:
+// the bins (deciles, categories, what counts as unseen) are the baseline's, so swapping them changes it.
 import { ErrorCode, FengkongError } from '../errors.js';
 
 /**

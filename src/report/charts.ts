@@ -190,7 +190,9 @@ export function barChart(input: {
         mark: { type: 'bar', color: '#4c78a8' },
         encoding: {
           x,
-          y: { field: 'label', type: 'nominal', sort: rows.map((row) => row.label), title: null },
+          // No label limit: the label column grows to the longest name rather than cutting it
+          // ("amount_to_monthly_income (credit)" is what the reader looks for).
+          y: { field: 'label', type: 'nominal', sort: rows.map((row) => row.label), title: null, axis: { labelLimit: 0 } },
           ...(grouped
             ? {
                 color: { field: 'group', type: 'nominal', scale: groupScale(input.groupColors), legend: { title: null, orient: 'bottom' } },

@@ -4,14 +4,47 @@ import type { TopLevelSpec } from 'vega-lite';
 import { z } from 'zod';
 
 /**
- * A vega-lite spec, checked only for being a plain object here: vega-lite's own compiler is the judge of
- * the rest, and renderReport names the figure whose spec it refuses.
+ * A vega-lite spec: a plain object that names nothing to load. vega-lite's own compiler is the judge of
+ * the rest, and renderReport names the figure whose spec it refuses. A `url` (data from a URL or a file,
+ * an image mark's picture, an image channel) would have the renderer read something while drawing, and
+ * an `href` would link out of a page that links only within itself: both are refused wherever they sit.
  */
-export const VegaLiteSpec = z.custom<TopLevelSpec>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  'expected a vega-lite spec (an object)',
-);
+export const VegaLiteSpec = z
+  .custom<TopLevelSpec>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'expected a vega-lite spec (an object)',
+  )
+  .superRefine((spec, context) => {
+    for (const { path, key } of forbiddenKeys(spec)) {
+      context.addIssue({
+        code: 'custom',
+        path,
+        message:
+          key === 'url'
+            ? 'a report spec carries its data inline and loads nothing: "url" is not allowed'
+            : 'a report links only within itself: "href" is not allowed',
+      });
+    }
+  });
 export type VegaLiteSpec = TopLevelSpec;
+
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['url', 'href']);
+
+/** Every `url` or `href` key in a JSON-like value, with its path (each object visited once). */
+function forbiddenKeys(root: unknown): { path: PropertyKey[]; key: string }[] {
+  const found: { path: PropertyKey[]; key: string }[] = [];
+  const seen = new Set<object>();
+  const visit = (value: unknown, path: PropertyKey[]) => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    for (const [key, inner] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(key)) found.push({ path: [...path, key], key });
+      else visit(inner, [...path, Array.isArray(value) ? Number(key) : key]);
+    }
+  };
+  visit(root, []);
+  return found;
+}
 
 export const ReportFigure = z.strictObject({ title: z.string(), caption: z.string().optional(), spec: VegaLiteSpec });
 

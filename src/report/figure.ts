@@ -1,5 +1,7 @@
 // Draws one figure on the server: vega-lite compiles the spec to vega, vega renders it to an SVG string
-// (renderer 'none': no canvas, no DOM), and the SVG goes inline into the page.
+// (renderer 'none': no canvas, no DOM), and the SVG goes inline into the page. Drawing reads nothing:
+// the view's loader refuses every load (data, images, links), so a spec cannot make the renderer fetch a
+// URL or read a file, whatever got past the document's check.
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { ErrorCode, FengkongError } from '../errors.js';
@@ -25,19 +27,52 @@ export async function renderFigure(spec: VegaLiteSpec, idPrefix: string, where: 
     if (level === 'ERROR') throw new FengkongError(ErrorCode.REPORT_INVALID, `${where}: vega: ${message}`);
     warnings.push(message);
   });
+  const guard = refusingLoader(where);
   let view: vega.View | undefined;
   try {
     const compiled = compile(spec, { logger }).spec;
-    view = new vega.View(vega.parse(compiled), { renderer: 'none', logger, logLevel: vega.Warn });
+    view = new vega.View(vega.parse(compiled), { renderer: 'none', logger, logLevel: vega.Warn, loader: guard.loader });
     const svg = await view.toSVG();
+    // vega turns a failed load into a warning (data) or an empty image: the refusal is raised here.
+    if (guard.refused !== undefined) throw guard.refused;
     return { svg: prefixIds(svg, idPrefix), warnings };
   } catch (error) {
+    if (guard.refused !== undefined) throw guard.refused;
     if (error instanceof FengkongError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new FengkongError(ErrorCode.REPORT_INVALID, `${where}: the vega-lite spec cannot be drawn: ${reason}`, { cause: error });
   } finally {
     view?.finalize();
   }
+}
+
+/**
+ * A vega loader whose every method (load, sanitize, http, file) throws a coded error naming the figure,
+ * and records the first refusal: vega catches a failed load and goes on drawing without it.
+ */
+function refusingLoader(where: string): { loader: vega.Loader; readonly refused: FengkongError | undefined } {
+  let refused: FengkongError | undefined;
+  const refuse = (uri: unknown): never => {
+    const error = new FengkongError(
+      ErrorCode.REPORT_INVALID,
+      `${where}: the spec asks to load ${JSON.stringify(String(uri))}; a report draws only the data inside its specs and loads nothing`,
+    );
+    refused ??= error;
+    throw error;
+  };
+  const loader: vega.Loader = {
+    ...vega.loader(),
+    load: async (uri) => refuse(uri),
+    sanitize: async (uri) => refuse(uri),
+    http: async (uri) => refuse(uri),
+    file: async (filename) => refuse(filename),
+  };
+  return {
+    loader,
+    get refused() {
+      return refused;
+    },
+  };
 }
 
 /** A builder marks an empty chart with `usermeta.noData`; any other spec is drawn as it is. */

@@ -33,8 +33,9 @@ export function histogramShares(groups: readonly HistogramGroup[], bins: number,
   if (!(Number.isFinite(low) && Number.isFinite(high) && high >= low)) {
     throw new FengkongError(ErrorCode.REPORT_INVALID, `distributionChart: the domain must be two finite numbers, low ≤ high`);
   }
-  // A single repeated value still needs a bin of some width to be drawn.
-  const [start, end] = high > low ? [low, high] : [low - 0.5, high + 0.5];
+  // A single repeated value still needs a bin of some width to be drawn; so does a range too narrow to
+  // split (two neighbouring subnormals), whose bins would have width 0 and lose their values.
+  const [start, end] = (high - low) / bins > 0 ? [low, high] : [low - 0.5, high + 0.5];
   const width = (end - start) / bins;
   return groups.flatMap((group) => {
     const counts = new Array<number>(bins).fill(0);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyseDrift, driftFails, DriftResult, type DriftAnalysis } from '../../src/analysis/drift.js';
 import { observeFile } from '../../src/analysis/driftInputs.js';
+import { BAND_COLOURS, driftReportDocument } from '../../src/analysis/driftReport.js';
+import { engineConfigSha256, replayLabelled } from '../../src/analysis/replay.js';
 import { createEngine } from '../../src/engine/createEngine.js';
 import { ErrorCode, FengkongError } from '../../src/errors.js';
 import { CreditManifest } from '../../src/schema/creditManifest.js';
@@ -14,6 +16,7 @@ import type { Decision } from '../../src/schema/decision.js';
 import { FRAUD_FEATURE_NAMES } from '../../src/stages/fraud/features.js';
 import { loadFraudModel } from '../../src/stages/fraud/model.js';
 import { readEvents } from '../../src/batch/readEvents.js';
+import { renderReport } from '../../src/report/render.js';
 import { rejectionOf } from '../fixtures/errors.js';
 import { applicationsSubset } from '../fixtures/applicationsSubset.js';
 
@@ -123,6 +126,25 @@ describe('analyseDrift', () => {
     expect(Array.from(income)).toEqual(ordered.map((event) => event.annual_inc));
   }, 60_000);
 
+  it('is not symmetric: with the files swapped the bins are the shifted file’s, and income’s PSI changes', async () => {
+    const swapped = await analyseDrift({ baselinePath: shiftedPath, currentPath: baselinePath });
+    const [forward, backward] = [byName(shifted.result, 'annual_inc', 'credit'), byName(swapped.result, 'annual_inc', 'credit')];
+    expect(backward.band).toBe('act');
+    expect(backward.bins.map((bin) => bin.label)).not.toEqual(forward.bins.map((bin) => bin.label));
+    expect(Math.abs(backward.psi - forward.psi)).toBeGreaterThan(0.01);
+    // What neither file changed stays at 0 either way.
+    expect(byName(swapped.result, 'funded_amnt', 'credit').psi).toBe(0);
+  }, 60_000);
+
+  it('records the config sha256 a backtest records, with the shipped defaults too', async () => {
+    const shipped = await engineConfigSha256({});
+    expect(same.result.config).toEqual({ path: null, sha256: shipped });
+    const config = { attributions: 'none' as const };
+    const { result } = await analyseDrift({ baselinePath, currentPath: copyPath, config, configPath: 'other.json' });
+    expect(result.config).toEqual({ path: 'other.json', sha256: await engineConfigSha256(config) });
+    expect(result.config.sha256).not.toBe(shipped);
+  }, 60_000);
+
   it('counts the missing values of an input in its own bin', () => {
     const utilisation = byName(same.result, 'installment_utilisation', 'credit');
     const missingBin = utilisation.bins.at(-1)!;
@@ -140,6 +162,52 @@ describe('the rows compared', () => {
     const { result } = await analyseDrift({ baselinePath, currentPath: messy });
     expect(result.current).toMatchObject({ rows: 50, repeated: 1, rejected: 1, undecided: 0 });
   }, 60_000);
+});
+
+describe('the rows compared, as a backtest reads them', () => {
+  it('rejects the rows a backtest rejects: broken lines, invalid fields, an applied_at in the future', async () => {
+    const [header, ...rows] = applicationsSubset(40).trim().split('\n');
+    const columns = header!.split(',');
+    const withField = (row: string, column: string, value: string) => {
+      const fields = row.split(',');
+      fields[columns.indexOf(column)] = value;
+      return fields.join(',');
+    };
+    const messy = join(dir, 'messy-labelled.csv');
+    writeFileSync(
+      messy,
+      [
+        header,
+        ...rows.slice(0, 30),
+        'not,an,application',
+        withField(rows[30]!, 'funded_amnt', 'lots'),
+        // Valid to the event schema, refused by the engine: both readers refuse it.
+        withField(rows[31]!, 'applied_at', '2999-01-01T00:00:00Z'),
+        ...rows.slice(32),
+      ].join('\n') + '\n',
+    );
+    const [observed, replay] = [await observeFile(messy, {}), await replayLabelled(messy)];
+    expect(observed.rejected).toBe(3);
+    expect(replay.rejected).toHaveLength(observed.rejected);
+    expect(observed.rows).toBe(replay.rows.length);
+  }, 60_000);
+});
+
+describe('the drift report', () => {
+  it('colours the PSI bars by band, green, amber and red, through the bar chart’s group colours', async () => {
+    const document = driftReportDocument(shifted, { generatedAt: 'now', version: 'test', command: 'fengkong drift a b' });
+    const html = await renderReport(document);
+    const figure = html.match(/<figure id="section-1-figure-1">[\s\S]*?<\/figure>/)![0];
+    const fills = new Map<string, Set<string>>();
+    for (const match of figure.matchAll(
+      /aria-label="[^"]*group: (\w+)" role="graphics-symbol" aria-roledescription="bar" d="[^"]*" fill="([^"]+)"/g,
+    )) {
+      fills.set(match[1]!, (fills.get(match[1]!) ?? new Set()).add(match[2]!));
+    }
+    const colour = Object.fromEntries(BAND_COLOURS.map((entry) => [entry.group, entry.color]));
+    for (const band of ['stable', 'watch', 'act']) expect(fills.get(band)).toEqual(new Set([colour[band]]));
+    expect(html).toContain(`(config sha256 ${shifted.result.config.sha256})`);
+  });
 });
 
 describe('bad input', () => {

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { replayLabelled, splitByTime, type Replay } from '../../src/analysis/replay.js';
+import { configSha256, replayLabelled, splitByTime, type Replay } from '../../src/analysis/replay.js';
+import { readEvents } from '../../src/batch/readEvents.js';
 import { runCommand } from '../fixtures/cli.js';
 import { EXIT } from '../../src/cli/main.js';
 
@@ -65,6 +66,19 @@ describe('replayLabelled on data/applications.csv', () => {
     expect(new Set(replay.rows.map((row) => row.termMonths))).toEqual(new Set([36, 60]));
   });
 
+  it('records the amount lent: an approval’s offer (counter-offers lend less than asked), else the request', () => {
+    const approvals = replay.rows.filter((row) => row.decision.outcome === 'approve');
+    const counterOffers = approvals.filter((row) => row.decision.offer?.counterOffer === true);
+    expect(approvals).toHaveLength(7721);
+    expect(counterOffers).toHaveLength(964);
+    for (const row of approvals) expect(row.approvedAmount).toBe(row.decision.offer?.approvedAmount ?? row.amount);
+    for (const row of counterOffers) expect(row.approvedAmount).toBeLessThan(row.amount);
+    for (const row of replay.rows.filter((entry) => entry.decision.outcome !== 'approve')) expect(row.approvedAmount).toBe(row.amount);
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    expect(sum(counterOffers.map((row) => row.amount)) / 1e6).toBeCloseTo(26.5, 1);
+    expect(sum(counterOffers.map((row) => row.approvedAmount)) / 1e6).toBeCloseTo(19.17, 1);
+  });
+
   it('is in event-time order and hashes the input and the config', () => {
     for (let index = 1; index < replay.rows.length; index += 1) {
       expect(replay.rows[index]!.appliedAtMs).toBeGreaterThanOrEqual(replay.rows[index - 1]!.appliedAtMs);
@@ -111,6 +125,46 @@ describe('replayLabelled on small files', () => {
       { line: 5, code: 'FK_CSV_RECORD' },
       { line: 10, code: 'FK_EVENT_INVALID' },
     ]);
+  });
+
+  it('rejects the same rows as readEvents (drift, the trainers): one reader, one rule of validity', async () => {
+    const lines = sorted.slice(0, 12);
+    lines[2] = 'not,a,row';
+    lines[5] = lines[5]!.replace(/,term_(36|60),/, ',term_48,');
+    // Decades ahead: the engine's own check refuses an applied_at more than a day in the future.
+    lines[7] = lines[7]!.replace(/,\d{4}-\d\d-\d\dT/, ',2999-01-01T');
+    const path = writeCsv('validity.csv', lines);
+    const [replay, read] = await Promise.all([replayLabelled(path), readEvents(path)]);
+    expect(replay.rejected.map(({ line, code }) => ({ line, code }))).toEqual([
+      { line: 3, code: 'FK_CSV_RECORD' },
+      { line: 6, code: 'FK_EVENT_INVALID' },
+      { line: 8, code: 'FK_EVENT_INVALID' },
+    ]);
+    expect(replay.rejected[2]!.message).toContain('applied_at: more than a day in the future');
+    expect(read.rejected).toBe(replay.rejected.length);
+    expect(read.events.map((event) => event.application_id).sort()).toEqual(replay.rows.map((row) => row.applicationId).sort());
+  });
+
+  it('keeps an empty int_rate as null (economics leaves it unpriced), never 0%', async () => {
+    const columns = header!.split(',');
+    const rate = columns.indexOf('int_rate');
+    const lines = sorted.slice(0, 3).map((line, index) => {
+      if (index !== 1) return line;
+      const fields = line.split(',');
+      fields[rate] = '';
+      return fields.join(',');
+    });
+    const replay = await replayLabelled(writeCsv('no-rate.csv', lines));
+    expect(replay.rows.find((row) => row.line === 2)!.intRatePercent).toBeNull();
+    expect(replay.rows.find((row) => row.line === 1)!.intRatePercent).toBeGreaterThan(0);
+  });
+
+  it('hashes whether a salt is set, never the salt itself', () => {
+    const engine = { audit: { version: '1', rulePackSha256: 'a', listsSha256: 'b', derivedFeaturesSha256: 'c', policySha256: 'd' } };
+    const one = configSha256({ identifierSalt: 'a-salt-of-my-own' }, engine);
+    expect(configSha256({ identifierSalt: 'another-salt-entirely' }, engine)).toBe(one);
+    expect(configSha256({}, engine)).not.toBe(one);
+    expect(configSha256({ attributions: 'all' }, engine)).not.toBe(configSha256({}, engine));
   });
 
   it('refuses an unlabelled file, naming the file and the missing column', async () => {

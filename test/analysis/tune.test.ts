@@ -2,7 +2,7 @@
 // thresholds when they meet the constraint; the tuned pack is a valid pack the engine loads; the
 // tuning and check slices are disjoint and in time order; on the committed data a realistic
 // constraint found on the tuning slice holds on the later check slice, by a real replay.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -13,10 +13,11 @@ import type { PolicyFacts } from '../../src/policy/facts.js';
 import { loadPolicyInputs } from '../../src/analysis/tunePolicyInputs.js';
 import { decideRows, searchThresholds, type SearchGrid, type TuningRow } from '../../src/analysis/tuneSearch.js';
 import { readThresholds, requote, withThresholds, type PolicyThresholds } from '../../src/analysis/tuneThresholds.js';
-import { meets, normalQuantile, violation } from '../../src/analysis/tuneMetrics.js';
-import { tuneSlices } from '../../src/analysis/tuneSlices.js';
+import { meets, violation } from '../../src/analysis/tuneMetrics.js';
+import { slicesSample, tuneSlices } from '../../src/analysis/tuneSlices.js';
+import { checkVerdict } from '../../src/analysis/tuneReport.js';
 import { tunePolicy, tuningRows, type TuneResult } from '../../src/analysis/tune.js';
-import { replayLabelled } from '../../src/analysis/replay.js';
+import { configSha256, replayLabelled } from '../../src/analysis/replay.js';
 import { cleanEvent } from '../fixtures/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-tune-'));
@@ -71,7 +72,7 @@ describe('the threshold search on hand-built rows', () => {
   it('finds the known optimum: 9 approvals, review from (0.4, 0.5], approve from a floor in (510, 520]', () => {
     const result = searchThresholds(shipped, current, rows, spec);
     expect(result.feasible).toBe(true);
-    expect(result.chosen.metrics).toMatchObject({ approved: 9, approvedBad: 1, fraudCaughtRows: 2 });
+    expect(result.chosen.metrics).toMatchObject({ approved: 9, badRate: { count: 1, total: 9 }, fraudCaught: { count: 2, total: 2 } });
     const { fraudReview, creditMarginal } = result.chosen.thresholds;
     expect(fraudReview).toBeGreaterThan(0.4);
     expect(fraudReview).toBeLessThanOrEqual(0.5);
@@ -131,11 +132,16 @@ describe('the threshold search on hand-built rows', () => {
           expect(result.chosen.metrics.approved).toBeGreaterThanOrEqual(result.current.metrics.approved);
         }
         if (result.feasible) expect(meets(result.chosen.metrics, constraints)).toBe(true);
-        // The frontier falls in bad rate as approvals fall.
+        // The frontier falls in bad rate as approvals fall; the fraud-caught frontier rises in fraud caught.
         const frontier = result.frontier.map((candidate) => candidate.metrics);
         for (let index = 1; index < frontier.length; index += 1) {
           expect(frontier[index]!.approved).toBeLessThan(frontier[index - 1]!.approved);
-          expect(frontier[index]!.badRate!).toBeLessThan(frontier[index - 1]!.badRate!);
+          expect(frontier[index]!.badRate.rate!).toBeLessThan(frontier[index - 1]!.badRate.rate!);
+        }
+        const caught = result.fraudCaughtFrontier.map((candidate) => candidate.metrics);
+        for (let index = 1; index < caught.length; index += 1) {
+          expect(caught[index]!.approved).toBeLessThan(caught[index - 1]!.approved);
+          expect(caught[index]!.fraudCaught.rate!).toBeGreaterThan(caught[index - 1]!.fraudCaught.rate!);
         }
       }),
       { numRuns: 25, seed: 8 },
@@ -144,12 +150,11 @@ describe('the threshold search on hand-built rows', () => {
 
   it('holds a constraint at its one-sided Wilson bound when a confidence is given', () => {
     const metrics = decideRows(shipped, current, rows);
-    expect(metrics.badRate).toBeCloseTo(0, 5);
-    // 0 bad of 5 approved: the rate meets a 10% cap, its 95% upper bound (about 35%) does not.
+    expect(metrics.badRate).toMatchObject({ count: 0, total: 5, rate: 0 });
+    // 0 bad of 5 approved: the rate meets a 10% cap; its one-sided 95% Wilson upper bound,
+    // z²/(n + z²) with z = Φ⁻¹(0.95) = 1.6449, is 2.7055/7.7055 = 35.11%, 25.11 points over.
     expect(meets(metrics, { maxBadRate: 0.1 }, 0)).toBe(true);
-    expect(violation(metrics, { maxBadRate: 0.1 }, 0.95)).toBeGreaterThan(0.2);
-    expect(normalQuantile(0.95)).toBeCloseTo(1.6449, 4);
-    expect(normalQuantile(0.975)).toBeCloseTo(1.96, 4);
+    expect(violation(metrics, { maxBadRate: 0.1 }, 0.95)).toBeCloseTo(0.2511, 4);
   });
 });
 
@@ -223,6 +228,47 @@ describe('what tune can tune', () => {
     expect(() => readThresholds(pack, 'edited.json')).toThrow(/edited\.json: tune needs rule P_FRAUD_SCORE_REVIEW/);
   });
 
+  it('refuses a pack whose review cut-off is above its decline cut-off, naming the pack, before any replay', async () => {
+    const path = writePack('out-of-order.json', (pack) => {
+      const review = pack.rules.find((rule) => rule.name === 'P_FRAUD_SCORE_REVIEW')!.conditions;
+      const leaf =
+        'all' in review ? review.all.find((condition) => 'fact' in condition && condition.fact === 'fraudProbability') : undefined;
+      (leaf as { value: number }).value = 0.95;
+    });
+    const started = Date.now();
+    const failure = tunePolicy({
+      inputPath: 'data/applications.csv',
+      outPath: join(dir, 'never.json'),
+      config: { policyPack: path },
+      objective: 'approvals',
+      constraints: { maxBadRate: 0.06 },
+    });
+    await expect(failure).rejects.toMatchObject({
+      code: 'FK_POLICY_INVALID',
+      message: expect.stringMatching(
+        /out-of-order\.json: the thresholds are out of order \(fraud review ≥ 0\.95, decline ≥ 0\.9;.*review ≤ decline/,
+      ),
+    });
+    // A replay of the file takes seconds; the pack is refused before one starts.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+  });
+
+  it('checks the pack path before the replay, and names a header-only input when there is nothing to tune', async () => {
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, `${readFileSync('data/applications.csv', 'utf8').split('\n')[0]}\n`);
+    const spec = { objective: 'approvals' as const, constraints: { maxBadRate: 0.06 } };
+    await expect(tunePolicy({ inputPath: headerOnly, outPath: join(dir, 'missing', 'p.json'), ...spec })).rejects.toMatchObject({
+      code: 'FK_FILE_WRITE',
+      message: expect.stringContaining(join(dir, 'missing', 'p.json')),
+    });
+    await expect(tunePolicy({ inputPath: headerOnly, outPath: join(dir, 'header-only-pack.json'), ...spec })).rejects.toMatchObject({
+      code: 'FK_METRIC_INPUT_INVALID',
+      message: expect.stringMatching(/header-only\.csv: no application was decided \(0 data lines read, 0 rejected\)/),
+    });
+    expect(readdirSync(dir).filter((name) => name.startsWith('header-only-pack'))).toEqual([]);
+  });
+
   it('refuses a pack that reads an event fact: a decision does not record those', () => {
     const path = writePack('event-fact.json', (pack) => {
       const rule = pack.rules.find((candidate) => candidate.name === 'P_MONITOR')!;
@@ -266,6 +312,36 @@ describe('the tuning and check slices', () => {
   });
 });
 
+describe('what the models saw of the slices', () => {
+  const sha = 'a'.repeat(64);
+  const trainedHere = [
+    { model: 'fraud model' as const, path: 'fraud.json', dataSha256: sha },
+    { model: 'credit model' as const, path: 'credit.json', dataSha256: sha },
+  ];
+
+  it('with models trained on this file and the default holdout: check out of sample, tuning in sample', () => {
+    const sample = slicesSample(trainedHere, sha, 0.2);
+    expect(sample).toMatchObject({ check: 'held-out', tuning: 'in sample' });
+    expect(sample.note).toMatch(/record this file .* as their training data.*the latest 20% of rows by applied_at is out of sample/);
+    expect(sample.note).toContain('The tuning slice before it is among the training rows');
+  });
+
+  it('follows the holdout: both slices after the training rows, or reaching back into them', () => {
+    expect(slicesSample(trainedHere, sha, 0.1)).toMatchObject({ check: 'held-out', tuning: 'out of sample' });
+    expect(slicesSample(trainedHere, sha, 0.15)).toMatchObject({ check: 'held-out', tuning: 'partly in sample' });
+    expect(slicesSample(trainedHere, sha, 0.3)).toMatchObject({ check: 'partly', tuning: 'in sample' });
+  });
+
+  it('claims nothing for another file or a model that records no training data', () => {
+    const other = slicesSample(trainedHere, 'b'.repeat(64), 0.2);
+    expect(other).toMatchObject({ check: 'unknown', tuning: 'unknown' });
+    expect(other.note).toMatch(/held out only if these models were trained on the earlier rows of this file/);
+    expect(other.note).not.toMatch(/is out of sample/);
+    expect(slicesSample([{ ...trainedHere[0]!, dataSha256: null }], sha, 0.2).check).toBe('unknown');
+    expect(slicesSample([], sha, 0.2).check).toBe('no-models');
+  });
+});
+
 describe('tune on data/applications.csv', () => {
   // The current policy approves 78.0% of the tuning slice at a 5.33% bad rate (fraud or default among
   // approved): a 6% cap, held at 95% confidence there, is one it nearly meets (its bound is above 6%).
@@ -282,12 +358,29 @@ describe('tune on data/applications.csv', () => {
 
   it('meets the constraint on the check slice, by a full replay with the tuned pack', () => {
     expect(result.check.met).toBe(true);
-    expect(result.check.tuned.badRate!).toBeLessThanOrEqual(0.06);
+    expect(result.check.tuned.badRate.rate!).toBeLessThanOrEqual(0.06);
     expect(result.check.tuned.rows).toBe(1972);
   });
 
+  it('gives every rate with its 95% Wilson interval, the verdict too', () => {
+    for (const metrics of [result.tuning.current, result.tuning.tuned, result.check.current, result.check.tuned]) {
+      for (const rate of [metrics.approvalRate, metrics.badRate, metrics.fraudCaught]) {
+        expect(rate.lower!).toBeLessThan(rate.rate!);
+        expect(rate.upper!).toBeGreaterThan(rate.rate!);
+      }
+      expect(metrics.approvalRate).toMatchObject({ count: metrics.approved, total: metrics.rows });
+    }
+    expect(checkVerdict(result)).toMatch(
+      /^check slice: constraint met: bad rate \d\.\d\d% \(95% interval \d\.\d\d%–\d\.\d\d%\), \d+ of [\d,]+ approved with a known outcome, cap 6\.00%$/,
+    );
+  });
+
+  it('says the check slice is out of sample because the shipped models record this file as their training data', () => {
+    expect(result.sample).toMatchObject({ check: 'held-out', tuning: 'in sample' });
+  });
+
   it('approves more than the current policy on the tuning slice, and the replay agrees with the search', () => {
-    expect(result.tuning.current.badRate!).toBeCloseTo(0.0533, 3);
+    expect(result.tuning.current.badRate.rate!).toBeCloseTo(0.0533, 3);
     expect(result.tuning.tuned.approved).toBeGreaterThan(result.tuning.current.approved);
     expect(result.tuning.tuned).toEqual(result.search.chosen.metrics);
     expect(result.tuning.current).toEqual(result.search.current.metrics);
@@ -306,6 +399,9 @@ describe('tune on data/applications.csv', () => {
     const engine = await createEngine({ policyPack: out });
     expect(engine.policy.version).toBe(result.policy.tunedVersion);
     expect(readThresholds(PolicyPack.parse(written), out)).toEqual(result.thresholds.tuned);
+    // The check replayed the staged file: its config hash (file contents, not paths) is the written pack's.
+    expect(result.configSha256.tuned).toBe(configSha256({ policyPack: out }, engine));
+    expect(readdirSync(dir).filter((name) => name.endsWith('.partial'))).toEqual([]);
   });
 
   it('never approves fewer than the current policy when it meets the constraint (a cap it meets)', async () => {

@@ -107,6 +107,28 @@ describe('fengkong backtest data/applications.csv', () => {
     expect(html).toContain('95% Wilson interval');
     expect(stderr).toMatch(/approval rate 78\.\d% \(/);
   });
+
+  it('says the held-out slice is out of sample because the models record this file as their training data', () => {
+    expect(result.heldOutFraction).toBe(0.2);
+    expect(result.champion.outOfSample.status).toBe('held-out');
+    expect(html).toContain('record this file (sha256 3fd8f08a62a5…) as their training data');
+    expect(html).toContain('the latest 20% of rows by applied_at is out of sample');
+  });
+
+  it('prices the amounts lent: counter-offers at their offer, not the request', () => {
+    const economics = result.champion.economics;
+    // 7,721 approvals requested 118,112,875; their offers lend 7,331,125 less (964 counter-offers).
+    expect(economics.fundedLoans).toBe(7721);
+    expect(economics.fundedAmount).toBe(110_781_750);
+    expect(economics.fundedUnpriced).toBe(0);
+    expect(html).toContain('The amount is the amount lent');
+    expect(stderr).toContain('economics (on the amounts lent)');
+  });
+
+  it('labels the policy’s credit-score cut-off and the cut-offs every 10 points on the trade-off chart', () => {
+    expect(html).toContain('champion policy, cut-off 550');
+    expect(html).toContain('≥ 600');
+  });
 });
 
 describe('fengkong backtest --challenger', () => {
@@ -197,6 +219,24 @@ describe('fengkong backtest on a small file', () => {
     const { exitCode, stderr } = await backtest(unlabelled, '--report', join(dir, 'u.html'));
     expect(exitCode).toBe(EXIT.FAILED);
     expect(stderr).toContain(`fengkong: FK_CSV_HEADER: ${unlabelled}: header: missing column default`);
+  });
+
+  it('exits 2 on a missing economics file with FK_FILE_READ naming it', async () => {
+    const { exitCode, stderr } = await backtest(subset, '--report', join(dir, 'm.html'), '--economics', join(dir, 'no-economics.json'));
+    expect(exitCode).toBe(EXIT.FAILED);
+    expect(stderr).toMatch(/^fengkong: FK_FILE_READ: .*no-economics\.json: cannot be read \(ENOENT\)/);
+  });
+
+  it('checks every output path before the replay and leaves no output when one cannot be written', async () => {
+    const json = join(dir, 'unwritten.json');
+    const started = Date.now();
+    const { exitCode, stderr } = await backtest(subset, '--report', join(dir, 'no-such-dir', 'r.html'), '--json', json);
+    expect(exitCode).toBe(EXIT.FAILED);
+    expect(stderr).toMatch(/FK_FILE_WRITE: .*no-such-dir.*r\.html: cannot be written/);
+    expect(existsSync(json)).toBe(false);
+    expect(existsSync(`${json}.partial`)).toBe(false);
+    // Refused before the replay: well under the time a replay of 1,500 rows takes.
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('exits 2 on a bad economics file, naming it and the field', async () => {

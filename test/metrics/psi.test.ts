@@ -1,5 +1,6 @@
-// PSI: a hand computation, the properties of its formula (≥ 0, symmetric, 0 exactly when the binned
-// distributions are equal), decile bins with ties, and the unseen and missing bins.
+// PSI: a hand computation, the properties of its formula over fixed bins (≥ 0, symmetric, 0 exactly when
+// the binned distributions are equal), decile bins with ties, the unseen and missing bins, and why the
+// drift of two files is not symmetric (its bins come from the baseline).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
@@ -39,7 +40,7 @@ describe('psiFromCounts', () => {
     expect(Number.isFinite(psiFromCounts([0, 10], [10, 0]))).toBe(true);
   });
 
-  it('is never negative and is exactly symmetric in the two samples', () => {
+  it('is never negative and, over the same bins, exactly symmetric in the two samples', () => {
     fc.assert(
       fc.property(countPair, ([base, current]) => {
         const forward = psiFromCounts(base, current);
@@ -134,6 +135,24 @@ describe('numericDrift', () => {
     );
   });
 
+  it('is not symmetric in the two samples: the bins are cut at the baseline’s deciles', () => {
+    // Cut on 1..100, the doubled values leave the lower half of the bins empty; cut on the doubled values,
+    // the original piles half its rows into the first bin.
+    const doubled = baseline.map((value) => value * 2);
+    const forward = numericDrift(baseline, doubled);
+    const backward = numericDrift(doubled, baseline);
+    expect(forward.bins.map((bin) => bin.label)).not.toEqual(backward.bins.map((bin) => bin.label));
+    expect(forward.psi).not.toBeCloseTo(backward.psi, 3);
+    // Over one set of bins the formula itself is symmetric.
+    const counts = forward.bins.map((bin) => [bin.baseline, bin.current] as const);
+    expect(
+      psiFromCounts(
+        counts.map(([, current]) => current),
+        counts.map(([base]) => base),
+      ),
+    ).toBe(forward.psi);
+  });
+
   it('is positive when a value moves to another bin', () => {
     const shifted = baseline.map((value) => value * 1.6);
     const drift = numericDrift(baseline, shifted);
@@ -157,6 +176,21 @@ describe('categoricalDrift', () => {
     const [base, current] = [shares([1, 2, 0, 1], 4), shares([1, 1, 2, 2], 6)];
     const expected = base.reduce((sum, b, bin) => sum + (current[bin]! - b) * Math.log(current[bin]! / b), 0);
     expect(drift.psi).toBeCloseTo(expected, 12);
+  });
+
+  it('is not symmetric in the two samples: the categories are the baseline’s, the rest are one unseen bin', () => {
+    const [old, newer] = [
+      ['a', 'a', 'b', 'b'],
+      ['a', 'c', 'd', 'd'],
+    ];
+    const forward = categoricalDrift(old, newer);
+    const backward = categoricalDrift(newer, old);
+    // Forward, c and d share the unseen bin; backward, each has its own bin and b is the unseen one.
+    expect(forward.bins.map((bin) => bin.label)).toEqual(['a', 'b', 'unseen', 'missing']);
+    expect(backward.bins.map((bin) => bin.label)).toEqual(['a', 'c', 'd', 'unseen', 'missing']);
+    expect(forward.unseenShare).toBe(0.75);
+    expect(backward.unseenShare).toBe(0.5);
+    expect(forward.psi).not.toBeCloseTo(backward.psi, 3);
   });
 
   it('is 0 on identical samples', () => {

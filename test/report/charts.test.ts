@@ -155,6 +155,11 @@ describe('histogramShares', () => {
       }),
     );
   });
+
+  it('counts values in a range too narrow to split into bins of non-zero width', () => {
+    const rows = histogramShares([{ label: 'g', values: [5e-324, 1e-323] }], 3);
+    expect(rows.reduce((sum, row) => sum + row.count, 0)).toBe(2);
+  });
 });
 
 describe('tradeoffChart', () => {
@@ -216,6 +221,24 @@ describe('barChart', () => {
     expect(svg).toContain('aria-label="PSI: 0.3; label: a; group: act" role="graphics-symbol" aria-roledescription="bar" d=');
     const fills = [...svg.matchAll(/aria-roledescription="bar" d="[^"]*" fill="([^"]+)"/g)].map((match) => match[1]);
     expect(fills).toEqual(['#c62828', '#2e7d32']);
+  });
+
+  it('writes long labels out in full, widening the label column', async () => {
+    const long = 'amount_to_monthly_income (credit)';
+    const svg = await svgOf(
+      barChart({
+        valueLabel: 'PSI',
+        items: [
+          { label: long, value: 0.9 },
+          { label: 'term (credit)', value: 0.1 },
+        ],
+      }),
+    );
+    expect(texts(svg)).toEqual(expect.arrayContaining([long, 'term (credit)']));
+    expect(svg).not.toContain('…');
+    // The plot keeps its width beside the wider label column.
+    const width = Number(/^<svg [^>]*width="(\d+)"/.exec(svg)![1]);
+    expect(width).toBeGreaterThan(560 + 0.8 * 11 * long.length);
   });
 
   it('grows with the number of items so labels never overlap', () => {

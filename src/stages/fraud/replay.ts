@@ -7,6 +7,7 @@ import type { EngineConfigInput } from '../../schema/config.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
 import { createMemoryStore } from '../../state/memory.js';
 import { createRulesStage } from '../rules/stage.js';
+import { inEventTime } from '../../analysis/eventTime.js';
 import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
 
 export interface ReplayedHistory {
@@ -29,10 +30,7 @@ export async function replayHistory(events: readonly ApplicationEvent[], config:
   const velocityRules = new Set(
     inputs.packs.rules.filter(({ rule }) => rule.event.params.category === 'velocity').map(({ rule }) => rule.name),
   );
-  const ordered = events
-    .map((event, index) => ({ event, index, atMs: Date.parse(event.applied_at) }))
-    .sort((a, b) => a.atMs - b.atMs || a.index - b.index)
-    .map(({ event }) => event);
+  const ordered = inEventTime(events, (event) => event.applied_at);
   const features: Float64Array[] = [];
   const isFraud = new Uint8Array(ordered.length);
   const velocityRuleFired = new Uint8Array(ordered.length);

@@ -1,0 +1,87 @@
+// Which rows of a labelled file the shipped (or configured) models were trained on. The trainers split
+// in time: the earliest DEFAULT_TRAIN_SHARE of a file's rows by applied_at train, the rest are held out.
+// A backtest or tune report may call its latest slice "out of sample" only when the models say they were
+// trained on this very file (their recorded training-data sha256 equals the input's) and the slice is
+// no larger than what the trainers held out; else it says what is known.
+import { z } from 'zod';
+import { ErrorCode } from '../errors.js';
+import { parseEngineConfig } from '../engine/loadInputs.js';
+import { shippedPaths } from '../engine/paths.js';
+import type { EngineConfigInput } from '../schema/config.js';
+import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
+import { DEFAULT_TRAIN_SHARE } from '../stages/fraud/trainModel.js';
+import { percent } from './format.js';
+
+/** The trainers' train share (fraud and credit alike: test/analysis/heldOut.test.ts checks they agree). */
+export const TRAIN_SHARE = DEFAULT_TRAIN_SHARE;
+/** The latest share of rows by event time the trainers hold out: 1 − TRAIN_SHARE (0.2), rounded so it prints as such. */
+export const HELD_OUT_SHARE = Math.round((1 - TRAIN_SHARE) * 1e9) / 1e9;
+
+export interface ModelTraining {
+  readonly model: 'fraud model' | 'credit model';
+  readonly path: string;
+  /** The sha256 of the data the model records it was trained on; null when it records none. */
+  readonly dataSha256: string | null;
+}
+
+const FraudTraining = z.looseObject({ trainingDataSha256: z.string().optional() });
+const CreditTraining = z.looseObject({ training: z.looseObject({ dataSha256: z.string().optional() }).optional() });
+
+/** The models a config loads (the shipped ones by default; none when set to null) and the data each was trained on. */
+export function modelsTraining(config: EngineConfigInput = {}): ModelTraining[] {
+  const settings = parseEngineConfig(config);
+  const models: ModelTraining[] = [];
+  if (settings.fraudModel !== null) {
+    const path = settings.fraudModel ?? shippedPaths.fraudModel;
+    const file = parseJsonFile(path, readFileBytes(path), FraudTraining, ErrorCode.MODEL_INVALID);
+    models.push({ model: 'fraud model', path, dataSha256: file.trainingDataSha256 ?? null });
+  }
+  if (settings.creditModel !== null) {
+    const path = settings.creditModel ?? shippedPaths.creditManifest;
+    const file = parseJsonFile(path, readFileBytes(path), CreditTraining, ErrorCode.MODEL_INVALID);
+    models.push({ model: 'credit model', path, dataSha256: file.training?.dataSha256 ?? null });
+  }
+  return models;
+}
+
+export interface OutOfSample {
+  /**
+   * `held-out`: every model was trained on this file and the slice is within what the trainers held
+   * out; `partly`: trained on this file, but the slice reaches back into the training rows; `unknown`:
+   * some model records no training data, or other data; `no-models`: no model is loaded.
+   */
+  readonly status: 'held-out' | 'partly' | 'unknown' | 'no-models';
+  /** One or two sentences for a report, true whatever the input. */
+  readonly note: string;
+}
+
+/** What can truly be said of the latest `heldOutShare` of rows of the input whose sha256 is `inputSha256`. */
+export function outOfSample(models: readonly ModelTraining[], inputSha256: string, heldOutShare: number): OutOfSample {
+  const slice = `the latest ${percent(heldOutShare, 0)} of rows by applied_at`;
+  if (models.length === 0) return { status: 'no-models', note: `No model is loaded: ${slice} is a slice in time, not a held-out set.` };
+  const names = models.map((model) => `the ${model.model}`).join(' and ');
+  if (models.every((model) => model.dataSha256 === inputSha256)) {
+    const [record, their, them] = models.length === 1 ? ['records', 'its', 'it'] : ['record', 'their', 'them'];
+    const trained = `${names[0]!.toUpperCase()}${names.slice(1)} ${record} this file (sha256 ${inputSha256.slice(0, 12)}…) as ${their} training data, split in time: the earliest ${percent(TRAIN_SHARE, 0)} of rows trained ${them}`;
+    if (heldOutShare <= HELD_OUT_SHARE + 1e-9) {
+      return { status: 'held-out', note: `${trained}, so ${slice} is out of sample; figures over all rows include the training rows.` };
+    }
+    return {
+      status: 'partly',
+      note: `${trained}, so only the latest ${percent(HELD_OUT_SHARE, 0)} is out of sample: ${slice} reaches back into the training rows.`,
+    };
+  }
+  const recorded = models
+    .map((model) =>
+      model.dataSha256 === null
+        ? `the ${model.model} records no training data`
+        : model.dataSha256 === inputSha256
+          ? `the ${model.model} was trained on this file`
+          : `the ${model.model} was trained on other data (sha256 ${model.dataSha256.slice(0, 12)}…)`,
+    )
+    .join('; ');
+  return {
+    status: 'unknown',
+    note: `${slice[0]!.toUpperCase()}${slice.slice(1)} is held out only if these models were trained on the earlier rows of this file (sha256 ${inputSha256.slice(0, 12)}…): ${recorded}.`,
+  };
+}
