@@ -60,6 +60,8 @@ export interface RunPlan {
   readonly packedStates: boolean;
   /** Fact conditions of each rule (definition order) in tree order, references expanded. */
   readonly leaves: ReadonlyArray<readonly FactNode[]>;
+  /** Every rule's fact conditions, rules in evaluation order: the whole run's record, key by key. */
+  readonly leavesInOrder: readonly FactNode[];
   /** Generated builders of a rule's record and of the whole run's (valueCodegen.ts), where they serve. */
   readonly builders: ValueBuilders;
 }
@@ -67,7 +69,8 @@ export interface RunPlan {
 const NO_BUILDERS: ValueBuilders = { perRule: [], whole: undefined };
 
 export function planRuns(program: Program, packedStates: boolean, builders: ValueBuilders = NO_BUILDERS): RunPlan {
-  return { program, packedStates, leaves: program.roots.map(leavesOf), builders };
+  const leaves = program.roots.map(leavesOf);
+  return { program, packedStates, leaves, leavesInOrder: program.order.flatMap((index) => leaves[index]!), builders };
 }
 
 const same = (value: unknown): unknown => value;
@@ -90,20 +93,22 @@ export class Run implements RulesRun {
   factValues(rule: CompiledRule, convert?: (value: unknown) => unknown): Record<string, unknown> {
     const builder = this.plan.builders.perRule[rule.index];
     if (builder !== undefined) return builder(this.slots, convert ?? same);
-    return this.addValues({}, rule.index, convert);
+    return this.addValues({}, this.plan.leaves[rule.index]!, convert);
   }
 
   evaluatedValues(convert?: (value: unknown) => unknown): Record<string, unknown> {
     const { whole } = this.plan.builders;
     if (whole !== undefined) return whole(this.slots, convert ?? same);
-    const values: Record<string, unknown> = {};
-    for (const index of this.plan.program.order) this.addValues(values, index, convert);
-    return values;
+    return this.addValues({}, this.plan.leavesInOrder, convert);
   }
 
-  /** Adds to `values`, key by key, the facts rule `index`'s evaluated conditions read. */
-  private addValues(values: Record<string, unknown>, index: number, convert?: (value: unknown) => unknown): Record<string, unknown> {
-    for (const leaf of this.plan.leaves[index]!) {
+  /** Adds to `values`, key by key, the facts the evaluated conditions among `leaves` read. */
+  private addValues(
+    values: Record<string, unknown>,
+    leaves: readonly FactNode[],
+    convert?: (value: unknown) => unknown,
+  ): Record<string, unknown> {
+    for (const leaf of leaves) {
       if (conditionState(this.plan, this.slots, leaf.id) === undefined) continue;
       const read = this.slots[leaf.read.slot];
       const value = convert === undefined ? read : convert(read);

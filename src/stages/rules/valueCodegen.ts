@@ -56,12 +56,26 @@ export function generatedValueBuilders(program: Program): ValueBuilders {
     `return { perRule: builders, whole };`,
   ].join('\n');
   checkSource(source, { escapedKeys: true });
+  let builders: ValueBuilders;
   try {
-    return (new Function(source) as () => ValueBuilders)();
+    builders = (new Function(source) as () => ValueBuilders)();
   } catch (error) {
     if (error instanceof EvalError) return { perRule: program.roots.map(() => undefined), whole: undefined };
     throw error;
   }
+  const slotCount = 1 + Math.max(-1, ...program.roots.flatMap((root) => alwaysEvaluatedLeaves(root) ?? []).map((leaf) => leaf.read.slot));
+  for (const builder of [builders.whole, ...builders.perRule]) if (builder !== undefined) primeRecordShape(builder, slotCount);
+  return builders;
+}
+
+/**
+ * A record's fields take the representation of the first values stored in them: fields that first see
+ * fractional numbers hold them unboxed, and every record built then boxes each number anew (on the
+ * shipped packs, twice the record's cost). Building a record or two from values of every kind first
+ * makes the fields general, so a number is stored as the reference the facts already hold.
+ */
+function primeRecordShape(builder: ValueBuilder, slotCount: number): void {
+  for (const value of [null, '', true, 0, 0.5]) builder(new Array<unknown>(slotCount).fill(value), (read) => read);
 }
 
 /**
