@@ -12,7 +12,7 @@ import { feed, round } from './timing.mjs';
 /** A fixed decision-shaped JSON line of about 1 KB. */
 export function fixedJsonLine() {
   const reasons = Array.from({ length: 6 }, (_, i) => ({ code: `R_REASON_${i}`, stage: 'rules', severity: 'info', text: 'x'.repeat(60) }));
-  const line = JSON.stringify({ schemaVersion: 4, applicationId: 'A0000000', outcome: 'approve', tier: 1, reasons, padding: '' });
+  const line = JSON.stringify({ schemaVersion: 5, applicationId: 'A0000000', outcome: 'approve', tier: 1, reasons, padding: '' });
   return `${JSON.stringify({ ...JSON.parse(line), padding: 'p'.repeat(Math.max(0, 1023 - line.length)) })}\n`;
 }
 

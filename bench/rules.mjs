@@ -20,7 +20,9 @@
 //   Engine.run's side reads the values from all its rule results with `evaluatedFactValues`, merged in
 //   evaluation order, as the rule stage does on Engine.run;
 // - `explained`: that, and the record of each rule that did not fire, as `fengkong explain` records
-//   them (config recordFailedRules).
+//   them (config recordFailedRules);
+// - `withReasons` (rule packs): the record, and each fired rule's own values, which the rule stage
+//   puts on the rule's reason (reasons.all[].values): everything the rule stage builds per call.
 // Also `generatedWithResults`: run, then `toRuleResults()`, Engine.run's result shape (built on request).
 // Every timed call returns a number (rules fired, say) that is summed into a sink printed at the end,
 // and every record built is kept in a ring the JIT cannot see through, so no work can be dropped.
@@ -104,23 +106,24 @@ const firedAndFailed = (run) => run.fired.length + 2 * run.failed.length;
  * (`whole`), or the policy's record per fired rule (`perFired`: stages.policy.fired[].values); and
  * (explained) each failed rule's own.
  */
-function recorded(run, explained, records) {
+function recorded(run, explained, records, withReasons = false) {
   let count = 0;
   if (records === 'whole') count += keep(run.evaluatedValues(toFactValue));
-  else for (const rule of run.fired) count += keep(run.factValues(rule, toFactValue));
+  if (records !== 'whole' || withReasons) for (const rule of run.fired) count += keep(run.factValues(rule, toFactValue));
   if (explained) for (const rule of run.failed) count += keep(run.factValues(rule, toFactValue));
   return count;
 }
 
 /** The same from Engine.run's rule results, as the stages read them on Engine.run (evaluator.ts). */
-function engineRecorded(run, explained, records, evaluationRank) {
+function engineRecorded(run, explained, records, evaluationRank, withReasons = false) {
   let count = 0;
   if (records === 'whole') {
     const results = [...run.results, ...run.failureResults].sort((a, b) => evaluationRank.get(a.name) - evaluationRank.get(b.name));
     const values = {};
     for (const result of results) Object.assign(values, evaluatedFactValues(result.conditions));
     count += keep(values);
-  } else for (const result of run.results) count += keep(evaluatedFactValues(result.conditions));
+  }
+  if (records !== 'whole' || withReasons) for (const result of run.results) count += keep(evaluatedFactValues(result.conditions));
   if (explained) for (const result of run.failureResults) count += keep(evaluatedFactValues(result.conditions));
   return count;
 }
@@ -159,6 +162,14 @@ async function benchCase(name, rules, factsList, note, records = 'whole') {
     times[`generated${way}Ns`] = await timeCalls((i) => recorded(generated.run(pick(i)), explained, records));
     times[`closures${way}Ns`] = await timeCalls((i) => recorded(closures.run(pick(i)), explained, records));
   }
+  if (records === 'whole') {
+    // What the rule stage hands on besides the record: each fired rule's own values, for its reason.
+    times.engineWithReasonsNs = await timeCalls(
+      async (i) => engineRecorded(await engine.run(pick(i)), false, records, evaluationRank, true),
+      { async: true },
+    );
+    times.generatedWithReasonsNs = await timeCalls((i) => recorded(generated.run(pick(i)), false, records, true));
+  }
   times.engineRunNs = await timeCalls(async (i) => (await engine.run(pick(i))).results.length, { async: true });
   times.generatedRunNs = await timeCalls((i) => firedAndFailed(generated.run(pick(i))));
   times.closuresRunNs = await timeCalls((i) => firedAndFailed(closures.run(pick(i))));
@@ -175,6 +186,7 @@ async function benchCase(name, rules, factsList, note, records = 'whole') {
     speedupRunOnly: ratio('engineRunNs', 'generatedRunNs'),
     speedupRunOnlyClosures: ratio('engineRunNs', 'closuresRunNs'),
     speedupExplained: ratio('engineExplainedNs', 'generatedExplainedNs'),
+    speedupWithReasons: records === 'whole' ? ratio('engineWithReasonsNs', 'generatedWithReasonsNs') : undefined,
     speedupWithResults: ratio('engineRunNs', 'generatedWithResultsNs'),
   };
   console.error(
@@ -256,7 +268,7 @@ const report = {
   measuredAt: new Date().toISOString(),
   method: `after ${WARMUP_MS} ms of warm-up calls, median of ${SAMPLES} samples, each a batch of calls of about ${SAMPLE_MS} ms timed with process.hrtime.bigint; times in ns per call; every call's result summed into a sink the JIT cannot drop`,
   speedup:
-    "what a decision records (which rules fired, and the values the evaluated conditions read: once for a rule pack, per fired rule for the policy pack): Engine.run's median over the generated evaluator's; speedupRunOnly without the records, speedupExplained with each failed rule's too",
+    "what a decision records of the rules (which rules fired, and the values the evaluated conditions read: once for a rule pack, stages.rules; per fired rule for the policy pack, stages.policy.fired): Engine.run's median over the generated evaluator's; speedupRunOnly without the records, speedupExplained with each failed rule's too, speedupWithReasons with each fired rule's own values for its reason",
   cases,
 };
 mkdirSync(dirname(outPath), { recursive: true });
@@ -277,6 +289,8 @@ const columns = [
   ['explained: Engine.run µs', (c) => us(c.engineExplainedNs.medianNs)],
   ['generated ns', (c) => c.generatedExplainedNs.medianNs],
   ['speedup', (c) => `${c.speedupExplained}×`],
+  ['with reasons: generated ns', (c) => c.generatedWithReasonsNs?.medianNs ?? '–'],
+  ['speedup', (c) => (c.speedupWithReasons === undefined ? '–' : `${c.speedupWithReasons}×`)],
   ['generated + toRuleResults ns', (c) => c.generatedWithResultsNs.medianNs],
 ];
 console.log(row(columns.map(([title]) => title)));

@@ -109,7 +109,7 @@ export function createPackEvaluator(definitions: readonly RuleDefinition[], opti
           const values: Record<string, FactValue> = {};
           for (const index of evaluationOrder) {
             const conditions = conditionsOf.get(index);
-            if (conditions !== undefined) Object.assign(values, evaluatedFactValues(conditions));
+            if (conditions !== undefined) mergeValues(values, evaluatedFactValues(conditions));
           }
           return values;
         },
@@ -166,7 +166,15 @@ function checkedOperator(name: string, operator: CustomOperator): CustomOperator
   };
 }
 
-/** A rule's priority as json-rules-engine reads it (rule.js setPriority: a missing priority, or 0, is 1). */
+/** A rule's priority as json-rules-engine reads it (rule.js: `options.priority || 1`, then parseInt), as compile.ts does. */
 function priorityOf(definition: RuleDefinition): number {
-  return Number(definition.priority ?? 1) || 1;
+  return Number.parseInt((definition.priority || 1) as string, 10);
+}
+
+/** Copies own entries, a `__proto__` fact included as an own entry (Object.assign would set the prototype). */
+function mergeValues(into: Record<string, FactValue>, from: Record<string, FactValue>): void {
+  for (const key of Object.keys(from)) {
+    if (key === '__proto__') Object.defineProperty(into, key, { value: from[key], enumerable: true, writable: true, configurable: true });
+    else into[key] = from[key]!;
+  }
 }

@@ -1,27 +1,26 @@
-// Generated builders of the record a decision shows for a rule: the facts its evaluated conditions
-// read, with the values read (ruleResults.ts Run.factValues). A record made key by key costs some
-// 15 ns a key here (every record a new hidden class, every store a lookup); an object literal costs
-// a third of that, as V8 copies a boilerplate. The literal needs the fact names in its source: each
-// is written as a string literal of \uXXXX escapes only, one per UTF-16 code unit, so no character of
-// a name reaches the source as itself and the literal cannot end before its closing quote
-// (sourceCheck.ts accepts no other string literal in a builder).
+// Generated builders of the records a decision shows: the record of one rule (the facts its evaluated
+// conditions read, with the values read: ruleResults.ts Run.factValues), and the record of the whole
+// run (every fact an evaluated condition of any rule read, once: Run.evaluatedValues, which the rule
+// stage keeps as stages.rules.values). A record made key by key costs some 15 ns a key here (every
+// record a new hidden class, every store a lookup); an object literal costs a third of that, as V8
+// copies a boilerplate. The literal needs the fact names in its source: each is written as a string
+// literal of \uXXXX escapes only, one per UTF-16 code unit, so no character of a name reaches the
+// source as itself and the literal cannot end before its closing quote (sourceCheck.ts accepts no
+// other string literal in a builder).
 //
 // A builder serves a rule whose fact conditions are all evaluated whenever the rule is (no condition
 // in a later priority group, where json-rules-engine may stop before it): its record then has the same
 // keys on every run, in the same order as the record made key by key (the first read of a fact places
-// it, the last gives its value, as a literal with a repeated key does). Other rules, and a rule reading
-// a fact named `__proto__` (a literal's `__proto__:` sets the prototype), are served key by key.
+// it, the last gives its value, as a literal with a repeated key does). The whole run's builder exists
+// when every rule is served; one rule with condition priority groups, or reading a fact named
+// `__proto__` (a literal's `__proto__:` sets the prototype), leaves the records to be made key by key.
 import { int } from './codegen.js';
 import { checkSource } from './sourceCheck.js';
 import type { ConditionNode, FactNode, Program, Slots } from './program.js';
 
-/** The record of one rule: `convert` maps each value read (toFactValue, say). */
+/** A record built from the slots: `convert` maps each value read (toFactValue, say). */
 export type ValueBuilder = (slots: Slots, convert: (value: unknown) => unknown) => Record<string, unknown>;
 
-/**
- * A builder for each rule (definition order) that one can serve, else undefined; all undefined when
- * the host forbids generating code.
- */
 export interface ValueBuilders {
   /** The record of each rule (definition order), where a builder serves it. */
   readonly perRule: ReadonlyArray<ValueBuilder | undefined>;
@@ -63,8 +62,8 @@ export function generatedValueBuilders(program: Program): ValueBuilders {
     if (error instanceof EvalError) return { perRule: program.roots.map(() => undefined), whole: undefined };
     throw error;
   }
-  const slotCount = 1 + Math.max(-1, ...program.roots.flatMap((root) => alwaysEvaluatedLeaves(root) ?? []).map((leaf) => leaf.read.slot));
-  for (const builder of [builders.whole, ...builders.perRule]) if (builder !== undefined) primeRecordShape(builder, slotCount);
+  // Values read sit below stateBase in the slots (program.ts Slots).
+  for (const builder of [builders.whole, ...builders.perRule]) if (builder !== undefined) primeRecordShape(builder, program.stateBase);
   return builders;
 }
 

@@ -20,6 +20,11 @@ beforeAll(async () => {
   decisions = await (await createEngine()).decideBatch(events.slice(0, ROWS));
   const inputs = loadDecisionInputs(parseEngineConfig({}), createMemoryStore());
   packRules = inputs.packs.rules.map(({ rule }) => rule as RuleProperties);
+  factsRead = factsIn(packRules.map((rule) => rule.conditions));
+});
+
+/** The fact names a condition tree reads, sorted, each once. */
+function factsIn(conditions: unknown): string[] {
   const facts = new Set<string>();
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(visit);
@@ -29,9 +34,9 @@ beforeAll(async () => {
       Object.values(node).forEach(visit);
     }
   };
-  packRules.forEach((rule) => visit(rule.conditions));
-  factsRead = [...facts].sort();
-});
+  visit(conditions);
+  return [...facts].sort();
+}
 
 describe('the values a decision records for its rules', () => {
   it('are every fact the shipped packs read (each of their conditions is evaluated on every run), once', () => {
@@ -51,11 +56,16 @@ describe('the values a decision records for its rules', () => {
     expect(fired).toBeGreaterThan(ROWS / 10);
   });
 
-  it("give each fired rule's reason the values of that rule's own conditions, as recorded", () => {
+  it("give each fired rule's reason the values of exactly that rule's own conditions, as recorded", () => {
+    const factsOf = new Map(packRules.map((rule) => [rule.name as string, factsIn(rule.conditions)]));
+    let reasons = 0;
     for (const decision of decisions) {
       for (const reason of decision.reasons.all.filter((candidate) => candidate.stage === 'rules')) {
+        expect(Object.keys(reason.values).sort(), reason.code).toEqual(factsOf.get(reason.code));
         for (const [fact, value] of Object.entries(reason.values)) expect(decision.stages.rules.values[fact]).toBe(value);
+        reasons += 1;
       }
     }
+    expect(reasons).toBeGreaterThan(ROWS / 10);
   });
 });
