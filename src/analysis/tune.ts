@@ -133,11 +133,11 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
     withThresholds(packAsWritten(packPath), tuned, { version: tunedVersion, description }, packPath),
     options.outPath,
   );
-  outputs.stage(options.outPath, `${JSON.stringify(tunedPack, null, 2)}\n`);
+  const stagedPack = outputs.stage(options.outPath, `${JSON.stringify(tunedPack, null, 2)}\n`);
 
   // The check replays the staged file itself: what is checked is byte for byte what will be put in place.
   const tunedReplay = await replayLabelled(options.inputPath, {
-    config: { ...config, policyPack: resolve(stagedPath(options.outPath)) },
+    config: { ...config, policyPack: resolve(stagedPack) },
     ...chunk,
   });
   if (tunedReplay.inputSha256 !== replay.inputSha256) {
@@ -226,11 +226,6 @@ function checkedPack(pack: PolicyPack, outPath: string): PolicyPack {
     );
   }
   return pack;
-}
-
-/** Where an output set stages a file until it is committed (src/batch/outputFiles.ts). */
-function stagedPath(path: string): string {
-  return `${path}.partial`;
 }
 
 /**

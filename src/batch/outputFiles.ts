@@ -7,8 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { ErrorCode, FengkongError } from '../errors.js';
 
 export interface OutputSet {
-  /** Writes `text` beside `path`; nothing is in place until commit. */
-  stage(path: string, text: string): void;
+  /** Writes `text` beside `path` and answers where (a caller may read the staged file); nothing is in place until commit. */
+  stage(path: string, text: string): string;
   /** Renames every staged file into place. */
   commit(): void;
   /** Removes the staged files (after a failure); the outputs in place, if any, stay as they were. */
@@ -33,6 +33,7 @@ export function createOutputSet(paths: readonly string[]): OutputSet {
         throw writeFailed(path, cause);
       }
       staged.set(path, partial);
+      return partial;
     },
     commit() {
       for (const [path, partial] of staged) {

@@ -19,7 +19,8 @@ describe('a command’s output files, written as a set', () => {
     const [report, json] = [join(dir, 'r.html'), join(dir, 'r.json')];
     const outputs = createOutputSet([report, json]);
     await writeOutputs(outputs, (set) => {
-      set.stage(report, '<html>');
+      const staged = set.stage(report, '<html>');
+      expect(readFileSync(staged, 'utf8')).toBe('<html>');
       expect(existsSync(report)).toBe(false);
       set.stage(json, '{}');
     });
