@@ -15,7 +15,7 @@ import type { ApplicationEvent } from '../schema/event.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { FRAUD_FEATURES } from '../stages/fraud/features.js';
 import { createMemoryStore } from '../state/memory.js';
-import { inEventTime } from './eventTime.js';
+import { inEventTime } from '../features/eventTime.js';
 import { configSha256 } from './replay.js';
 
 export type InputModel = 'fraud' | 'credit' | 'score';

@@ -10,7 +10,7 @@ import { parseEngineConfig } from '../engine/loadInputs.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import type { ApplicationEvent } from '../schema/event.js';
-import { eventTimeMs, inEventTime } from './eventTime.js';
+import { eventTimeMs, inEventTime } from '../features/eventTime.js';
 import { lentAmount } from './economics.js';
 import { readEventLines, type RejectedLine } from '../batch/readEvents.js';
 

@@ -7,7 +7,7 @@ import type { EngineConfigInput } from '../../schema/config.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
 import { createMemoryStore } from '../../state/memory.js';
 import { createRulesStage } from '../rules/stage.js';
-import { inEventTime } from '../../analysis/eventTime.js';
+import { inEventTime } from '../../features/eventTime.js';
 import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
 
 export interface ReplayedHistory {

@@ -1,6 +1,6 @@
 // The one event-time order: applied_at, ties in the order given (file order).
 import { describe, expect, it } from 'vitest';
-import { eventTimeMs, inEventTime } from '../../src/analysis/eventTime.js';
+import { eventTimeMs, inEventTime } from '../../src/features/eventTime.js';
 
 describe('inEventTime', () => {
   const events = [

@@ -1,6 +1,7 @@
-// The one event-time order of labelled history: applied_at, ties in file order (applied_at is validated
-// as an ISO date-time before anything is sorted, so every time parses). Replay, the held-out split, drift and the fraud trainer all sort this way, so a
-// row's place in time, and which slice it falls in, is the same everywhere.
+// The one event-time order of application history: applied_at, ties in file order (applied_at is
+// validated as an ISO date-time before anything is sorted, so every time parses). Replay, the held-out
+// split, drift and the fraud trainer all sort this way, so a row's place in time, and which slice it
+// falls in, is the same everywhere. It sits beside the velocity history, below the stages that use it.
 
 /** Milliseconds since the epoch of an applied_at; NaN when it does not parse. */
 export function eventTimeMs(appliedAt: string): number {
