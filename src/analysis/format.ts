@@ -12,10 +12,19 @@ export function percent(value: number | null, digits?: number): string {
   return `${(value * 100).toFixed(shown)}%`;
 }
 
+/**
+ * A rate and its 95% interval: `5.18% (4.20%–6.37%)`, `digits` decimals as `percent` reads them, the
+ * interval after `intervalLabel`; `n/a` with nothing to count.
+ */
+export function rateInterval(value: Rate, digits?: number, intervalLabel = ''): string {
+  if (value.rate === null) return 'n/a';
+  return `${percent(value.rate, digits)} (${intervalLabel}${percent(value.lower, digits)}–${percent(value.upper, digits)})`;
+}
+
 /** A rate with its 95% interval and counts: `78.3% (77.5%–79.1%), 7,721 of 9,857`; `n/a (0 of 0)` with nothing to count. */
 export function rate(value: Rate): string {
   if (value.rate === null) return `n/a (0 of 0)`;
-  return `${percent(value.rate)} (${percent(value.lower)}–${percent(value.upper)}), ${count(value.count)} of ${count(value.total)}`;
+  return `${rateInterval(value)}, ${count(value.count)} of ${count(value.total)}`;
 }
 
 /** An amount of money, rounded to the unit, with thousands separators: `19,170,425`. */

@@ -4,7 +4,7 @@
 // document built from them.
 import type { ReportDocumentInput } from '../report/document.js';
 import { tradeoffChart } from '../report/charts.js';
-import { count, money, percent } from './format.js';
+import { count, money, percent, rateInterval } from './format.js';
 import type { Rate } from './interval.js';
 import type { TuneResult } from './tune.js';
 import type { Candidate, SearchResult } from './tuneSearch.js';
@@ -55,12 +55,6 @@ export function frontierRows(search: Pick<SearchResult, 'frontier' | 'chosen' | 
   );
 }
 
-/** A rate and its 95% Wilson interval, as a table cell: `5.18% (4.20%–6.37%)`; `n/a` with nothing to count. */
-export function rateCell(value: Rate, digits: number, intervalLabel = ''): string {
-  if (value.rate === null) return 'n/a';
-  return `${percent(value.rate, digits)} (${intervalLabel}${percent(value.lower, digits)}–${percent(value.upper, digits)})`;
-}
-
 /** Decimals shown: bad rates sit near caps given in hundredths of a percent; fraud counts are small. */
 const APPROVAL_DIGITS = 2;
 const BAD_RATE_DIGITS = 2;
@@ -70,9 +64,9 @@ export function frontierCells({ mark, candidate }: FrontierRow): string[] {
   const { metrics, thresholds } = candidate;
   return [
     mark,
-    rateCell(metrics.approvalRate, APPROVAL_DIGITS),
-    rateCell(metrics.badRate, BAD_RATE_DIGITS),
-    rateCell(metrics.fraudCaught, FRAUD_CAUGHT_DIGITS),
+    rateInterval(metrics.approvalRate, APPROVAL_DIGITS),
+    rateInterval(metrics.badRate, BAD_RATE_DIGITS),
+    rateInterval(metrics.fraudCaught, FRAUD_CAUGHT_DIGITS),
     money(metrics.profit),
     formatThreshold(thresholds.fraudReview),
     formatThreshold(thresholds.fraudDecline),
@@ -90,9 +84,9 @@ export function sliceRows(result: TuneResult): string[][] {
     policy,
     String(metrics.rows),
     String(metrics.approved),
-    rateCell(metrics.approvalRate, APPROVAL_DIGITS),
-    rateCell(metrics.badRate, BAD_RATE_DIGITS),
-    rateCell(metrics.fraudCaught, FRAUD_CAUGHT_DIGITS),
+    rateInterval(metrics.approvalRate, APPROVAL_DIGITS),
+    rateInterval(metrics.badRate, BAD_RATE_DIGITS),
+    rateInterval(metrics.fraudCaught, FRAUD_CAUGHT_DIGITS),
     money(metrics.profit),
   ];
   return [
@@ -142,7 +136,7 @@ export function checkVerdict(result: TuneResult): string {
   const measured = (value: Rate, digits: number, of: string) =>
     value.rate === null
       ? `n/a (no ${of})`
-      : `${rateCell(value, digits, '95% interval ')}, ${count(value.count)} of ${count(value.total)} ${of}`;
+      : `${rateInterval(value, digits, '95% interval ')}, ${count(value.count)} of ${count(value.total)} ${of}`;
   const parts = [
     ...(maxBadRate === undefined
       ? []

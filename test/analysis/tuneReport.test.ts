@@ -3,7 +3,8 @@
 // with its 95% Wilson interval.
 import { describe, expect, it } from 'vitest';
 import { wilsonRate } from '../../src/analysis/interval.js';
-import { frontierCells, frontierRows, rateCell } from '../../src/analysis/tuneReport.js';
+import { frontierCells, frontierRows } from '../../src/analysis/tuneReport.js';
+import { rateInterval } from '../../src/analysis/format.js';
 import type { Candidate } from '../../src/analysis/tuneSearch.js';
 import type { PolicyThresholds } from '../../src/analysis/tuneThresholds.js';
 
@@ -78,13 +79,13 @@ describe('frontierRows', () => {
 describe('rates in the tables', () => {
   it('carry their 95% Wilson interval', () => {
     // 84 of 1,621: 5.18%, Wilson 95% interval 4.20% to 6.37%.
-    expect(rateCell(wilsonRate(84, 1621), 2)).toBe('5.18% (4.20%–6.37%)');
-    expect(rateCell(wilsonRate(0, 0), 2)).toBe('n/a');
+    expect(rateInterval(wilsonRate(84, 1621), 2)).toBe('5.18% (4.20%–6.37%)');
+    expect(rateInterval(wilsonRate(0, 0), 2)).toBe('n/a');
     const cells = frontierCells({ mark: 'chosen', candidate: candidate(900, 45) });
     expect(cells.slice(1, 4)).toEqual([
-      rateCell(wilsonRate(900, 1000), 2),
-      rateCell(wilsonRate(45, 900), 2),
-      rateCell(wilsonRate(40, 60), 1),
+      rateInterval(wilsonRate(900, 1000), 2),
+      rateInterval(wilsonRate(45, 900), 2),
+      rateInterval(wilsonRate(40, 60), 1),
     ]);
     expect(cells[2]).toMatch(/^5\.00% \(\d\.\d\d%–\d\.\d\d%\)$/);
   });
