@@ -6,7 +6,7 @@ import type { ReportFigure } from '../report/document.js';
 import type { BacktestRun } from './backtestSchema.js';
 import { creditScores, fraudScores } from './backtest.js';
 import type { LabelledOutcome } from './replay.js';
-import { rocPoints } from './roc.js';
+import { rocPoints } from '../metrics/roc.js';
 
 export interface ChartRun {
   name: string;

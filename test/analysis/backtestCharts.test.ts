@@ -7,7 +7,7 @@ import { fraudCaughtRows } from '../../src/analysis/backtestReport.js';
 import type { BacktestRun } from '../../src/analysis/backtestSchema.js';
 import { wilsonRate } from '../../src/analysis/interval.js';
 import type { LabelledOutcome } from '../../src/analysis/replay.js';
-import { rocPoints } from '../../src/analysis/roc.js';
+import { rocPoints } from '../../src/metrics/roc.js';
 
 type Outcome = 'approve' | 'review' | 'decline';
 
