@@ -10,7 +10,7 @@ import { Outcome } from '../schema/decision.js';
 import { parseEconomics, portfolioEconomics, type Economics, type EconomicsInput } from './economics.js';
 import { HELD_OUT_SHARE, modelsTraining, outOfSample, type ModelTraining } from './heldOut.js';
 import { rateOf, wilsonRate } from './interval.js';
-import { replayLabelled, splitByTime, type LabelledOutcome, type Replay } from './replay.js';
+import { badLabel, replayLabelled, splitByTime, type LabelledOutcome, type Replay } from './replay.js';
 import { firedRulesOf, ruleCatalogue, ruleMetrics, type CatalogueRule } from './ruleImpact.js';
 import type { BacktestResult, BacktestRun, DecisionChanges, Discrimination } from './backtestSchema.js';
 
@@ -39,9 +39,8 @@ export interface RunInput {
   heldOutFraction?: number;
 }
 
-const isBad = (row: LabelledOutcome): boolean | null => (row.isFraud ? true : row.defaulted);
 const approved = (row: LabelledOutcome) => row.decision.outcome === 'approve';
-const known = (row: LabelledOutcome) => isBad(row) !== null;
+const known = (row: LabelledOutcome) => badLabel(row) !== null;
 
 export function summariseRun({ name, replay, catalogue, economics, models, heldOutFraction = HELD_OUT_SHARE }: RunInput): BacktestRun {
   const rows = replay.rows;
@@ -63,15 +62,15 @@ export function summariseRun({ name, replay, catalogue, economics, models, heldO
     approvalRate: rateOf(rows, approved),
     reviewRate: rateOf(rows, (row) => row.decision.outcome === 'review'),
     declineRate: rateOf(rows, (row) => row.decision.outcome === 'decline'),
-    badRate: rateOf(rows, (row) => isBad(row) === true, known),
+    badRate: rateOf(rows, (row) => badLabel(row) === true, known),
     badRateApproved: rateOf(
       rows,
-      (row) => isBad(row) === true,
+      (row) => badLabel(row) === true,
       (row) => known(row) && approved(row),
     ),
     badRateNotApproved: rateOf(
       rows,
-      (row) => isBad(row) === true,
+      (row) => badLabel(row) === true,
       (row) => known(row) && !approved(row),
     ),
     defaultRateApprovedGenuine: rateOf(

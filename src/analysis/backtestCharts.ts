@@ -5,7 +5,7 @@ import { barChart, distributionChart, rocChart, tradeoffChart } from '../report/
 import type { ReportFigure } from '../report/document.js';
 import type { BacktestRun } from './backtestSchema.js';
 import { creditScores, fraudScores } from './backtest.js';
-import type { LabelledOutcome } from './replay.js';
+import { badLabel, type LabelledOutcome } from './replay.js';
 import { rocPoints } from '../metrics/roc.js';
 
 export interface ChartRun {
@@ -167,7 +167,7 @@ function fraudValues(rows: readonly LabelledOutcome[]): number[] {
 /** Rows the cut-off sweep can judge: scored, labelled, and stopped by no policy rule but a score cut-off. */
 function sweepEligible(rows: readonly LabelledOutcome[]): LabelledOutcome[] {
   return rows
-    .filter((row) => row.decision.stages.credit !== undefined && (row.isFraud || row.defaulted !== null))
+    .filter((row) => row.decision.stages.credit !== undefined && badLabel(row) !== null)
     .filter((row) =>
       row.decision.stages.policy.fired.every(
         (hit) => hit.outcome === 'approve' || Object.keys(hit.values).every((fact) => SCORE_FACTS.has(fact)),
@@ -188,7 +188,7 @@ export function cutOffTradeoff(rows: readonly LabelledOutcome[]): { x: number; y
   for (let index = 0; index < eligible.length; index += 1) {
     const row = eligible[index]!;
     approved += 1;
-    if (row.isFraud || row.defaulted === true) bad += 1;
+    if (badLabel(row) === true) bad += 1;
     const score = row.decision.stages.credit!.score;
     const lastOfScore = index === eligible.length - 1 || eligible[index + 1]!.decision.stages.credit!.score !== score;
     if (lastOfScore && approved >= MIN_APPROVED_FOR_TRADEOFF) points.push({ x: approved / rows.length, y: bad / approved, cutOff: score });

@@ -48,6 +48,15 @@ export interface LabelledOutcome {
   decision: Decision;
 }
 
+/**
+ * The outcome label every analysis counts: bad when fraud (a stolen or synthetic identity's repayment
+ * label means nothing) or defaulted, good when a genuine loan repaid, null when a genuine row has no
+ * `default` label (bad rates leave it out).
+ */
+export function badLabel(row: Pick<LabelledOutcome, 'isFraud' | 'defaulted'>): boolean | null {
+  return row.isFraud ? true : row.defaulted;
+}
+
 export type { RejectedLine };
 
 export interface Replay {

@@ -18,6 +18,7 @@ import { type Economics, loanEconomics, parseEconomics } from './economics.js';
 import { standardNormalQuantile } from '../metrics/auc.js';
 import { percent } from './format.js';
 import { type Rate, wilsonRate } from './interval.js';
+import { badLabel } from './replay.js';
 
 /** The labels and economics of one application. */
 export interface LabelledApplication {
@@ -86,9 +87,9 @@ export class SliceTally {
     }
     if (outcome !== 'approve') return;
     this.approved += 1;
-    const bad = application.isFraud || application.defaulted === true;
-    if (bad || application.defaulted === false) this.approvedKnown += 1;
-    if (bad) this.approvedBad += 1;
+    const bad = badLabel(application);
+    if (bad !== null) this.approvedKnown += 1;
+    if (bad === true) this.approvedBad += 1;
     this.profit += unitProfitOf(application) * approvedAmount;
   }
 
