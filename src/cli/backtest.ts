@@ -8,6 +8,7 @@ import { readEconomicsFile } from '../analysis/economics.js';
 import { money, percent, rate } from '../analysis/format.js';
 import { createOutputSet, writeOutputs } from '../batch/outputFiles.js';
 import { readConfigFile } from './config.js';
+import { commandLine } from './text.js';
 
 interface BacktestFlags {
   report: string;
@@ -45,7 +46,10 @@ export function backtestCommand(): Command {
         config,
         ...(challengerConfig === undefined ? {} : { challengerConfig }),
         ...(economics === undefined ? {} : { economics }),
-        command: commandLine(input, options),
+        command: commandLine(
+          ['backtest', input],
+          (['report', 'config', 'challenger', 'economics', 'json'] as const).map((name) => [name, options[name]] as const),
+        ),
       });
       // vega loads only when a report is drawn, not with every command.
       const { renderReport } = await import('../report/render.js');
@@ -56,13 +60,6 @@ export function backtestCommand(): Command {
       });
       if (options.quiet !== true) process.stderr.write(formatBacktestSummary(backtest.result, options));
     });
-}
-
-function commandLine(input: string, options: BacktestFlags): string {
-  const flags = (['report', 'config', 'challenger', 'economics', 'json'] as const).flatMap((name) =>
-    options[name] === undefined ? [] : [`--${name}`, options[name]!],
-  );
-  return ['fengkong', 'backtest', input, ...flags].join(' ');
 }
 
 export function formatBacktestSummary(result: BacktestResult, options: { report: string; json?: string }): string {

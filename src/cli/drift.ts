@@ -8,6 +8,7 @@ import { percent } from '../analysis/format.js';
 import { createOutputSet, writeOutputs } from '../batch/outputFiles.js';
 import { libraryVersion } from '../engine/paths.js';
 import { readConfigFile } from './config.js';
+import { commandLine, textTable } from './text.js';
 
 /** A feature drifted into the failing band (README, exit codes). */
 export const DRIFT_EXIT_CODE = 4;
@@ -50,7 +51,15 @@ export function driftCommand(): Command {
         if (options.report !== undefined) {
           // vega and vega-lite load only when a report is asked for.
           const { renderReport } = await import('../report/render.js');
-          const command = driftCommandLine(baselinePath, currentPath, options);
+          const command = commandLine(
+            ['drift', baselinePath, currentPath],
+            [
+              ['fail-on', options.failOn],
+              ['config', options.config],
+              ['json', options.json],
+              ['report', options.report],
+            ],
+          );
           html = await renderReport(
             driftReportDocument(analysis, { generatedAt: new Date().toISOString(), version: libraryVersion, command }),
           );
@@ -68,14 +77,6 @@ export function driftCommand(): Command {
     });
 }
 
-/** The command as given, every option included, for the report's provenance. */
-function driftCommandLine(baselinePath: string, currentPath: string, options: DriftFlags): string {
-  const flags = (['config', 'json', 'report'] as const).flatMap((name) =>
-    options[name] === undefined ? [] : [`--${name}`, options[name]!],
-  );
-  return ['fengkong', 'drift', baselinePath, currentPath, '--fail-on', options.failOn, ...flags].join(' ');
-}
-
 /** The table on standard output: a header line on the files, the features by PSI, a count of bands. */
 export function formatDriftTable(result: DriftResult): string {
   const rows = driftTableRows(result).map(([feature, model, kind, psi, band, missingBase, missingCurrent, unseen]) => [
@@ -88,14 +89,6 @@ export function formatDriftTable(result: DriftResult): string {
     percent(missingCurrent, 1),
     percent(unseen, 1),
   ]);
-  const header = [...DRIFT_TABLE_COLUMNS];
-  const widths = header.map((label, column) => Math.max(label.length, ...rows.map((row) => row[column]!.length)));
-  // Names and words left-aligned, figures right-aligned.
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => (column < 3 || column === 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ')
-      .trimEnd();
   const counts = countBands(result.features);
   const file = (label: string, summary: DriftResult['baseline']) =>
     `${label} ${summary.path}: ${summary.rows} applications` +
@@ -104,8 +97,8 @@ export function formatDriftTable(result: DriftResult): string {
     file('baseline', result.baseline),
     file('current', result.current),
     '',
-    line(header),
-    ...rows.map(line),
+    // Names and words left-aligned, figures right-aligned.
+    ...textTable(DRIFT_TABLE_COLUMNS, rows, (column) => column < 3 || column === 4),
     '',
     `${counts.act} act, ${counts.watch} watch, ${counts.stable} stable ` +
       `(PSI < ${result.bands.watch} stable, ${result.bands.watch}–${result.bands.act} watch, > ${result.bands.act} act)`,

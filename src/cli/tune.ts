@@ -19,6 +19,7 @@ import {
 import type { Objective } from '../analysis/tuneSearch.js';
 import { libraryVersion } from '../engine/paths.js';
 import { readConfigFile } from './config.js';
+import { commandLine, textTable } from './text.js';
 
 /** The tuned policy misses its constraint on the check slice (README, exit codes). */
 export const TUNE_EXIT_CODE = 5;
@@ -133,17 +134,20 @@ export function tuneCommand(): Command {
 async function reportPage(result: TuneResult, input: string, options: TuneFlags): Promise<string> {
   // vega and vega-lite load only when a report is asked for.
   const { renderReport } = await import('../report/render.js');
-  const command = [
-    'fengkong tune',
-    input,
-    `--out ${options.out}`,
-    ...(options.maxBadRate === undefined ? [] : [`--max-bad-rate ${options.maxBadRate}`]),
-    ...(options.minFraudCaught === undefined ? [] : [`--min-fraud-caught ${options.minFraudCaught}`]),
-    `--objective ${options.objective} --holdout ${options.holdout} --confidence ${options.confidence}`,
-    ...(options.config === undefined ? [] : [`--config ${options.config}`]),
-    ...(options.json === undefined ? [] : [`--json ${options.json}`]),
-    ...(options.report === undefined ? [] : [`--report ${options.report}`]),
-  ].join(' ');
+  const command = commandLine(
+    ['tune', input],
+    [
+      ['out', options.out],
+      ['max-bad-rate', options.maxBadRate],
+      ['min-fraud-caught', options.minFraudCaught],
+      ['objective', options.objective],
+      ['holdout', options.holdout],
+      ['confidence', options.confidence],
+      ['config', options.config],
+      ['json', options.json],
+      ['report', options.report],
+    ],
+  );
   return renderReport(
     tuneReportDocument(result, { generatedAt: new Date().toISOString(), version: libraryVersion, command, tunedPackName: options.out }),
   );
@@ -161,26 +165,15 @@ export function formatTune(result: TuneResult, outPath: string): string {
     `searched ${search.evaluated} threshold sets on the tuning slice${search.feasible ? '' : '; none met the constraint there: the closest is chosen'}`,
     '',
     'frontier on the tuning slice (approval rate against bad rate, with fraud caught; rates with their 95% Wilson intervals):',
-    ...table([...FRONTIER_COLUMNS], frontierRows(result.search).map(frontierCells), 1),
+    ...textTable(FRONTIER_COLUMNS, frontierRows(result.search).map(frontierCells), (column) => column < 1),
     '',
-    ...table(['threshold', 'current', 'tuned'], thresholdRows(result), 1),
+    ...textTable(['threshold', 'current', 'tuned'], thresholdRows(result), (column) => column < 1),
     '',
     `tuned pack: ${outPath} (${result.policy.name} ${result.tunedPack.version})`,
     '',
-    ...table([...SLICE_COLUMNS], sliceRows(result), 2),
+    ...textTable(SLICE_COLUMNS, sliceRows(result), (column) => column < 2),
     '',
     checkVerdict(result),
     '',
   ].join('\n');
-}
-
-/** Columns padded to their widest cell; the first `textColumns` left-aligned, figures right-aligned. */
-function table(header: string[], rows: string[][], textColumns: number): string[] {
-  const widths = header.map((label, column) => Math.max(label.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => (column < textColumns ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
