@@ -7,12 +7,12 @@
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
-import type { Condition } from '../schema/rulePack.js';
+import { factConditionsOf } from '../schema/conditions.js';
 import type { PolicyPack } from '../schema/policyPack.js';
 import { loadDecisionInputs, parseEngineConfig } from '../engine/loadInputs.js';
 import { shippedPaths } from '../engine/paths.js';
 import { createMemoryStore } from '../state/memory.js';
-import { buildPolicyFacts, POLICY_FACTS, type PolicyFacts, type RuleMeta } from '../policy/facts.js';
+import { buildPolicyFacts, POLICY_FACTS, policyRuleContext, type PolicyFacts } from '../policy/facts.js';
 import { loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
 
 export interface PolicyInputs {
@@ -27,10 +27,7 @@ export function loadPolicyInputs(config: EngineConfigInput): PolicyInputs {
   const { packs, lists, facts } = loadDecisionInputs(settings, createMemoryStore());
   const policy = loadPolicyPack(settings.policyPack ?? shippedPaths.policyPack, new Set(Object.keys(facts)));
   checkReadsStageFactsOnly(policy);
-  const ruleMeta = new Map<string, RuleMeta>(
-    packs.rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }]),
-  );
-  const blockLists = new Set(lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
+  const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
   return {
     policy,
     factsOf: (decision) =>
@@ -50,7 +47,7 @@ export function loadPolicyInputs(config: EngineConfigInput): PolicyInputs {
 
 function checkReadsStageFactsOnly({ pack, path }: { pack: PolicyPack; path: string }): void {
   for (const rule of pack.rules) {
-    const other = factsRead(rule.conditions).find((fact) => !Object.hasOwn(POLICY_FACTS, fact));
+    const other = factConditionsOf(rule.conditions).find((condition) => !Object.hasOwn(POLICY_FACTS, condition.fact))?.fact;
     if (other !== undefined) {
       throw new FengkongError(
         ErrorCode.POLICY_INVALID,
@@ -58,11 +55,4 @@ function checkReadsStageFactsOnly({ pack, path }: { pack: PolicyPack; path: stri
       );
     }
   }
-}
-
-function factsRead(condition: Condition | { all: Condition[] } | { any: Condition[] } | { not: Condition }): string[] {
-  if ('fact' in condition) return [condition.fact];
-  if ('all' in condition) return condition.all.flatMap(factsRead);
-  if ('any' in condition) return condition.any.flatMap(factsRead);
-  return factsRead(condition.not);
 }

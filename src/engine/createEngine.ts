@@ -5,7 +5,7 @@ import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { ApplicationEvent } from '../schema/event.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
-import type { RuleMeta } from '../policy/facts.js';
+import { policyRuleContext } from '../policy/facts.js';
 import { createMemoryStore } from '../state/memory.js';
 import { FIRST_SEEN_KEY_PREFIXES } from '../features/velocity.js';
 import type { StateStore } from '../state/store.js';
@@ -100,10 +100,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const attributeAll = settings.attributions === 'all';
   const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts, attributeAll);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators);
-  const ruleMeta = new Map<string, RuleMeta>(
-    packs.rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }]),
-  );
-  const blockLists = new Set(lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
+  const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
   const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator, operators };
   const challengers = await loadChallengers(
     settings.challengers,

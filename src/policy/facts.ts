@@ -13,6 +13,17 @@ export interface RuleMeta {
   readonly category: RuleCategory;
 }
 
+/** What the policy reads of the rule packs and lists: each rule's severity and category by code, and the block lists' names. */
+export function policyRuleContext(
+  rules: ReadonlyArray<{ readonly rule: { readonly name: string; readonly event: { readonly params: RuleMeta } } }>,
+  lists: ReadonlyArray<{ readonly name: string; readonly kind: string }>,
+): { ruleMeta: Map<string, RuleMeta>; blockLists: Set<string> } {
+  return {
+    ruleMeta: new Map(rules.map(({ rule }) => [rule.name, { severity: rule.event.params.severity, category: rule.event.params.category }])),
+    blockLists: new Set(lists.filter((list) => list.kind === 'block').map((list) => list.name)),
+  };
+}
+
 export const POLICY_FACTS = {
   fraudProbability: 'the anti-fraud model probability (null when the stage is off)',
   creditScore: 'the credit score in points (null when the stage is off)',

@@ -21,7 +21,7 @@ export function checkConditions(
   where: string,
   code: ErrorCode = ErrorCode.RULE_INVALID,
 ): void {
-  const leaves = leavesOf(condition);
+  const leaves = factConditionsOf(condition);
   for (const leaf of leaves) checkConditionFact(leaf.fact, vocabulary.facts, where, code);
   for (const leaf of leaves) {
     if (!vocabulary.operators.has(leaf.operator)) {
@@ -55,11 +55,11 @@ function checkConditionFact(fact: string, knownFacts: ReadonlySet<string>, where
 }
 
 /** The fact conditions of a tree, in definition order. */
-function leavesOf(condition: ConditionTree): Array<z.infer<typeof FactCondition>> {
+export function factConditionsOf(condition: ConditionTree): Array<z.infer<typeof FactCondition>> {
   if ('fact' in condition) return [condition];
-  if ('all' in condition) return condition.all.flatMap(leavesOf);
-  if ('any' in condition) return condition.any.flatMap(leavesOf);
-  return leavesOf(condition.not);
+  if ('all' in condition) return condition.all.flatMap(factConditionsOf);
+  if ('any' in condition) return condition.any.flatMap(factConditionsOf);
+  return factConditionsOf(condition.not);
 }
 
 /** `rules.3.conditions...` becomes `rules.3 (R_DTI_HIGH).conditions...`: the rule's code, when it has one. */
