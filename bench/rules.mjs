@@ -38,7 +38,7 @@ import { evaluatedFactValues, toFactValue } from '../dist/stages/rules/factValue
 import { safePathResolver } from '../dist/stages/rules/path.js';
 import { loadDecisionInputs, parseEngineConfig } from '../dist/engine/loadInputs.js';
 import { loadPolicyPack } from '../dist/policy/load.js';
-import { buildPolicyFacts } from '../dist/policy/facts.js';
+import { buildPolicyFacts, policyRuleContext } from '../dist/policy/facts.js';
 import { readEvents } from '../dist/batch/readEvents.js';
 import { createMemoryStore } from '../dist/state/memory.js';
 import { syntheticPack } from './packs.mjs';
@@ -209,18 +209,16 @@ async function shippedCases() {
   const rules = inputs.packs.rules.map(({ rule }) => rule);
   const compiledRules = compile(rules, true);
   const policy = loadPolicyPack('rules/policy/default.json', new Set(Object.keys(inputs.facts)));
-  const meta = new Map(rules.map((rule) => [rule.name, { category: rule.event.params.category }]));
-  const severity = new Map(rules.map((rule) => [rule.name, rule.event.params.severity]));
-  const blockLists = new Set(inputs.lists.lists.filter((list) => list.kind === 'block').map((list) => list.name));
+  const { ruleMeta, blockLists } = policyRuleContext(inputs.packs.rules, inputs.lists.lists);
   const policyFacts = ruleFacts.map((facts, i) => {
     const run = compiledRules.run(facts);
-    const fired = run.fired.map((rule) => ({ code: rule.name, severity: severity.get(rule.name) }));
+    const fired = run.fired.map((rule) => ({ code: rule.name, severity: ruleMeta.get(rule.name).severity }));
     const listHits = inputs.lists.lists.filter((list) => facts[list.factName] === true).map((list) => list.name);
     return buildPolicyFacts(facts, {
       rules: { fired, values: {}, failed: [], listHits, evaluator: 'json-rules-engine' },
       fraud: { probability: ((i * 7919) % 1000) / 1000 },
       credit: { score: 480 + ((i * 104729) % 300), pd: ((i * 31) % 100) / 400 },
-      ruleMeta: meta,
+      ruleMeta,
       blockLists,
       identityFrozen: i % 97 === 0,
     });
