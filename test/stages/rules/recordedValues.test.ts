@@ -8,10 +8,14 @@ import { createEngine } from '../../../src/engine/createEngine.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../../src/engine/loadInputs.js';
 import type { Decision } from '../../../src/schema/decision.js';
 import { createMemoryStore } from '../../../src/state/memory.js';
+import { factConditionsOf } from '../../../src/schema/conditions.js';
+
+type LoadedRule = ReturnType<typeof loadDecisionInputs>['packs']['rules'][number]['rule'];
 
 const ROWS = 2500;
 
 let decisions: Decision[];
+let loadedRules: LoadedRule[];
 let packRules: RuleProperties[];
 let factsRead: string[];
 
@@ -19,23 +23,14 @@ beforeAll(async () => {
   const { events } = await readEvents('data/applications.csv');
   decisions = await (await createEngine()).decideBatch(events.slice(0, ROWS));
   const inputs = loadDecisionInputs(parseEngineConfig({}), createMemoryStore());
-  packRules = inputs.packs.rules.map(({ rule }) => rule as RuleProperties);
-  factsRead = factsIn(packRules.map((rule) => rule.conditions));
+  loadedRules = inputs.packs.rules.map(({ rule }) => rule);
+  packRules = loadedRules.map((rule) => rule as RuleProperties);
+  factsRead = [...new Set(loadedRules.flatMap(factsIn))].sort();
 });
 
-/** The fact names a condition tree reads, sorted, each once. */
-function factsIn(conditions: unknown): string[] {
-  const facts = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node !== null && typeof node === 'object') {
-      const fact = (node as { fact?: unknown }).fact;
-      if (typeof fact === 'string') facts.add(fact);
-      Object.values(node).forEach(visit);
-    }
-  };
-  visit(conditions);
-  return [...facts].sort();
+/** The fact names a rule's conditions read, sorted, each once (the schema's walk of a condition tree). */
+function factsIn(rule: LoadedRule): string[] {
+  return [...new Set(factConditionsOf(rule.conditions).map((condition) => condition.fact))].sort();
 }
 
 describe('the values a decision records for its rules', () => {
@@ -57,7 +52,7 @@ describe('the values a decision records for its rules', () => {
   });
 
   it("give each fired rule's reason the values of exactly that rule's own conditions, as recorded", () => {
-    const factsOf = new Map(packRules.map((rule) => [rule.name as string, factsIn(rule.conditions)]));
+    const factsOf = new Map(loadedRules.map((rule) => [rule.name, factsIn(rule)]));
     let reasons = 0;
     for (const decision of decisions) {
       for (const reason of decision.reasons.all.filter((candidate) => candidate.stage === 'rules')) {
