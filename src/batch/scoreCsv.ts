@@ -11,10 +11,12 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { decidesAsBuilt, type Engine } from '../engine/createEngine.js';
 import type { ApplicationEvent } from '../schema/event.js';
-import type { Decision, Outcome } from '../schema/decision.js';
+import type { Outcome } from '../schema/decision.js';
 import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, STANDARD_STREAM, type HeaderLayout } from './csvRecords.js';
 import type { DecisionProjection } from './fields.js';
-import { decisionJson } from '../engine/decide.js';
+import type { EngineConfigInput } from '../schema/config.js';
+import { createParallelScorer, type ParallelScorer } from './parallel.js';
+import { lineWriter, writtenDecision, type WrittenDecision } from './written.js';
 import { CHECKPOINT_FORMAT, inputIdentity, writeCheckpoint, type Checkpoint, type ScoreCounts } from './checkpoint.js';
 
 export interface ScoreOptions {
@@ -25,6 +27,11 @@ export interface ScoreOptions {
   readonly chunkSize?: number;
   /** Write only these fields of each decision (fields.ts); default: the whole decision. */
   readonly project?: DecisionProjection;
+  /**
+   * Decide on worker threads (parallel.ts), each loading its engine from `config` (the one `engine`
+   * was made from) and writing the same `fields` as `project`. The output is the same as without.
+   */
+  readonly workers?: { readonly count: number; readonly config: EngineConfigInput; readonly fields: readonly string[] | null };
   /**
    * Write a checkpoint (checkpoint.ts) at the first chunk boundary after every `everyRows` rows read,
    * under `runId` (what decides and formats the output); on failure the outputs are kept beside their
@@ -51,6 +58,10 @@ export interface ScoreSummary {
   tiers: Record<'1' | '2' | '3', number>;
   /** One entry per challenger of the engine, in config order; empty without challengers. */
   shadow: ShadowComparison[];
+  /** Worker threads that decided (0: this thread). */
+  workers: number;
+  /** With workers: applications decided again because a freeze set in an earlier chunk changed what they were told (parallel.ts). */
+  redecided: number;
   elapsedMs: number;
   rowsPerSecond: number;
 }
@@ -78,14 +89,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 1024;
   const { project, checkpoint, resumeFrom } = options;
-  // A decision's line: the fields asked for; else the text the engine made when it decided (when the
-  // decisions are as it made them); else the decision serialised anew.
-  const lineOf: (decision: Decision) => string =
-    project !== undefined
-      ? (decision) => JSON.stringify(project(decision))
-      : decidesAsBuilt(engine)
-        ? decisionJson
-        : (decision) => JSON.stringify(decision);
+  const lineOf = lineWriter(project, decidesAsBuilt(engine));
   refuseOverwritingInput(options);
   const lateBefore = engine.lateEvents();
   const totalBytes = fileSize(options.inputPath);
@@ -101,7 +105,13 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     tiers: { '1': 0, '2': 0, '3': 0 },
     shadow: engine.challengers.map((challenger) => ({ challenger, compared: 0, differ: 0, failed: 0, outcomes: outcomeTable() })),
   };
-  const summary: ScoreSummary = { ...structuredClone(counts), elapsedMs: 0, rowsPerSecond: 0 };
+  const summary: ScoreSummary = {
+    ...structuredClone(counts),
+    workers: options.workers?.count ?? 0,
+    redecided: 0,
+    elapsedMs: 0,
+    rowsPerSecond: 0,
+  };
   const lateAtStart = summary.lateEvents;
   if ((checkpoint !== undefined || resumeFrom !== undefined) && [options.inputPath, options.outputPath].includes(STANDARD_STREAM)) {
     throw new FengkongError(ErrorCode.CHECKPOINT_INVALID, 'checkpoints need files: standard input and output cannot be resumed');
@@ -121,7 +131,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   let lastCheckpointRead = summary.read;
   const writeCheckpointNow = async (linesConsumed: number) => {
     const [decisionsBytes, rejectsBytes] = await Promise.all([decisionsOut.sync(), rejectsOut.sync()]);
-    const { elapsedMs: _elapsed, rowsPerSecond: _rate, ...sofar } = summary;
+    const { elapsedMs: _elapsed, rowsPerSecond: _rate, workers: _workers, redecided: _redecided, ...sofar } = summary;
     writeCheckpoint(checkpoint!.path, {
       format: CHECKPOINT_FORMAT,
       version: 1,
@@ -136,39 +146,84 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     lastCheckpointRead = summary.read;
   };
   const comparisons = new Map(summary.shadow.map((comparison) => [comparison.challenger, comparison]));
-  const reject = async (row: RejectedRow) => {
-    summary.rejected += 1;
-    summary.rejectedByCode[row.code] = (summary.rejectedByCode[row.code] ?? 0) + 1;
-    await rejectsOut.write(`${JSON.stringify(row)}\n`);
-  };
 
-  let pending: Array<{ line: number; event: ApplicationEvent }> = [];
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    const decisions = await decideOrReject(engine, batch, reject);
+  // Rows are decided a chunk at a time: on this thread, or on worker threads with several chunks in
+  // flight. A chunk is written when it is decided, in input order: its decisions, then its rejects
+  // (the lines it could not read as events, and the events it could not decide) in line order.
+  const parallel: ParallelScorer | null =
+    options.workers === undefined
+      ? null
+      : await createParallelScorer(engine, { ...options.workers, workers: options.workers.count, project });
+  const decideChunk = async (events: readonly ApplicationEvent[]): Promise<Array<WrittenDecision | FengkongError>> => {
+    if (parallel !== null) return parallel.submit(events);
+    const settled = await engine.decideBatchSettled(events);
+    return settled.map((outcome) => (outcome instanceof FengkongError ? outcome : writtenDecision(outcome, lineOf)));
+  };
+  interface Chunk {
+    readonly lines: readonly number[];
+    readonly answers: Promise<Array<WrittenDecision | FengkongError>>;
+    readonly rejects: RejectedRow[];
+  }
+  const inFlight: Chunk[] = [];
+  const inFlightMax = parallel === null ? 0 : 2 * options.workers!.count;
+  const write = async (chunk: Chunk) => {
+    const answers = await chunk.answers;
+    const { rejects } = chunk;
     let text = '';
-    for (const decision of decisions) {
+    for (const [index, answer] of answers.entries()) {
+      if (answer instanceof FengkongError) {
+        rejects.push({ line: chunk.lines[index]!, code: answer.code, message: answer.message });
+        continue;
+      }
       summary.decided += 1;
-      if (decision.audit.repeated === true) summary.repeated += 1;
-      summary.outcomes[decision.outcome] += 1;
-      summary.tiers[String(decision.tier) as '1' | '2' | '3'] += 1;
-      for (const verdict of decision.shadow ?? []) {
+      if (answer.repeated) summary.repeated += 1;
+      summary.outcomes[answer.outcome] += 1;
+      summary.tiers[String(answer.tier) as '1' | '2' | '3'] += 1;
+      for (const verdict of answer.shadow) {
         const comparison = comparisons.get(verdict.challenger);
         // A repeat recalled from a restored store may carry the verdicts of challengers since removed.
         if (comparison === undefined) continue;
-        if ('error' in verdict) {
+        if (verdict.outcome === null) {
           comparison.failed += 1;
           continue;
         }
         comparison.compared += 1;
-        if (verdict.outcome !== decision.outcome) comparison.differ += 1;
-        comparison.outcomes[decision.outcome][verdict.outcome] += 1;
+        if (verdict.outcome !== answer.outcome) comparison.differ += 1;
+        comparison.outcomes[answer.outcome][verdict.outcome] += 1;
       }
-      text += `${lineOf(decision)}\n`;
+      text += `${answer.text}\n`;
     }
     await decisionsOut.write(text);
+    if (rejects.length === 0) return;
+    rejects.sort((a, b) => a.line - b.line);
+    let rejected = '';
+    for (const row of rejects) {
+      summary.rejected += 1;
+      summary.rejectedByCode[row.code] = (summary.rejectedByCode[row.code] ?? 0) + 1;
+      rejected += `${JSON.stringify(row)}\n`;
+    }
+    await rejectsOut.write(rejected);
+  };
+  /** Writes every chunk decided so far, waiting for them. */
+  const drain = async () => {
+    while (inFlight.length > 0) await write(inFlight.shift()!);
+  };
+
+  let pending: Array<{ line: number; event: ApplicationEvent }> = [];
+  let pendingRejects: RejectedRow[] = [];
+  const reject = (row: RejectedRow) => {
+    pendingRejects.push(row);
+  };
+  const flush = async () => {
+    if (pending.length === 0 && pendingRejects.length === 0) return;
+    const batch = pending;
+    const answers = batch.length === 0 ? Promise.resolve([]) : decideChunk(batch.map((item) => item.event));
+    // Awaited in turn below; a failure meanwhile is not unhandled.
+    answers.catch(() => undefined);
+    inFlight.push({ lines: batch.map((item) => item.line), answers, rejects: pendingRejects });
+    pending = [];
+    pendingRejects = [];
+    while (inFlight.length > inFlightMax) await write(inFlight.shift()!);
   };
 
   let completed = false;
@@ -183,27 +238,34 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
       summary.read += 1;
       const parsed = line.overlong ? { error: `line longer than ${MAX_LINE_CHARS} characters` } : parseLine(line.text);
       if ('error' in parsed) {
-        await reject({ line: line.number, code: ErrorCode.CSV_RECORD, message: parsed.error });
+        reject({ line: line.number, code: ErrorCode.CSV_RECORD, message: parsed.error });
       } else if (parsed.fields.length !== layout.names.length) {
         const message = `expected ${layout.names.length} fields, found ${parsed.fields.length}`;
-        await reject({ line: line.number, code: ErrorCode.CSV_RECORD, message });
+        reject({ line: line.number, code: ErrorCode.CSV_RECORD, message });
       } else {
         try {
           pending.push({ line: line.number, event: engine.parseEvent(recordToEvent(layout, parsed.fields)) });
         } catch (error) {
-          await reject({ line: line.number, code: codeOf(error), message: (error as Error).message });
+          reject({ line: line.number, code: codeOf(error), message: (error as Error).message });
         }
-        if (pending.length >= chunkSize) {
-          await flush();
-          // A chunk boundary: every line so far is written as a decision or a reject.
-          if (checkpoint !== undefined && summary.read - lastCheckpointRead >= checkpoint.everyRows) await writeCheckpointNow(line.number);
+      }
+      // Rejected lines count toward a chunk too, so a file of bad lines is written as it is read.
+      if (pending.length + pendingRejects.length >= chunkSize) {
+        await flush();
+        if (checkpoint !== undefined && summary.read - lastCheckpointRead >= checkpoint.everyRows) {
+          // A chunk boundary: once the chunks in flight are written, every line so far is a decision or a reject.
+          await drain();
+          await writeCheckpointNow(line.number);
         }
       }
       if (summary.read % 1000 === 0) options.onProgress?.({ bytesRead: line.bytesRead, totalBytes, rowsRead: summary.read });
     }
     await flush();
+    await drain();
     completed = true;
   } finally {
+    summary.redecided = parallel?.redecided() ?? 0;
+    await parallel?.close();
     // The checkpoint goes before the outputs are put in place: a crash in between leaves outputs to
     // start again from, never a checkpoint without them. With checkpoints, a failed run keeps its
     // outputs to resume from.
@@ -349,21 +411,6 @@ function guard(stream: WriteStream, name: string) {
       check();
     },
   };
-}
-
-/** Decides a chunk; a failing event becomes a reject, and the others are decided as they would be anyway. */
-async function decideOrReject(
-  engine: Engine,
-  batch: ReadonlyArray<{ line: number; event: ApplicationEvent }>,
-  reject: (row: RejectedRow) => Promise<void>,
-): Promise<Decision[]> {
-  const settled = await engine.decideBatchSettled(batch.map((item) => item.event));
-  const decisions: Decision[] = [];
-  for (const [index, outcome] of settled.entries()) {
-    if (outcome instanceof FengkongError) await reject({ line: batch[index]!.line, code: outcome.code, message: outcome.message });
-    else decisions.push(outcome);
-  }
-  return decisions;
 }
 
 function codeOf(error: unknown): string {

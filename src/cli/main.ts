@@ -35,6 +35,7 @@ interface ScoreFlags {
   strict?: boolean;
   resume?: boolean;
   checkpointEvery: number;
+  workers?: number;
   quiet?: boolean;
 }
 
@@ -79,6 +80,11 @@ export function createProgram(): Command {
       'write checkpoints (<out>.checkpoint.json) as the run goes; if one is there, go on from it: a killed run resumed ends as an uninterrupted one',
     )
     .option('--checkpoint-every <rows>', 'rows between checkpoints, with --resume', integer('--checkpoint-every', 1), 100_000)
+    .option(
+      '--workers <n>',
+      'decide on n worker threads (this thread keeps the velocity history and writes); the output is the same as without',
+      integer('--workers', 1),
+    )
     .option('--quiet', 'no progress bar and no summary on stderr')
     .action(async (input: string, options: ScoreFlags) => {
       if (options.fields !== undefined && options.compact === true) throw usage('--fields and --compact: choose one');
@@ -112,6 +118,7 @@ export function createProgram(): Command {
         rejectsPath,
         chunkSize: options.chunkSize,
         ...(project === undefined ? {} : { project }),
+        ...(options.workers === undefined ? {} : { workers: { count: options.workers, config, fields: fields ?? null } }),
         ...(options.resume === true ? { checkpoint: { path: checkpointPath, everyRows: options.checkpointEvery, runId } } : {}),
         ...(resumeFrom === undefined ? {} : { resumeFrom }),
         onProgress: ({ bytesRead, totalBytes, rowsRead }) => {
@@ -325,6 +332,9 @@ export function formatSummary(summary: ScoreSummary, outputPath: string, rejects
     ...summary.shadow.map(formatShadowComparison),
     ...(summary.repeated > 0 ? [`repeated application ids (the first decision written again): ${summary.repeated}`] : []),
     ...(summary.lateEvents > 0 ? [`late events (decided, not recorded in the velocity history): ${summary.lateEvents}`] : []),
+    ...(summary.workers > 0
+      ? [`worker threads: ${summary.workers} (decided again after a freeze set in an earlier chunk: ${summary.redecided})`]
+      : []),
     `${summary.rowsPerSecond} rows/s (${summary.elapsedMs} ms)`,
     `decisions: ${outputPath}`,
     `rejects: ${rejectsPath}`,

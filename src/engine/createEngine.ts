@@ -17,7 +17,7 @@ import { loadCheckedPolicyPack, loadModelStages, operatorNames } from './loadMod
 import { BUILT_IN_OPERATOR_NAMES, OperatorName } from '../schema/rulePack.js';
 import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { loadChallengers } from './challengers.js';
-import { createDecider } from './decide.js';
+import { createDecider, type Decider } from './decide.js';
 import { parseApplicationEvent } from './parseEvent.js';
 import type { Stage } from './stage.js';
 
@@ -166,7 +166,16 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     challengers: challengers.map((challenger) => challenger.name),
   };
   enginesAsBuilt.set(engine, engine.decideBatchSettled);
+  deciders.set(engine, decider);
   return engine;
+}
+
+/** Each engine's decider, for scoring on worker threads (src/batch/parallel.ts); not part of the public API. */
+const deciders = new WeakMap<Engine, Decider>();
+
+/** The steps of an engine's decisions, for an engine createEngine made (null for any other). */
+export function deciderSteps(engine: Engine): Decider['steps'] | null {
+  return deciders.get(engine)?.steps ?? null;
 }
 
 /** Each engine createEngine made, with the decideBatchSettled it was made with. */

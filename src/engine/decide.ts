@@ -52,7 +52,8 @@ export interface DeciderParts {
     Readonly<Partial<Pick<Decision['audit'], 'fraudModelSha256' | 'creditManifestSha256' | 'creditModelSha256'>>>;
 }
 
-interface Prepared {
+/** An event with its facts built and its history recorded: what the stages, the policy and the decision read (plain data: it can cross to a worker thread). */
+export interface Prepared {
   readonly event: ApplicationEvent;
   readonly facts: Facts;
   readonly identifiers: HashedIdentifiers;
@@ -72,15 +73,37 @@ interface Verdict {
   readonly us: { policy: number; shadow: number; attribution: number };
 }
 
-/** Where each event's answer comes from: already known, the first occurrence in the batch, or a stage run. */
-type Slot =
+/**
+ * Where each event's answer comes from: already known, a repeat of an event prepared earlier in the
+ * batch (`of`, its index among the prepared), or a stage run (`index`, likewise).
+ */
+export type Slot =
   | { readonly kind: 'settled'; readonly value: Decision | FengkongError }
   | { readonly kind: 'repeat'; readonly of: number }
   | { readonly kind: 'prepared'; readonly index: number };
 
+/** A prepared event decided: its decision (or whatever stands for it) and the decision's JSON text, or its failure and null. */
+export type DecidedItem<T> = { readonly outcome: T; readonly json: string } | { readonly outcome: FengkongError; readonly json: null };
+
 export interface Decider {
   decideSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>>;
   lateEvents(): number;
+  /**
+   * The three steps of decideSettled, for scoring on worker threads (src/batch/parallel.ts), which
+   * runs the middle one elsewhere: `prepare` builds facts and records the history (the state's owner
+   * only, in input order); `decidePrepared` runs the stages and the policy, freezing in this
+   * decider's store as it goes; `finish` remembers the decisions and puts the answers in input order.
+   * The caller serialises them; decideSettled must not run meanwhile.
+   */
+  readonly steps: {
+    prepare(events: readonly ApplicationEvent[]): { slots: Slot[]; prepared: Prepared[] };
+    decidePrepared(prepared: readonly Prepared[]): Promise<Array<DecidedItem<Decision>>>;
+    finish<T>(
+      slots: readonly Slot[],
+      prepared: readonly Prepared[],
+      decided: ReadonlyArray<DecidedItem<T>>,
+    ): Array<T | Decision | FengkongError>;
+  };
 }
 
 export function createDecider(parts: DeciderParts): Decider {
@@ -93,7 +116,7 @@ export function createDecider(parts: DeciderParts): Decider {
     const slots: Slot[] = [];
     const prepared: Prepared[] = [];
     const inBatch = new Map<string, { index: number; inputHash: string }>();
-    for (const [index, event] of events.entries()) {
+    for (const event of events) {
       const inputHash = hashInput(salt, event);
       const earlier = store.recallDecision(event.application_id);
       const earlierInBatch = inBatch.get(event.application_id);
@@ -116,7 +139,7 @@ export function createDecider(parts: DeciderParts): Decider {
         const started = performance.now();
         const built = factBuilder.build(event, earlier === null);
         if (!built.recorded && earlier === null) lateEvents += 1;
-        inBatch.set(event.application_id, { index, inputHash });
+        inBatch.set(event.application_id, { index: prepared.length, inputHash });
         slots.push({ kind: 'prepared', index: prepared.length });
         prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()) });
       }
@@ -124,8 +147,7 @@ export function createDecider(parts: DeciderParts): Decider {
     return { slots, prepared };
   };
 
-  const decideOnce = async (events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> => {
-    const { slots, prepared } = prepare(events);
+  const decidePrepared = async (prepared: readonly Prepared[]): Promise<Array<DecidedItem<Decision>>> => {
     const runs = await runStagesSettled(stages, prepared);
     const shadowRuns = await Promise.all(challengers.map((challenger) => runStagesSettled(challenger.stages, prepared)));
     // The verdicts, in input order, each freeze applied before the next event is decided.
@@ -159,40 +181,44 @@ export function createDecider(parts: DeciderParts): Decider {
       }
     }
     await attributeWhereNeeded(verdicts);
-    const decided: Array<Decision | FengkongError> = [];
-    for (const [index, item] of prepared.entries()) {
+    return prepared.map((item, index): DecidedItem<Decision> => {
       const verdict = verdicts[index]!;
-      let outcome: Decision | FengkongError;
-      if (verdict instanceof FengkongError) outcome = verdict;
-      else {
-        try {
-          outcome = assemble(verdict);
-        } catch (error) {
-          outcome = asStageError(error, item);
-        }
+      if (verdict instanceof FengkongError) return { outcome: verdict, json: null };
+      let outcome: Decision;
+      try {
+        outcome = assemble(verdict);
+      } catch (error) {
+        return { outcome: asStageError(error, item), json: null };
       }
-      const atMs = Date.parse(item.event.applied_at);
       // The decision is remembered as its JSON text: a copy the caller cannot change, made once, and
-      // the very text `score` writes (decisionJson). A failed attempt is remembered without a decision:
-      // a retry is not recorded in the history again.
-      let json: string | null = null;
-      if (!(outcome instanceof FengkongError)) {
-        json = JSON.stringify(outcome);
-        serialized.set(outcome, json);
-      }
-      store.rememberDecision(item.event.application_id, atMs, item.inputHash, json);
-      decided.push(outcome);
+      // the very text `score` writes (decisionJson).
+      const json = JSON.stringify(outcome);
+      serialized.set(outcome, json);
+      return { outcome, json };
+    });
+  };
+
+  const finish = <T>(
+    slots: readonly Slot[],
+    prepared: readonly Prepared[],
+    decided: ReadonlyArray<DecidedItem<T>>,
+  ): Array<T | Decision | FengkongError> => {
+    // A failed attempt is remembered without a decision: a retry is not recorded in the history again.
+    for (const [index, item] of prepared.entries()) {
+      const atMs = Date.parse(item.event.applied_at);
+      store.rememberDecision(item.event.application_id, atMs, item.inputHash, decided[index]!.json);
     }
-    const results: Array<Decision | FengkongError> = [];
-    for (const slot of slots) {
-      if (slot.kind === 'settled') results.push(slot.value);
-      else if (slot.kind === 'prepared') results.push(decided[slot.index]!);
-      else {
-        const first = results[slot.of]!;
-        results.push(first instanceof FengkongError ? first : repeated(first));
-      }
-    }
-    return results;
+    return slots.map((slot) => {
+      if (slot.kind === 'settled') return slot.value;
+      if (slot.kind === 'prepared') return decided[slot.index]!.outcome;
+      const first = decided[slot.of]!;
+      return first.json === null ? first.outcome : repeated(first.json);
+    });
+  };
+
+  const decideOnce = async (events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> => {
+    const { slots, prepared } = prepare(events);
+    return finish(slots, prepared, await decidePrepared(prepared));
   };
 
   const decideVerdict = async (item: Prepared, run: StageRun, shadowRuns: ReadonlyArray<StageRun | FengkongError>): Promise<Verdict> => {
@@ -344,6 +370,7 @@ export function createDecider(parts: DeciderParts): Decider {
       return next;
     },
     lateEvents: () => lateEvents,
+    steps: { prepare, decidePrepared, finish },
   };
 }
 
@@ -440,7 +467,7 @@ function recalled(decision: unknown, applicationId: string): Decision | Fengkong
       `application ${applicationId}: the remembered decision in the store is not a valid decision`,
     );
   }
-  return repeated(parsed.data);
+  return markedRepeated(parsed.data);
 }
 
 /**
@@ -455,9 +482,13 @@ function notHeld(applicationId: string, why: string): FengkongError {
   );
 }
 
-/** A repeated application gets its first decision back, marked as a repeat. */
-function repeated(first: Decision): Decision {
-  return { ...structuredClone(first), audit: { ...first.audit, repeated: true, decidedAt: new Date().toISOString() } };
+/** A repeat of an application decided earlier in the batch gets that decision (its JSON text) back, marked as a repeat. */
+function repeated(firstJson: string): Decision {
+  return markedRepeated(JSON.parse(firstJson) as Decision);
+}
+
+function markedRepeated(first: Decision): Decision {
+  return { ...first, audit: { ...first.audit, repeated: true, decidedAt: new Date().toISOString() } };
 }
 
 function asStageError(error: unknown, item: Prepared): FengkongError {
