@@ -1,7 +1,7 @@
 // Identifiers (applicant id, device id, IP, email, phone) are replaced by salted hashes before any rule,
 // list or log sees them. The salt comes from config, never from the clock or a random source, so the
 // same identifier hashes the same way in every run with that salt.
-import { createHmac } from 'node:crypto';
+import { keyedHmacSha256, type KeyedHmacSha256 } from './hmac.js';
 
 export type IdentifierKind = 'applicant_id' | 'device_id' | 'ip' | 'email' | 'phone' | 'ip_prefix' | 'email_domain';
 
@@ -21,10 +21,20 @@ export function normaliseIdentifier(kind: IdentifierKind, value: string): string
 
 /** HMAC-SHA256 of `kind:value` under the salt, as 32 hex characters (128 bits). */
 export function hashIdentifier(salt: string, kind: IdentifierKind, value: string): string {
-  return createHmac('sha256', salt)
-    .update(`${kind}:${normaliseIdentifier(kind, value)}`)
-    .digest('hex')
-    .slice(0, 32);
+  return keyedBy(salt).hex(`${kind}:${normaliseIdentifier(kind, value)}`, 16);
+}
+
+/** The HMAC keyed by a salt, its pads hashed once. A process meets one salt or a few (tests, challengers): bounded anyway. */
+const keyed = new Map<string, KeyedHmacSha256>();
+
+export function keyedBy(salt: string): KeyedHmacSha256 {
+  let hmac = keyed.get(salt);
+  if (hmac === undefined) {
+    if (keyed.size >= 64) keyed.clear();
+    hmac = keyedHmacSha256(salt);
+    keyed.set(salt, hmac);
+  }
+  return hmac;
 }
 
 /** The domain of an email address, lower-cased: not an identifier, and what domain lists match. */
