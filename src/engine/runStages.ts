@@ -18,10 +18,15 @@ export async function runStages(
   inputs: ReadonlyArray<Omit<StageInput, 'earlier'>>,
 ): Promise<StageRun[]> {
   const runs = inputs.map(() => ({ outputs: {} as StageRun['outputs'], latencyUs: {} as StageRun['latencyUs'] }));
-  const earlierOf = (index: number) =>
-    Object.fromEntries(Object.entries(runs[index]!.outputs).map(([name, output]) => [name, output.result]));
+  // Each event's results so far, by stage name: a new object after each stage, so a stage keeps what it saw.
+  const earlier: Array<StageInput['earlier']> = inputs.map(() => ({}));
   for (const stage of stages) {
-    const stageInputs: StageInput[] = inputs.map((input, index) => ({ ...input, earlier: earlierOf(index) }));
+    const stageInputs: StageInput[] = inputs.map(({ event, facts, identifiers }, index) => ({
+      event,
+      facts,
+      identifiers,
+      earlier: earlier[index]!,
+    }));
     if (stage.evaluateBatch !== undefined && stageInputs.length > 1) {
       const started = performance.now();
       const outputs = await guard(stage, stageInputs[0]!, () => stage.evaluateBatch!(stageInputs));
@@ -42,6 +47,9 @@ export async function runStages(
         runs[index]!.outputs[stage.name] = await guard(stage, input, () => stage.evaluate(input));
         runs[index]!.latencyUs[stage.name] = microseconds(started, performance.now());
       }
+    }
+    if (stage !== stages[stages.length - 1]) {
+      for (const [index, run] of runs.entries()) earlier[index] = { ...earlier[index], [stage.name]: run.outputs[stage.name]!.result };
     }
   }
   return runs;

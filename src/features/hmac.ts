@@ -25,13 +25,12 @@ const K = new Int32Array([
 
 const INITIAL = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-
 /** Shared scratch: the engine is single-threaded per isolate, and no call here yields. */
 const schedule = new Int32Array(64);
 const innerState = new Int32Array(8);
 const outerState = new Int32Array(8);
 const outerBlock = new Uint8Array(BLOCK);
+const digest = Buffer.alloc(32);
 let buffer = new Uint8Array(256);
 const encoder = new TextEncoder();
 
@@ -155,9 +154,8 @@ export function keyedHmacSha256(key: string): KeyedHmacSha256 {
       outerState.set(outerStart);
       pad(outerBlock, 32, BLOCK);
       compress(outerState, outerBlock, 0);
-      let hex = '';
-      for (let i = 0; i < bytes; i += 1) hex += HEX[(outerState[i >> 2]! >>> (24 - (i & 3) * 8)) & 0xff]!;
-      return hex;
+      for (let i = 0; i < 8; i += 1) writeWord(digest, i * 4, outerState[i]!);
+      return digest.toString('hex', 0, bytes);
     },
   };
 }

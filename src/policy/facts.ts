@@ -3,6 +3,8 @@
 import type { CreditStageResult, FraudStageResult, RulesStageResult } from '../schema/decision.js';
 import type { RuleCategory, Severity } from '../schema/rulePack.js';
 import type { Facts } from '../engine/stage.js';
+import { factConditionsOf } from '../schema/conditions.js';
+import type { PolicyPack } from '../schema/policyPack.js';
 
 /** Rule categories whose hits are fraud signals; bureau and application rules are credit policy. */
 export const FRAUD_RULE_CATEGORIES: ReadonlySet<RuleCategory> = new Set<RuleCategory>(['list', 'velocity', 'anomaly']);
@@ -54,7 +56,30 @@ export interface PolicyStageInputs {
   readonly identityFrozen: boolean;
 }
 
-export function buildPolicyFacts(eventFacts: Readonly<Facts>, inputs: PolicyStageInputs): PolicyFacts {
+/**
+ * The event facts a policy pack reads: those its conditions name (as the fact, or as a value's
+ * `{ fact }`), and `funded_amnt`, which its offers read. A decision's policy facts need no other.
+ */
+export function eventFactsReadBy(pack: Pick<PolicyPack, 'rules'>): string[] {
+  const names = new Set<string>(['funded_amnt']);
+  for (const rule of pack.rules) {
+    for (const leaf of factConditionsOf(rule.conditions)) {
+      names.add(leaf.fact);
+      const value: unknown = leaf.value;
+      if (typeof value === 'object' && value !== null && typeof (value as { fact?: unknown }).fact === 'string') {
+        names.add((value as { fact: string }).fact);
+      }
+    }
+  }
+  for (const name of Object.keys(POLICY_FACTS)) names.delete(name);
+  return [...names];
+}
+
+/**
+ * The policy facts: the stage outputs as named facts, beside the event's facts; only `eventFactNames`
+ * of them when given (eventFactsReadBy: a copy of some 60 facts a decision is the policy's largest cost).
+ */
+export function buildPolicyFacts(eventFacts: Readonly<Facts>, inputs: PolicyStageInputs, eventFactNames?: readonly string[]): PolicyFacts {
   const counts = { decline: 0, review: 0, info: 0, fraudDecline: 0, creditDecline: 0, fraudReview: 0, creditReview: 0 };
   const codes: string[] = [];
   for (const hit of inputs.rules.fired) {
@@ -82,5 +107,8 @@ export function buildPolicyFacts(eventFacts: Readonly<Facts>, inputs: PolicyStag
     blockListHitCount: inputs.rules.listHits.filter((name) => inputs.blockLists.has(name)).length,
     identityFrozen: inputs.identityFrozen,
   };
-  return { ...eventFacts, ...stageFacts };
+  if (eventFactNames === undefined) return { ...eventFacts, ...stageFacts };
+  const facts: PolicyFacts = {};
+  for (const name of eventFactNames) if (Object.hasOwn(eventFacts, name)) facts[name] = eventFacts[name] as PolicyFactValue;
+  return Object.assign(facts, stageFacts);
 }

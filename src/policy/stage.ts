@@ -18,7 +18,7 @@ import type { PolicyAction } from '../schema/policyPack.js';
 import type { Facts, StageReason } from '../engine/stage.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
 import type { StateStore } from '../state/store.js';
-import { buildPolicyFacts, type RuleMeta } from './facts.js';
+import { buildPolicyFacts, eventFactsReadBy, type RuleMeta } from './facts.js';
 import { createPolicyEvaluator, type PolicyVerdict } from './evaluate.js';
 import type { CustomOperators, RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import type { LoadedPolicyPack } from './load.js';
@@ -77,19 +77,24 @@ export function frozenKey(applicantHash: string): string {
 export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStageOptions): PolicyStage {
   const evaluate = createPolicyEvaluator(loaded, options.prefer, options.operators);
   const freezeMs = loaded.pack.freezeDays * DAY_MS;
+  const eventFactNames = eventFactsReadBy(loaded.pack);
   const { ruleMeta, blockLists, store } = options;
   const decide = async (input: PolicyInput): Promise<PolicyOutput> => {
     const atMs = Date.parse(input.event.applied_at);
     const applicant = input.identifiers.applicant_id;
     const identityFrozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.event.application_id);
-    const facts = buildPolicyFacts(input.facts, {
-      rules: input.rules.result,
-      fraud: input.fraud?.result,
-      credit: input.credit?.result,
-      ruleMeta,
-      blockLists,
-      identityFrozen,
-    });
+    const facts = buildPolicyFacts(
+      input.facts,
+      {
+        rules: input.rules.result,
+        fraud: input.fraud?.result,
+        credit: input.credit?.result,
+        ruleMeta,
+        blockLists,
+        identityFrozen,
+      },
+      eventFactNames,
+    );
     const verdict = await evaluate(facts);
     const freeze =
       applicant !== null && verdict.actions.includes('freeze_identity')
