@@ -9,7 +9,8 @@
 // twice (checked). Rows measured, in order:
 // 1. fengkong's single decision, `await engine.decide(event)` per event, default config, and with
 //    `{ attributions: 'none' }` when the library accepts that key (skipped with a note otherwise);
-//    beside them `scoreCsvFile` (what `fengkong score` runs: read, validate, decide in chunks, write);
+//    beside them `scoreCsvFile` (what `fengkong score` runs: read, validate, decide in chunks, write),
+//    on this thread and on 1 and 2 worker threads (`score --workers N`);
 // 2. the stock assembly (bench/stock.mjs) over the same file;
 // 3. fengkong's credit scoring against raw `InferenceSession.run` at batch 1 and 1024 (bench/credit.mjs);
 // 4. compiled rules, `Engine.run` and GoRules Zen on the 20-rule synthetic pack (bench/ruleEngines.mjs);
@@ -63,6 +64,19 @@ try {
   });
   if (scored.decided !== events.length || scored.repeated !== 0)
     throw new Error(`scoreCsvFile decided ${scored.decided} of ${events.length}`);
+  const withWorkers = {};
+  for (const workers of [1, 2]) {
+    log(`1. fengkong scoreCsvFile, ${workers} worker thread${workers === 1 ? '' : 's'}`);
+    const summary = await scoreCsvFile(await createEngine(), {
+      inputPath: file,
+      outputPath: join(scratch.path, `decisions-${workers}.jsonl`),
+      rejectsPath: join(scratch.path, `decisions-${workers}.rejects.jsonl`),
+      workers: { count: workers, config: {}, fields: null },
+    });
+    if (summary.decided !== events.length)
+      throw new Error(`scoreCsvFile with ${workers} workers decided ${summary.decided} of ${events.length}`);
+    withWorkers[workers] = { ...scoreSummary(summary), redecided: summary.redecided };
+  }
 
   log('2. the stock assembly');
   const stock = await createStockAssembly();
@@ -92,7 +106,7 @@ try {
       tinybench: `tinybench ${tinybenchTime.timeMs} ms per task after ${tinybenchTime.warmupMs} ms of warm-up, hrtime timestamps; medians; sub-microsecond calls timed in batches and divided`,
       sink: 'every timed call feeds a sink printed at the end',
     },
-    decide: { default: decideDefault, attributionsNone: decideNoAttributions, scoreCsvFile: scoreSummary(scored) },
+    decide: { default: decideDefault, attributionsNone: decideNoAttributions, scoreCsvFile: scoreSummary(scored), withWorkers },
     stock: stockRun,
     fengkongOverStock: round(decideDefault.rowsPerSecond / stockRun.rowsPerSecond, 3),
     scoreCsvFileOverStock: round(scored.rowsPerSecond / stockRun.rowsPerSecond, 3),
@@ -151,6 +165,13 @@ function harnessTable(report) {
       count(decide.scoreCsvFile.rowsPerSecond),
       `÷ stock: ${times(report.scoreCsvFileOverStock)}`,
     ],
+    ...Object.entries(decide.withWorkers).map(([workers, run]) => [
+      `1. fengkong \`scoreCsvFile\`, ${workers} worker thread${workers === '1' ? '' : 's'} (\`score --workers ${workers}\`)`,
+      '',
+      '',
+      count(run.rowsPerSecond),
+      `${round(run.rowsPerSecond / decide.scoreCsvFile.rowsPerSecond, 2)}× on this thread; ${run.redecided} decided again`,
+    ]),
     [
       '2. stock assembly (csv-parse, zod, Engine.run, JS LR, ort batch 1024, stringify)',
       '',

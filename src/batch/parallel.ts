@@ -10,10 +10,11 @@
 // Velocity does not depend on decisions, so step 1 can run ahead. Freezes do: a decision in one chunk
 // can freeze an applicant whose next application a worker is already deciding in the next chunk. Step 3
 // finds that (the application was told "not frozen", the store says frozen) and decides that
-// application again on this thread, on the store itself. An application id still being
-// decided when it comes again waits for its first decision, as the engine's own batches would.
-// The output is the single-threaded run's, decision for decision (timings aside).
-import { availableParallelism } from 'node:os';
+// application again on this thread. Both answers are judged as of the latest event when the chunk was
+// prepared, as one thread would have: a freeze long over is ignored from the latest event on, and
+// this thread reads ahead. An application id still being decided when it comes again waits for its
+// first decision, as the engine's own batches would. The output is the single-threaded run's,
+// decision for decision (timings aside).
 import { Piscina } from 'piscina';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { deciderSteps, decidesAsBuilt, type Engine } from '../engine/createEngine.js';
@@ -41,11 +42,6 @@ export interface ParallelOptions {
   /** The fields written (`--fields`); null for whole decisions. */
   readonly fields: readonly string[] | null;
   readonly project: DecisionProjection | undefined;
-}
-
-/** The most worker threads `--workers` takes: more than the machine's cores only adds switching. */
-export function maxWorkers(): number {
-  return Math.max(1, availableParallelism());
 }
 
 export async function createParallelScorer(engine: Engine, options: ParallelOptions): Promise<ParallelScorer> {
@@ -87,25 +83,40 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
   }
 
   const lineOf = lineWriter(options.project, true);
-  const frozenNow = (item: Prepared): boolean => {
+  /**
+   * Whether an application's applicant is frozen, as the store answers after every freeze applied so
+   * far, judged as of `watermarkMs`: the latest event when its chunk was prepared, which is when one
+   * thread would have decided it (freezes long over are ignored from the latest event on, and this
+   * thread has read further ahead since).
+   */
+  const frozenAsOf = (item: Prepared, watermarkMs: number | undefined): boolean => {
     const applicant = item.identifiers.applicant_id;
-    return applicant !== null && store.isFrozen(frozenKey(applicant), Date.parse(item.event.applied_at), item.event.application_id);
+    if (applicant === null) return false;
+    return store.isFrozen(frozenKey(applicant), Date.parse(item.event.applied_at), item.event.application_id, watermarkMs);
   };
-  const decide = async (items: readonly Prepared[]) => (await call({ kind: 'decide', items, frozen: items.map(frozenNow) })) as WorkerRow[];
   // Application ids prepared and not settled yet.
   const unsettled = new Set<string>();
   let redecided = 0;
 
-  const settle = async (slots: readonly Slot[], prepared: readonly Prepared[], rows: readonly WorkerRow[]) => {
+  interface PreparedChunk {
+    readonly slots: readonly Slot[];
+    readonly prepared: readonly Prepared[];
+    readonly watermarkMs: number | undefined;
+    readonly rows: Promise<WorkerRow[]>;
+  }
+
+  const settle = async ({ slots, prepared, watermarkMs, rows: decidedRows }: PreparedChunk) => {
+    const rows = await decidedRows;
     const decided: Array<DecidedItem<WrittenDecision | Decision>> = [];
     for (const [index, item] of prepared.entries()) {
       const row = rows[index]!;
-      if (row.frozenSeen !== undefined && row.frozenSeen !== frozenNow(item)) {
+      const frozen = frozenAsOf(item, watermarkMs);
+      if (row.frozenSeen !== undefined && row.frozenSeen !== frozen) {
         // Told otherwise than the store says now: a freeze set after the chunk was prepared (or one set
-        // earlier in it that no longer stands). Decided again here, on the store itself, which also
-        // applies its freeze.
+        // earlier in it that no longer stands). Decided again here, told what the store says, which
+        // also applies its freeze.
         redecided += 1;
-        decided.push(...(await steps.decidePrepared([item])));
+        decided.push(...(await steps.decidePrepared([item], () => frozen)));
         continue;
       }
       if (row.freeze !== undefined) store.freeze(row.freeze.key, row.freeze.fromMs, row.freeze.untilMs, item.event.application_id);
@@ -128,15 +139,17 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
       const preparing = prepared.then(async () => {
         // An application id still being decided: its first decision is settled before this chunk is prepared.
         if (events.some((event) => unsettled.has(event.application_id))) await before;
-        const chunk = steps.prepare(events);
-        for (const item of chunk.prepared) unsettled.add(item.event.application_id);
-        const rows = chunk.prepared.length === 0 ? Promise.resolve([]) : decide(chunk.prepared);
+        const { slots, prepared: items } = steps.prepare(events);
+        const watermarkMs = store.stats().watermarkMs ?? undefined;
+        for (const item of items) unsettled.add(item.event.application_id);
+        const frozen = items.map((item) => frozenAsOf(item, watermarkMs));
+        const rows = items.length === 0 ? Promise.resolve([]) : (call({ kind: 'decide', items, frozen }) as Promise<WorkerRow[]>);
         // Awaited when the chunks before this one are settled; a failure meanwhile is not unhandled.
         rows.catch(() => undefined);
-        return { ...chunk, rows };
+        return { slots, prepared: items, watermarkMs, rows } satisfies PreparedChunk;
       });
       prepared = preparing.catch(() => undefined);
-      const answers = Promise.all([preparing, before]).then(async ([chunk]) => settle(chunk.slots, chunk.prepared, await chunk.rows));
+      const answers = Promise.all([preparing, before]).then(async ([chunk]) => settle(chunk));
       settled = answers.catch(() => undefined);
       return answers;
     },

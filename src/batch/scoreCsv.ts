@@ -4,6 +4,7 @@
 // write every row that cannot be decided to a rejects file with its line number, code and message.
 // read = decided + rejected.
 // With challengers, each challenger's outcomes are counted against the champion's as decisions are written.
+// With `workers`, the chunks are decided on worker threads (parallel.ts), to the same output.
 import { createWriteStream, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
@@ -124,10 +125,27 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${options.inputPath}: the file is empty (no header)`);
   const layout: HeaderLayout = checkHeader(options.inputPath, first.value.text);
 
+  // The worker threads, each with its engine loaded, before any output is opened.
+  const parallel: ParallelScorer | null =
+    options.workers === undefined
+      ? null
+      : await createParallelScorer(engine, { ...options.workers, workers: options.workers.count, project });
   // Outputs are written beside their final names and renamed at the end, so a failed run never leaves
   // a truncated decisions file that looks complete; a resumed run goes on from the checkpoint's bytes.
-  const decisionsOut = openOutput(options.outputPath, resumeFrom?.decisionsBytes);
-  const rejectsOut = openOutput(options.rejectsPath, resumeFrom?.rejectsBytes);
+  let decisionsOut: Output;
+  let rejectsOut: Output;
+  try {
+    decisionsOut = openOutput(options.outputPath, resumeFrom?.decisionsBytes);
+    try {
+      rejectsOut = openOutput(options.rejectsPath, resumeFrom?.rejectsBytes);
+    } catch (error) {
+      await decisionsOut.finish(false, resumeFrom !== undefined);
+      throw error;
+    }
+  } catch (error) {
+    await parallel?.close();
+    throw error;
+  }
   let lastCheckpointRead = summary.read;
   const writeCheckpointNow = async (linesConsumed: number) => {
     const [decisionsBytes, rejectsBytes] = await Promise.all([decisionsOut.sync(), rejectsOut.sync()]);
@@ -150,10 +168,6 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   // Rows are decided a chunk at a time: on this thread, or on worker threads with several chunks in
   // flight. A chunk is written when it is decided, in input order: its decisions, then its rejects
   // (the lines it could not read as events, and the events it could not decide) in line order.
-  const parallel: ParallelScorer | null =
-    options.workers === undefined
-      ? null
-      : await createParallelScorer(engine, { ...options.workers, workers: options.workers.count, project });
   const decideChunk = async (events: readonly ApplicationEvent[]): Promise<Array<WrittenDecision | FengkongError>> => {
     if (parallel !== null) return parallel.submit(events);
     const settled = await engine.decideBatchSettled(events);
@@ -354,8 +368,10 @@ function openOutput(path: string, resumeAt?: number): Output {
   let bytes = resumeAt ?? 0;
   return {
     write(text) {
-      bytes += Buffer.byteLength(text);
-      return guarded.write(text);
+      // Encoded once: its length counted and the bytes written (the stream would encode it again).
+      const encoded = Buffer.from(text);
+      bytes += encoded.length;
+      return guarded.write(encoded);
     },
     async sync() {
       // A write's callback runs once it and every write before it reached the file.
@@ -393,7 +409,7 @@ function guard(stream: WriteStream, name: string) {
   return {
     check,
     failure: () => failure,
-    async write(text: string): Promise<void> {
+    async write(text: string | Buffer): Promise<void> {
       check();
       if (text.length > 0 && !stream.write(text)) {
         await new Promise<void>((done) => {

@@ -92,12 +92,13 @@ export interface Decider {
    * The three steps of decideSettled, for scoring on worker threads (src/batch/parallel.ts), which
    * runs the middle one elsewhere: `prepare` builds facts and records the history (the state's owner
    * only, in input order); `decidePrepared` runs the stages and the policy, freezing in this
-   * decider's store as it goes; `finish` remembers the decisions and puts the answers in input order.
+   * decider's store as it goes (the policy asks the store whether each applicant is frozen, unless
+   * `identityFrozen` answers); `finish` remembers the decisions and puts the answers in input order.
    * The caller serialises them; decideSettled must not run meanwhile.
    */
   readonly steps: {
     prepare(events: readonly ApplicationEvent[]): { slots: Slot[]; prepared: Prepared[] };
-    decidePrepared(prepared: readonly Prepared[]): Promise<Array<DecidedItem<Decision>>>;
+    decidePrepared(prepared: readonly Prepared[], identityFrozen?: (item: Prepared) => boolean): Promise<Array<DecidedItem<Decision>>>;
     finish<T>(
       slots: readonly Slot[],
       prepared: readonly Prepared[],
@@ -147,7 +148,10 @@ export function createDecider(parts: DeciderParts): Decider {
     return { slots, prepared };
   };
 
-  const decidePrepared = async (prepared: readonly Prepared[]): Promise<Array<DecidedItem<Decision>>> => {
+  const decidePrepared = async (
+    prepared: readonly Prepared[],
+    identityFrozen?: (item: Prepared) => boolean,
+  ): Promise<Array<DecidedItem<Decision>>> => {
     const runs = await runStagesSettled(stages, prepared);
     const shadowRuns = await Promise.all(challengers.map((challenger) => runStagesSettled(challenger.stages, prepared)));
     // The verdicts, in input order, each freeze applied before the next event is decided.
@@ -163,6 +167,7 @@ export function createDecider(parts: DeciderParts): Decider {
           item,
           run,
           shadowRuns.map((shadowRun) => shadowRun[index]!),
+          identityFrozen?.(item),
         );
         const { freeze } = verdict.output;
         if (freeze !== null) {
@@ -221,11 +226,22 @@ export function createDecider(parts: DeciderParts): Decider {
     return finish(slots, prepared, await decidePrepared(prepared));
   };
 
-  const decideVerdict = async (item: Prepared, run: StageRun, shadowRuns: ReadonlyArray<StageRun | FengkongError>): Promise<Verdict> => {
+  const decideVerdict = async (
+    item: Prepared,
+    run: StageRun,
+    shadowRuns: ReadonlyArray<StageRun | FengkongError>,
+    identityFrozen: boolean | undefined,
+  ): Promise<Verdict> => {
     const rules = run.outputs.rules as StageOutput<RulesStageResult>;
     const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
     const credit = run.outputs.credit as StageOutput<CreditStageResult> | undefined;
-    const base = { event: item.event, facts: item.facts, identifiers: item.identifiers, rules };
+    const base = {
+      event: item.event,
+      facts: item.facts,
+      identifiers: item.identifiers,
+      rules,
+      ...(identityFrozen === undefined ? {} : { identityFrozen }),
+    };
     const input: PolicyInput = { ...base, fraud, credit };
     const policyStarted = performance.now();
     const output = await policy.decide(input);

@@ -33,6 +33,8 @@ export interface PolicyInput {
   readonly rules: { readonly result: RulesStageResult; readonly reasons: readonly StageReason[] };
   readonly fraud: { readonly result: FraudStageResult; readonly reasons: readonly StageReason[] } | undefined;
   readonly credit: { readonly result: CreditStageResult; readonly reasons: readonly StageReason[] } | undefined;
+  /** Whether the applicant is frozen, when the caller knows it already; else the store is asked. */
+  readonly identityFrozen?: boolean;
 }
 
 /** A freeze the decision calls for, applied by the engine when the decision is complete. */
@@ -82,7 +84,8 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
   const decide = async (input: PolicyInput): Promise<PolicyOutput> => {
     const atMs = Date.parse(input.event.applied_at);
     const applicant = input.identifiers.applicant_id;
-    const identityFrozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.event.application_id);
+    const identityFrozen =
+      input.identityFrozen ?? (applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.event.application_id));
     const facts = buildPolicyFacts(
       input.facts,
       {
