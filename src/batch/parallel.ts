@@ -2,29 +2,30 @@
 //
 // The main thread owns the state and keeps it exactly as one thread would:
 // 1. prepare (in input order, one chunk after another, without waiting for the workers): validate,
-//    build facts, record the velocity history, and note whether each applicant is frozen now;
+//    build facts, record the velocity history, and note whether a freeze the store holds covers each
+//    applicant (the engine's own steps: src/engine/decide.ts);
 // 2. a worker decides the chunk (src/batch/scoreWorker.ts): stages, policy, reasons, JSON, output line;
-// 3. settle (in input order, one chunk after another): each decision's freeze answer is checked
-//    against the store as it stands after every decision before it, then its freeze is applied and
-//    the decision remembered.
-// Velocity does not depend on decisions, so step 1 can run ahead. Freezes do: a decision in one chunk
-// can freeze an applicant whose next application a worker is already deciding in the next chunk. Step 3
-// finds that (the application was told "not frozen", the store says frozen) and decides that
-// application again on this thread. Both answers are judged as of the latest event when the chunk was
-// prepared, as one thread would have: a freeze long over is ignored from the latest event on, and
-// this thread reads ahead. An application id still being decided when it comes again waits for its
-// first decision, as the engine's own batches would. The output is the single-threaded run's,
+// 3. settle (in input order, one chunk after another): check what each application was told about
+//    its freeze, apply the freeze it set, remember the decision.
+// Velocity does not depend on decisions, so step 1 runs ahead. Freezes do: a decision in one chunk can
+// freeze an applicant whose next application a worker is already deciding in the next chunk. One
+// thread tells an application its applicant is frozen when a freeze the store held as it was prepared
+// covers it, or one set since by an application before it; step 3 knows both (the first was noted,
+// the second are the freezes it applied since, kept here), finds any application told otherwise, and
+// decides it again on this thread. An application id still being decided when it comes again waits
+// for its first decision, as the engine's own batches would. The output is the single-threaded run's,
 // decision for decision (timings aside).
 import { Piscina } from 'piscina';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { deciderSteps, decidesAsBuilt, type Engine } from '../engine/createEngine.js';
-import type { DecidedItem, Prepared, Slot } from '../engine/decide.js';
+import { deciderSteps, decidesAsBuilt, engineSettings, type Engine } from '../engine/createEngine.js';
+import { freezeCovers, type DecidedItem, type FreezeSet, type Prepared, type Slot } from '../engine/decide.js';
+import { parseEngineConfig } from '../engine/loadInputs.js';
 import { frozenKey } from '../policy/stage.js';
 import type { ApplicationEvent } from '../schema/event.js';
 import type { Decision } from '../schema/decision.js';
 import type { EngineConfigInput } from '../schema/config.js';
-import type { DecisionProjection } from './fields.js';
-import type { ScoreWorkerData, WorkerRequest, WorkerRow } from './scoreWorker.js';
+import { decisionProjection } from './fields.js';
+import type { ScoreWorkerData, WorkerRow } from './scoreWorker.js';
 import { lineWriter, writtenDecision, type WrittenDecision } from './written.js';
 
 export interface ParallelScorer {
@@ -32,6 +33,7 @@ export interface ParallelScorer {
   submit(events: readonly ApplicationEvent[]): Promise<Array<WrittenDecision | FengkongError>>;
   /** Applications decided again (on this thread) because a freeze set in an earlier chunk changed what they were told. */
   redecided(): number;
+  /** Stops: nothing more is prepared or settled; waits for the workers to stop. */
   close(): Promise<void>;
 }
 
@@ -39,61 +41,54 @@ export interface ParallelOptions {
   readonly workers: number;
   /** The config `engine` was made from: each worker loads its own engine from it. */
   readonly config: EngineConfigInput;
-  /** The fields written (`--fields`); null for whole decisions. */
+  /** The fields written of each decision (`--fields`); null for whole decisions. */
   readonly fields: readonly string[] | null;
-  readonly project: DecisionProjection | undefined;
 }
 
 export async function createParallelScorer(engine: Engine, options: ParallelOptions): Promise<ParallelScorer> {
   const steps = deciderSteps(engine);
-  if (steps === null || !decidesAsBuilt(engine)) {
+  const settings = engineSettings(engine);
+  if (steps === null || settings === undefined || !decidesAsBuilt(engine)) {
     throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: the engine must be one createEngine made, unwrapped');
+  }
+  if (JSON.stringify(parseEngineConfig(options.config)) !== JSON.stringify(settings)) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: the config given for the workers is not the one the engine was made from');
   }
   const { store } = engine;
   const fromSource = import.meta.url.endsWith('.ts');
-  const workerData: ScoreWorkerData = { config: options.config, fields: options.fields };
+  const workerData: ScoreWorkerData = { config: options.config, fields: options.fields, audit: engine.audit };
   const pool = new Piscina({
     filename: new URL(fromSource ? './scoreWorkerFromSource.mjs' : './scoreWorker.js', import.meta.url).href,
     minThreads: options.workers,
     maxThreads: options.workers,
+    // One chunk at a time per worker: its engine decides a batch as one thread would.
+    concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
-    // A worker keeps no state between chunks: a small old generation, and the main thread's nursery.
-    resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 96 },
+    // A worker keeps nothing between chunks: a small old generation, and a nursery for one chunk.
+    resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 48 },
   });
-  const call = async (request: WorkerRequest): Promise<unknown> => {
+  let closed = false;
+  const decide = async (items: readonly Prepared[]): Promise<WorkerRow[]> => {
     try {
-      return await pool.run(request);
+      return (await pool.run(items)) as WorkerRow[];
     } catch (cause) {
       if (cause instanceof FengkongError) throw cause;
-      const why = cause instanceof Error ? cause.message : String(cause);
+      const why = closed ? 'stopped' : cause instanceof Error ? cause.message : String(cause);
       throw new FengkongError(ErrorCode.STAGE_FAILED, `a scoring worker failed: ${why}`, { cause });
     }
   };
-  try {
-    // Every worker loaded the very rules, models and policy the main engine did (a file changed in between would differ).
-    const audits = await Promise.all(Array.from({ length: options.workers }, () => call({ kind: 'audit' })));
-    const expected = JSON.stringify(engine.audit);
-    if (audits.some((audit) => JSON.stringify(audit) !== expected)) {
-      throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: a worker loaded other rules, models or policy than the main thread');
-    }
-  } catch (error) {
+  // The workers load their engines now, and each checks its audit against this engine's.
+  const ready = await Promise.allSettled(Array.from({ length: options.workers }, () => decide([])));
+  const failed = ready.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed !== undefined) {
     await pool.destroy();
-    throw error;
+    throw failed.reason;
   }
 
-  const lineOf = lineWriter(options.project, true);
-  /**
-   * Whether an application's applicant is frozen, as the store answers after every freeze applied so
-   * far, judged as of `watermarkMs`: the latest event when its chunk was prepared, which is when one
-   * thread would have decided it (freezes long over are ignored from the latest event on, and this
-   * thread has read further ahead since).
-   */
-  const frozenAsOf = (item: Prepared, watermarkMs: number | undefined): boolean => {
-    const applicant = item.identifiers.applicant_id;
-    if (applicant === null) return false;
-    return store.isFrozen(frozenKey(applicant), Date.parse(item.event.applied_at), item.event.application_id, watermarkMs);
-  };
+  const lineOf = lineWriter(options.fields === null ? undefined : decisionProjection(options.fields), true);
+  // The freezes applied since the oldest chunk not yet settled was prepared, in order, by applicant.
+  const ledger = createFreezeLedger();
   // Application ids prepared and not settled yet.
   const unsettled = new Set<string>();
   let redecided = 0;
@@ -101,33 +96,42 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
   interface PreparedChunk {
     readonly slots: readonly Slot[];
     readonly prepared: readonly Prepared[];
-    readonly watermarkMs: number | undefined;
+    /** The ledger's position when the chunk was prepared: freezes from there on came after. */
+    readonly since: number;
     readonly rows: Promise<WorkerRow[]>;
   }
+  const waiting: PreparedChunk[] = [];
+  const stopped = () => new FengkongError(ErrorCode.STAGE_FAILED, 'the scoring workers were stopped');
 
-  const settle = async ({ slots, prepared, watermarkMs, rows: decidedRows }: PreparedChunk) => {
-    const rows = await decidedRows;
+  const settle = async (chunk: PreparedChunk) => {
+    const rows = await chunk.rows;
     const decided: Array<DecidedItem<WrittenDecision | Decision>> = [];
-    for (const [index, item] of prepared.entries()) {
+    for (const [index, item] of chunk.prepared.entries()) {
+      if (closed) throw stopped();
       const row = rows[index]!;
-      const frozen = frozenAsOf(item, watermarkMs);
-      if (row.frozenSeen !== undefined && row.frozenSeen !== frozen) {
-        // Told otherwise than the store says now: a freeze set after the chunk was prepared (or one set
-        // earlier in it that no longer stands). Decided again here, told what the store says, which
-        // also applies its freeze.
+      // What one thread would have told it: the freezes noted when it was prepared, and those set since.
+      const frozen = item.frozen || ledger.covers(item, chunk.since);
+      if (row.identityFrozen !== undefined && row.identityFrozen !== frozen) {
         redecided += 1;
-        decided.push(...(await steps.decidePrepared([item], () => frozen)));
+        const [again] = await steps.decidePrepared([item], () => frozen);
+        if (again!.freeze !== undefined) ledger.add(again!.freeze);
+        decided.push(again!);
         continue;
       }
-      if (row.freeze !== undefined) store.freeze(row.freeze.key, row.freeze.fromMs, row.freeze.untilMs, item.event.application_id);
+      if (row.freeze !== undefined) {
+        store.freeze(row.freeze.key, row.freeze.fromMs, row.freeze.untilMs, row.freeze.byToken);
+        ledger.add(row.freeze);
+      }
       decided.push(
         'error' in row
           ? { outcome: new FengkongError(row.error.code, row.error.message), json: null }
-          : { outcome: row.written, json: row.json },
+          : { outcome: { ...row.written, text: row.line ?? row.json }, json: row.json },
       );
     }
-    const answers = steps.finish(slots, prepared, decided);
-    for (const item of prepared) unsettled.delete(item.event.application_id);
+    const answers = steps.finish(chunk.slots, chunk.prepared, decided);
+    for (const item of chunk.prepared) unsettled.delete(item.event.application_id);
+    waiting.shift();
+    ledger.forgetBefore(waiting[0]?.since ?? ledger.end());
     return answers.map((answer) => (answer instanceof FengkongError || 'text' in answer ? answer : writtenDecision(answer, lineOf)));
   };
 
@@ -136,24 +140,64 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
   return {
     submit(events) {
       const before = settled;
-      const preparing = prepared.then(async () => {
+      const preparing = prepared.then(async (): Promise<PreparedChunk> => {
         // An application id still being decided: its first decision is settled before this chunk is prepared.
         if (events.some((event) => unsettled.has(event.application_id))) await before;
+        if (closed) throw stopped();
+        const since = ledger.end();
         const { slots, prepared: items } = steps.prepare(events);
-        const watermarkMs = store.stats().watermarkMs ?? undefined;
         for (const item of items) unsettled.add(item.event.application_id);
-        const frozen = items.map((item) => frozenAsOf(item, watermarkMs));
-        const rows = items.length === 0 ? Promise.resolve([]) : (call({ kind: 'decide', items, frozen }) as Promise<WorkerRow[]>);
+        const rows = items.length === 0 ? Promise.resolve([]) : decide(items);
         // Awaited when the chunks before this one are settled; a failure meanwhile is not unhandled.
         rows.catch(() => undefined);
-        return { slots, prepared: items, watermarkMs, rows } satisfies PreparedChunk;
+        const chunk = { slots, prepared: items, since, rows };
+        waiting.push(chunk);
+        return chunk;
       });
       prepared = preparing.catch(() => undefined);
-      const answers = Promise.all([preparing, before]).then(async ([chunk]) => settle(chunk));
+      // Settled after every chunk before it, even when this one failed to prepare.
+      const answers = before.then(async () => settle(await preparing));
       settled = answers.catch(() => undefined);
       return answers;
     },
     redecided: () => redecided,
-    close: () => pool.destroy(),
+    async close() {
+      closed = true;
+      await pool.destroy();
+      await settled;
+    },
+  };
+}
+
+/** Freezes in the order they were applied, by applicant key, each with its position; the oldest can be forgotten. */
+function createFreezeLedger() {
+  const byKey = new Map<string, Array<{ readonly at: number; readonly freeze: FreezeSet }>>();
+  const order: FreezeSet[] = [];
+  let first = 0;
+  return {
+    /** The position the next freeze will take. */
+    end: () => first + order.length,
+    add(freeze: FreezeSet) {
+      const entries = byKey.get(freeze.key) ?? [];
+      entries.push({ at: first + order.length, freeze });
+      byKey.set(freeze.key, entries);
+      order.push(freeze);
+    },
+    /** Whether a freeze applied at `since` or later binds the event. */
+    covers(item: Prepared, since: number): boolean {
+      const applicant = item.identifiers.applicant_id;
+      if (applicant === null) return false;
+      const entries = byKey.get(frozenKey(applicant));
+      return entries !== undefined && entries.some(({ at, freeze }) => at >= since && freezeCovers(freeze, item));
+    },
+    forgetBefore(position: number) {
+      while (first < position && order.length > 0) {
+        const freeze = order.shift()!;
+        first += 1;
+        const entries = byKey.get(freeze.key)!;
+        entries.shift();
+        if (entries.length === 0) byKey.delete(freeze.key);
+      }
+    },
   };
 }

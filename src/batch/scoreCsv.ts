@@ -24,13 +24,14 @@ export interface ScoreOptions {
   readonly inputPath: string;
   readonly outputPath: string;
   readonly rejectsPath: string;
-  /** Valid rows decided together (default 1024). */
+  /** Rows read together, valid or not: a chunk of decisions and rejects (default 1024). */
   readonly chunkSize?: number;
   /** Write only these fields of each decision (fields.ts); default: the whole decision. */
   readonly project?: DecisionProjection;
   /**
    * Decide on worker threads (parallel.ts), each loading its engine from `config` (the one `engine`
-   * was made from) and writing the same `fields` as `project`. The output is the same as without.
+   * was made from: checked) and writing `fields` (the paths `project` was made from, null without
+   * one). The output is the same as without.
    */
   readonly workers?: { readonly count: number; readonly config: EngineConfigInput; readonly fields: readonly string[] | null };
   /**
@@ -118,6 +119,12 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     throw new FengkongError(ErrorCode.CHECKPOINT_INVALID, 'checkpoints need files: standard input and output cannot be resumed');
   }
   if (resumeFrom !== undefined) checkResumable(options, resumeFrom);
+  if (options.workers !== undefined && (options.workers.fields === null) !== (project === undefined)) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      'workers: name in workers.fields the fields project writes (null for whole decisions)',
+    );
+  }
 
   // The header is checked before any output is opened: a wrong file leaves earlier outputs untouched.
   const lines = readLines(options.inputPath);
@@ -129,7 +136,11 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const parallel: ParallelScorer | null =
     options.workers === undefined
       ? null
-      : await createParallelScorer(engine, { ...options.workers, workers: options.workers.count, project });
+      : await createParallelScorer(engine, {
+          workers: options.workers.count,
+          config: options.workers.config,
+          fields: options.workers.fields,
+        });
   // Outputs are written beside their final names and renamed at the end, so a failed run never leaves
   // a truncated decisions file that looks complete; a resumed run goes on from the checkpoint's bytes.
   let decisionsOut: Output;
@@ -279,13 +290,17 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     completed = true;
   } finally {
     summary.redecided = parallel?.redecided() ?? 0;
-    await parallel?.close();
     // The checkpoint goes before the outputs are put in place: a crash in between leaves outputs to
     // start again from, never a checkpoint without them. With checkpoints, a failed run keeps its
     // outputs to resume from.
     if (completed && checkpoint !== undefined) rmSync(checkpoint.path, { force: true });
     const keep = completed || checkpoint !== undefined;
-    await Promise.all([decisionsOut.finish(completed, keep), rejectsOut.finish(completed, keep)]);
+    try {
+      await Promise.all([decisionsOut.finish(completed, keep), rejectsOut.finish(completed, keep)]);
+    } finally {
+      // The workers stop after the outputs are in place (or removed); stopping them cannot fail the run.
+      await parallel?.close().catch(() => undefined);
+    }
   }
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: summary.read });
   summary.lateEvents = lateAtStart + engine.lateEvents() - lateBefore;

@@ -67,7 +67,7 @@ export function createProgram(): Command {
     .requiredOption('--out <decisions.jsonl>', 'decisions, one JSON object per line, in input order (- for standard output)')
     .option('--rejects <rejects.jsonl>', 'rows that could not be decided (default: <out>.rejects.jsonl; a file, required with --out -)')
     .option('--config <config.json>', 'engine config (rule packs, lists, models, policy pack, challengers, salt)')
-    .option('--chunk-size <n>', 'rows decided together', integer('--chunk-size', 1), 1024)
+    .option('--chunk-size <n>', 'rows read and written together, valid or not', integer('--chunk-size', 1), 1024)
     .option(
       '--fields <paths>',
       'write only these fields of each decision: dotted paths, comma-separated (e.g. outcome,stages.credit.score)',

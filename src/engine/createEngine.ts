@@ -3,7 +3,7 @@
 // decision with its audit (src/engine/decide.ts). Each application id is decided once.
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { ApplicationEvent } from '../schema/event.js';
-import type { EngineConfigInput } from '../schema/config.js';
+import type { EngineConfig, EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import { policyRuleContext } from '../policy/facts.js';
 import { createMemoryStore } from '../state/memory.js';
@@ -166,16 +166,21 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     challengers: challengers.map((challenger) => challenger.name),
   };
   enginesAsBuilt.set(engine, engine.decideBatchSettled);
-  deciders.set(engine, decider);
+  internals.set(engine, { decider, settings });
   return engine;
 }
 
-/** Each engine's decider, for scoring on worker threads (src/batch/parallel.ts); not part of the public API. */
-const deciders = new WeakMap<Engine, Decider>();
+/** Each engine's decider and settings, for scoring on worker threads (src/batch/parallel.ts); not part of the public API. */
+const internals = new WeakMap<Engine, { readonly decider: Decider; readonly settings: EngineConfig }>();
 
 /** The steps of an engine's decisions, for an engine createEngine made (null for any other). */
 export function deciderSteps(engine: Engine): Decider['steps'] | null {
-  return deciders.get(engine)?.steps ?? null;
+  return internals.get(engine)?.decider.steps ?? null;
+}
+
+/** The validated config an engine createEngine made was made from (undefined for any other). */
+export function engineSettings(engine: Engine): EngineConfig | undefined {
+  return internals.get(engine)?.settings;
 }
 
 /** Each engine createEngine made, with the decideBatchSettled it was made with. */

@@ -7,7 +7,10 @@
 //    pure once the facts are built, so a retry changes nothing but which event fails);
 // 3. per event, in input order, exactly once: the policy's verdict and the challengers'; a verdict
 //    that freezes the applicant gets its credit attributions at once, then its freeze is applied, so
-//    the events after it see it;
+//    the events after it see it. An applicant is frozen for an event when a freeze the store held as
+//    the event was prepared covers it, or one set by an event decided since (earlier in the batch):
+//    the answer deciding each event alone would give, whatever the batch, and whatever the store's
+//    sweeps dropped meanwhile;
 // 4. the other verdicts' credit attributions, one batch per credit model, for the decisions that
 //    state reasons (config `attributions`); then per event, in input order, the reasons, the decision
 //    and the remembered decision. A failing event leaves no freeze and changes no other.
@@ -25,7 +28,7 @@ import {
 import type { ApplicationEvent } from '../schema/event.js';
 import type { FactBuilder } from '../features/factBuilder.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
-import type { PolicyInput, PolicyOutput, PolicyStage } from '../policy/stage.js';
+import { frozenKey, type PolicyInput, type PolicyOutput, type PolicyStage } from '../policy/stage.js';
 import type { EngineConfig } from '../schema/config.js';
 import type { CreditStage } from '../stages/credit/stage.js';
 import type { StateStore } from '../state/store.js';
@@ -59,6 +62,24 @@ export interface Prepared {
   readonly identifiers: HashedIdentifiers;
   readonly inputHash: string;
   readonly featuresUs: number;
+  /** Whether a freeze the store held when the event was prepared covers its applicant. */
+  readonly frozen: boolean;
+}
+
+/** A freeze an application set on its applicant (`key`, frozenKey), for events in [fromMs, untilMs). */
+export interface FreezeSet {
+  readonly key: string;
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly byToken: string;
+}
+
+/** Whether a freeze set after an event was prepared binds it: its applicant, its time, set by another application. */
+export function freezeCovers(freeze: FreezeSet, item: Prepared): boolean {
+  const applicant = item.identifiers.applicant_id;
+  if (applicant === null || freeze.key !== frozenKey(applicant) || freeze.byToken === item.event.application_id) return false;
+  const atMs = Date.parse(item.event.applied_at);
+  return freeze.fromMs <= atMs && atMs < freeze.untilMs;
 }
 
 /** One event's verdicts, champion and challengers, before credit attributions and reasons. */
@@ -82,8 +103,14 @@ export type Slot =
   | { readonly kind: 'repeat'; readonly of: number }
   | { readonly kind: 'prepared'; readonly index: number };
 
-/** A prepared event decided: its decision (or whatever stands for it) and the decision's JSON text, or its failure and null. */
-export type DecidedItem<T> = { readonly outcome: T; readonly json: string } | { readonly outcome: FengkongError; readonly json: null };
+/**
+ * A prepared event decided: its decision (or whatever stands for it) and the decision's JSON text, or
+ * its failure and null; whether the policy was told its applicant is frozen (when the policy ran), and
+ * the freeze it set (when it set one).
+ */
+export type DecidedItem<T> = { readonly identityFrozen?: boolean; readonly freeze?: FreezeSet } & (
+  { readonly outcome: T; readonly json: string } | { readonly outcome: FengkongError; readonly json: null }
+);
 
 export interface Decider {
   decideSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>>;
@@ -92,8 +119,8 @@ export interface Decider {
    * The three steps of decideSettled, for scoring on worker threads (src/batch/parallel.ts), which
    * runs the middle one elsewhere: `prepare` builds facts and records the history (the state's owner
    * only, in input order); `decidePrepared` runs the stages and the policy, freezing in this
-   * decider's store as it goes (the policy asks the store whether each applicant is frozen, unless
-   * `identityFrozen` answers); `finish` remembers the decisions and puts the answers in input order.
+   * decider's store as it goes (`identityFrozen`, when given, says whether each applicant is frozen
+   * instead); `finish` remembers the decisions and puts the answers in input order.
    * The caller serialises them; decideSettled must not run meanwhile.
    */
   readonly steps: {
@@ -140,9 +167,11 @@ export function createDecider(parts: DeciderParts): Decider {
         const started = performance.now();
         const built = factBuilder.build(event, earlier === null);
         if (!built.recorded && earlier === null) lateEvents += 1;
+        const applicant = built.identifiers.applicant_id;
+        const frozen = applicant !== null && store.isFrozen(frozenKey(applicant), Date.parse(event.applied_at), event.application_id);
         inBatch.set(event.application_id, { index: prepared.length, inputHash });
         slots.push({ kind: 'prepared', index: prepared.length });
-        prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()) });
+        prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()), frozen });
       }
     }
     return { slots, prepared };
@@ -156,6 +185,9 @@ export function createDecider(parts: DeciderParts): Decider {
     const shadowRuns = await Promise.all(challengers.map((challenger) => runStagesSettled(challenger.stages, prepared)));
     // The verdicts, in input order, each freeze applied before the next event is decided.
     const verdicts: Array<Verdict | FengkongError> = [];
+    const setHere: FreezeSet[] = [];
+    const told: Array<boolean | undefined> = [];
+    const froze: Array<FreezeSet | undefined> = [];
     for (const [index, item] of prepared.entries()) {
       const run = runs[index]!;
       if (run instanceof FengkongError) {
@@ -163,11 +195,13 @@ export function createDecider(parts: DeciderParts): Decider {
         continue;
       }
       try {
+        const frozen = identityFrozen?.(item) ?? (item.frozen || setHere.some((freeze) => freezeCovers(freeze, item)));
+        told[index] = frozen;
         const verdict = await decideVerdict(
           item,
           run,
           shadowRuns.map((shadowRun) => shadowRun[index]!),
-          identityFrozen?.(item),
+          frozen,
         );
         const { freeze } = verdict.output;
         if (freeze !== null) {
@@ -178,7 +212,10 @@ export function createDecider(parts: DeciderParts): Decider {
             verdicts.push(failed);
             continue;
           }
-          store.freeze(freeze.key, freeze.fromMs, freeze.untilMs, item.event.application_id);
+          const set = { ...freeze, byToken: item.event.application_id };
+          store.freeze(set.key, set.fromMs, set.untilMs, set.byToken);
+          setHere.push(set);
+          froze[index] = set;
         }
         verdicts.push(verdict);
       } catch (error) {
@@ -187,19 +224,22 @@ export function createDecider(parts: DeciderParts): Decider {
     }
     await attributeWhereNeeded(verdicts);
     return prepared.map((item, index): DecidedItem<Decision> => {
+      const frozen = told[index];
+      const freeze = froze[index];
+      const said = { ...(frozen === undefined ? {} : { identityFrozen: frozen }), ...(freeze === undefined ? {} : { freeze }) };
       const verdict = verdicts[index]!;
-      if (verdict instanceof FengkongError) return { outcome: verdict, json: null };
+      if (verdict instanceof FengkongError) return { ...said, outcome: verdict, json: null };
       let outcome: Decision;
       try {
         outcome = assemble(verdict);
       } catch (error) {
-        return { outcome: asStageError(error, item), json: null };
+        return { ...said, outcome: asStageError(error, item), json: null };
       }
       // The decision is remembered as its JSON text: a copy the caller cannot change, made once, and
       // the very text `score` writes (decisionJson).
       const json = JSON.stringify(outcome);
       serialized.set(outcome, json);
-      return { outcome, json };
+      return { ...said, outcome, json };
     });
   };
 
@@ -230,18 +270,12 @@ export function createDecider(parts: DeciderParts): Decider {
     item: Prepared,
     run: StageRun,
     shadowRuns: ReadonlyArray<StageRun | FengkongError>,
-    identityFrozen: boolean | undefined,
+    identityFrozen: boolean,
   ): Promise<Verdict> => {
     const rules = run.outputs.rules as StageOutput<RulesStageResult>;
     const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
     const credit = run.outputs.credit as StageOutput<CreditStageResult> | undefined;
-    const base = {
-      event: item.event,
-      facts: item.facts,
-      identifiers: item.identifiers,
-      rules,
-      ...(identityFrozen === undefined ? {} : { identityFrozen }),
-    };
+    const base = { event: item.event, facts: item.facts, identifiers: item.identifiers, rules, identityFrozen };
     const input: PolicyInput = { ...base, fraud, credit };
     const policyStarted = performance.now();
     const output = await policy.decide(input);

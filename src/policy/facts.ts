@@ -57,20 +57,13 @@ export interface PolicyStageInputs {
 }
 
 /**
- * The event facts a policy pack reads: those its conditions name (as the fact, or as a value's
- * `{ fact }`), and `funded_amnt`, which its offers read. A decision's policy facts need no other.
+ * The event facts a policy pack reads: those its conditions name (a pack's values are plain values,
+ * never `{ fact }` references: the schema refuses them), and `funded_amnt`, which its offers read. A
+ * decision's policy facts need no other.
  */
 export function eventFactsReadBy(pack: Pick<PolicyPack, 'rules'>): string[] {
   const names = new Set<string>(['funded_amnt']);
-  for (const rule of pack.rules) {
-    for (const leaf of factConditionsOf(rule.conditions)) {
-      names.add(leaf.fact);
-      const value: unknown = leaf.value;
-      if (typeof value === 'object' && value !== null && typeof (value as { fact?: unknown }).fact === 'string') {
-        names.add((value as { fact: string }).fact);
-      }
-    }
-  }
+  for (const rule of pack.rules) for (const leaf of factConditionsOf(rule.conditions)) names.add(leaf.fact);
   for (const name of Object.keys(POLICY_FACTS)) names.delete(name);
   return [...names];
 }

@@ -278,12 +278,12 @@ class MemoryStore implements StateStore {
     }
   }
 
-  isFrozen(key: string, atMs: number, excludeToken?: string, asOfWatermarkMs?: number): boolean {
+  isFrozen(key: string, atMs: number, excludeToken?: string): boolean {
     requireNumber(atMs, 'isFrozen: atMs');
     const freezes = this.freezes.get(key);
     if (freezes === undefined) return false;
     // A freeze that ended before the horizon is ignored whether or not the sweep has dropped it yet.
-    const horizonMs = (asOfWatermarkMs ?? this.watermarkMs) - this.options.retentionMs;
+    const horizonMs = this.watermarkMs - this.options.retentionMs;
     for (const { fromMs, untilMs, byToken } of freezes) {
       if (fromMs <= atMs && atMs < untilMs && untilMs >= horizonMs && byToken !== excludeToken) return true;
     }

@@ -61,13 +61,8 @@ export interface StateStore {
   firstSeenMs(key: string): number | null;
   /** Freezes a key (a hashed identity) for events with time in [fromMs, untilMs); `byToken` names the application that froze it. */
   freeze(key: string, fromMs: number, untilMs: number, byToken: string): void;
-  /**
-   * True when a freeze of the key covers atMs and was set by another token than `excludeToken`. A
-   * freeze that ended more than the retention before the latest event seen is ignored; with
-   * `asOfWatermarkMs`, before that time instead (the answer the store gave when that was the latest
-   * event: scoring on worker threads reads ahead, and asks as of the chunk being decided).
-   */
-  isFrozen(key: string, atMs: number, excludeToken?: string, asOfWatermarkMs?: number): boolean;
+  /** True when a freeze of the key covers atMs and was set by another token than `excludeToken`. */
+  isFrozen(key: string, atMs: number, excludeToken?: string): boolean;
   /** Remembers a decided application with a hash of its input; kept as long as observations are (the retention window behind the watermark). */
   rememberDecision(applicationId: string, atMs: number, inputHash: string, decision: unknown): void;
   /** The remembered decision of an application id, or null (never decided, or past the retention horizon). */

@@ -13,6 +13,10 @@ import { EXIT } from '../../src/cli/main.js';
 import { checkpointPathFor, readCheckpoint } from '../../src/batch/checkpoint.js';
 import type { Decision } from '../../src/index.js';
 import { runCommand } from '../fixtures/cli.js';
+import { createEngine } from '../../src/engine/createEngine.js';
+import { createMemoryStore } from '../../src/state/memory.js';
+import { FIRST_SEEN_KEY_PREFIXES } from '../../src/features/velocity.js';
+import { scoreCsvFile } from '../../src/batch/scoreCsv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,6 +131,40 @@ beforeAll(async () => {
   expect(rows).toHaveLength(9857);
   reference = await score(APPLICATIONS, 'reference');
 }, 60_000);
+
+/**
+ * A0000074 freezes its applicant (tier 3) for 180 days. The clock then moves on in steps of 6 days
+ * (each recorded: less than a week ahead), and the same applicant applies again on day 179 as
+ * Z0000001, the last row of the second chunk of 200. Then the next chunk moves the clock 42 days
+ * further: its latest event puts the freeze behind the store's 30-day retention horizon. The answer
+ * for Z0000001 must be "frozen" however far the run has read by the time it is decided.
+ */
+const HORIZON_CHUNK = 200;
+function freezeHorizonInput(): string {
+  const DAY = 24 * 3600 * 1000;
+  const freezer = rows[73]!.split(',');
+  expect(freezer[ID]).toBe('A0000074');
+  const frozenFrom = Date.parse(freezer[APPLIED_AT]!);
+  const ramp: number[] = [];
+  for (let at = frozenFrom + 178 * DAY; at > Date.parse(appliedAt(2 * HORIZON_CHUNK)); at -= 6 * DAY) ramp.unshift(at);
+  const before = rows.slice(0, 2 * HORIZON_CHUNK - ramp.length - 1);
+  expect(Date.parse(appliedAt(before.length)) + 7 * DAY).toBeGreaterThan(ramp[0]!);
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const lines = [
+    ...before,
+    ...ramp.map((at, index) => rowWith(before.length + 1 + index, { [APPLIED_AT]: iso(at) })),
+    rowWith(2 * HORIZON_CHUNK, {
+      [ID]: 'Z0000001',
+      [column('applicant_id')]: freezer[column('applicant_id')]!,
+      [APPLIED_AT]: iso(frozenFrom + 179 * DAY),
+    }),
+    ...Array.from({ length: 7 }, (_, k) =>
+      rowWith(2 * HORIZON_CHUNK + 1 + k, { [APPLIED_AT]: iso(frozenFrom + (179 + 6 * (k + 1)) * DAY) }),
+    ),
+  ];
+  expect(lines[2 * HORIZON_CHUNK - 1]).toContain('Z0000001');
+  return writeCsv('freeze-horizon.csv', lines);
+}
 
 describe('score --workers: the single-threaded output', () => {
   it('on the committed applications with 2 workers: same decisions, rejects and summary; cross-chunk freezes decided again', async () => {
@@ -304,40 +342,49 @@ describe('score --workers: the single-threaded output', () => {
   }, 60_000);
 
   it('a freeze near the end of its 180 days binds the application as it did when its chunk was read, whatever the chunks read after it', async () => {
-    // A0000074 freezes its applicant (tier 3) for 180 days. The clock then moves on in steps of 6 days
-    // (each recorded: less than a week ahead), and the same applicant applies again on day 179, the
-    // last row of the second chunk of 200. Then the next chunk moves the clock 42 days further: its
-    // watermark puts the freeze behind the store's 30-day retention horizon. Single-threaded, the
-    // application is decided before that chunk is read: frozen. With workers, the next chunk is read
-    // (and its history recorded) while the second is still being decided.
-    const DAY = 24 * 3600 * 1000;
-    const CHUNK = 200;
-    const freezer = rows[73]!.split(',');
-    expect(freezer[ID]).toBe('A0000074');
-    const frozenFrom = Date.parse(freezer[APPLIED_AT]!);
-    const ramp: number[] = [];
-    for (let at = frozenFrom + 178 * DAY; at > Date.parse(appliedAt(2 * CHUNK)); at -= 6 * DAY) ramp.unshift(at);
-    const before = rows.slice(0, 2 * CHUNK - ramp.length - 1);
-    expect(Date.parse(appliedAt(before.length)) + 7 * DAY).toBeGreaterThan(ramp[0]!);
-    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-    const lines = [
-      ...before,
-      ...ramp.map((at, index) => rowWith(before.length + 1 + index, { [APPLIED_AT]: iso(at) })),
-      rowWith(2 * CHUNK, {
-        [ID]: 'Z0000001',
-        [column('applicant_id')]: freezer[column('applicant_id')]!,
-        [APPLIED_AT]: iso(frozenFrom + 179 * DAY),
-      }),
-      ...Array.from({ length: 7 }, (_, k) => rowWith(2 * CHUNK + 1 + k, { [APPLIED_AT]: iso(frozenFrom + (179 + 6 * (k + 1)) * DAY) })),
-    ];
-    expect(lines[2 * CHUNK - 1]).toContain('Z0000001');
-    const input = writeCsv('freeze-horizon.csv', lines);
-    const single = await score(input, 'horizon-single', '--chunk-size', String(CHUNK));
+    const input = freezeHorizonInput();
+    const single = await score(input, 'horizon-single', '--chunk-size', String(HORIZON_CHUNK));
     const returning = decisionsOf(single).find((decision) => decision.applicationId === 'Z0000001')!;
     expect(returning.stages.policy.identityFrozen).toBe(true);
     expect(returning.reasons.primary[0]!.code).toBe('P_IDENTITY_FROZEN');
-    const parallel = await score(input, 'horizon-workers', '--chunk-size', String(CHUNK), '--workers', '2');
+    const parallel = await score(input, 'horizon-workers', '--chunk-size', String(HORIZON_CHUNK), '--workers', '2');
     expectSameRun(parallel, single, 2);
+  }, 60_000);
+
+  it('the same freeze binds alike whatever the chunk size, single-threaded: each application as if decided alone', async () => {
+    const input = freezeHorizonInput();
+    const alone = await score(input, 'horizon-alone', '--chunk-size', '1');
+    expect(decisionsOf(alone).find((decision) => decision.applicationId === 'Z0000001')!.stages.policy.identityFrozen).toBe(true);
+    for (const size of [HORIZON_CHUNK, 1000]) {
+      const chunked = await score(input, `horizon-chunk-${size}`, '--chunk-size', String(size));
+      expectSameDecisions(chunked.lines, alone.lines);
+      expect(comparable(chunked.summary)).toEqual(comparable(alone.summary));
+    }
+  }, 60_000);
+
+  it('on a store that sweeps after every observation (a freeze dropped while its chunk is in flight): the single-threaded output', async () => {
+    const input = freezeHorizonInput();
+    const run = async (name: string, workers: number) => {
+      mkdirSync(join(dir, name));
+      const out = join(dir, name, 'decisions.jsonl');
+      const store = createMemoryStore({ firstSeenKeyPrefixes: [...FIRST_SEEN_KEY_PREFIXES], sweepEvery: 1 });
+      const summary = await scoreCsvFile(await createEngine({}, { store }), {
+        inputPath: input,
+        outputPath: out,
+        rejectsPath: `${out}.rejects.jsonl`,
+        chunkSize: HORIZON_CHUNK,
+        ...(workers === 0 ? {} : { workers: { count: workers, config: {}, fields: null } }),
+      });
+      return { lines: linesOf(out), summary };
+    };
+    const single = await run('sweep-single', 0);
+    const z = single.lines.map((line) => JSON.parse(line) as Decision).find((decision) => decision.applicationId === 'Z0000001')!;
+    expect(z.stages.policy.identityFrozen).toBe(true);
+    for (const workers of [1, 2]) {
+      const parallel = await run(`sweep-workers-${workers}`, workers);
+      expectSameDecisions(parallel.lines, single.lines);
+      expect(parallel.summary.outcomes).toEqual(single.summary.outcomes);
+    }
   }, 60_000);
 
   it('with challengers: the same shadow verdicts and the same comparison lines', async () => {

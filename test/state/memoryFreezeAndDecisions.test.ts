@@ -98,18 +98,6 @@ describe('identity freezes', () => {
     expect(store.stats().frozenKeys).toBe(0);
     expect(store.isFrozen('applicant:a', START_MS)).toBe(false);
   });
-
-  it('answers as of an earlier watermark when asked: the horizon from that time, while the freeze is held', () => {
-    const store = createMemoryStore({ allowedLatenessMs: MINUTE_MS, retentionMs: HOUR_MS, sweepEvery: 1000 });
-    const untilMs = START_MS + 10 * MINUTE_MS;
-    store.freeze('applicant:a', START_MS, untilMs, 'app-1');
-    store.observe('device:a', untilMs + 2 * HOUR_MS, 1, 'x'); // the latest event: horizon past untilMs
-    expect(store.isFrozen('applicant:a', START_MS + 1)).toBe(false);
-    expect(store.isFrozen('applicant:a', START_MS + 1, undefined, untilMs + HOUR_MS)).toBe(true); // horizon exactly at untilMs
-    expect(store.isFrozen('applicant:a', START_MS + 1, undefined, untilMs + HOUR_MS + 1)).toBe(false);
-    expect(store.isFrozen('applicant:a', START_MS + 1, 'app-1', untilMs)).toBe(false); // its own freeze, as ever
-    expect(store.isFrozen('applicant:a', untilMs, undefined, untilMs)).toBe(false); // outside [from, until), as ever
-  });
 });
 
 describe('remembered decisions', () => {
