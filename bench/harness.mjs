@@ -10,14 +10,15 @@
 // 1. fengkong's single decision, `await engine.decide(event)` per event, default config, and with
 //    `{ attributions: 'none' }` when the library accepts that key (skipped with a note otherwise);
 //    beside them `scoreCsvFile` (what `fengkong score` runs: read, validate, decide in chunks, write),
-//    on this thread and on 1 and 2 worker threads (`score --workers N`);
+//    on this thread and on 1 and 2 worker threads (`score --workers N`, their decisions checked
+//    equal to this thread's, timings aside);
 // 2. the stock assembly (bench/stock.mjs) over the same file;
 // 3. fengkong's credit scoring against raw `InferenceSession.run` at batch 1 and 1024 (bench/credit.mjs);
 // 4. compiled rules, `Engine.run` and GoRules Zen on the 20-rule synthetic pack (bench/ruleEngines.mjs);
 // 5. the I/O floor: the CSV read and split as `score` does, a fixed 1 KB line written per row
 //    (bench/ioFloor.mjs).
 // Writes bench/results/harness.json and bench/results/harness.md (the table, also printed).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, scoreCsvFile } from '../dist/index.js';
@@ -75,6 +76,9 @@ try {
     });
     if (summary.decided !== events.length)
       throw new Error(`scoreCsvFile with ${workers} workers decided ${summary.decided} of ${events.length}`);
+    const differing = differingDecisions(join(scratch.path, 'decisions.jsonl'), join(scratch.path, `decisions-${workers}.jsonl`));
+    if (differing > 0)
+      throw new Error(`scoreCsvFile with ${workers} workers wrote ${differing} decisions unlike the single-threaded run's`);
     withWorkers[workers] = { ...scoreSummary(summary), redecided: summary.redecided };
   }
 
@@ -126,6 +130,22 @@ try {
   log(`done in ${report.runtimeSeconds} s; wrote ${resultsDir}/harness.json and ${resultsDir}/harness.md (sink ${sinkValue()})`);
 } finally {
   scratch.remove();
+}
+
+/** Decisions that differ between two decision files, timings aside (the `audit` keys ending in Us, and decidedAt). */
+function differingDecisions(expectedPath, actualPath) {
+  const withoutTimings = (line) => {
+    const decision = JSON.parse(line);
+    for (const key of Object.keys(decision.audit)) if (key.endsWith('Us') || key === 'decidedAt') delete decision.audit[key];
+    return JSON.stringify(decision);
+  };
+  const expected = readFileSync(expectedPath, 'utf8').split('\n');
+  const actual = readFileSync(actualPath, 'utf8').split('\n');
+  let differing = Math.abs(expected.length - actual.length);
+  for (let index = 0; index < Math.min(expected.length, actual.length); index += 1) {
+    if (expected[index] !== actual[index] && withoutTimings(expected[index]) !== withoutTimings(actual[index])) differing += 1;
+  }
+  return differing;
 }
 
 function scoreSummary(summary) {
