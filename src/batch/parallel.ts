@@ -25,7 +25,7 @@ import type { ApplicationEvent } from '../schema/event.js';
 import type { Decision } from '../schema/decision.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { decisionProjection } from './fields.js';
-import type { ScoreWorkerData, WorkerRow } from './scoreWorker.js';
+import type { ScoreWorkerData, WorkerAnswer, WorkerRow } from './scoreWorker.js';
 import { lineWriter, writtenDecision, type WrittenDecision } from './written.js';
 
 export interface ParallelScorer {
@@ -33,7 +33,9 @@ export interface ParallelScorer {
   submit(events: readonly ApplicationEvent[]): Promise<Array<WrittenDecision | FengkongError>>;
   /** Applications decided again (on this thread) because a freeze set in an earlier chunk changed what they were told. */
   redecided(): number;
-  /** Stops: nothing more is prepared or settled; waits for the workers to stop. */
+  /** Stops at once, when a run failed: nothing more is prepared or settled (a chunk being settled stops at its next application). */
+  stop(): void;
+  /** Stops, and waits for the workers to stop. */
   close(): Promise<void>;
 }
 
@@ -43,6 +45,8 @@ export interface ParallelOptions {
   readonly config: EngineConfigInput;
   /** The fields written of each decision (`--fields`); null for whole decisions. */
   readonly fields: readonly string[] | null;
+  /** Rows a chunk holds at most: a worker's heap is sized for it. */
+  readonly chunkSize: number;
 }
 
 export async function createParallelScorer(engine: Engine, options: ParallelOptions): Promise<ParallelScorer> {
@@ -51,7 +55,10 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
   if (steps === null || settings === undefined || !decidesAsBuilt(engine)) {
     throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: the engine must be one createEngine made, unwrapped');
   }
-  if (JSON.stringify(parseEngineConfig(options.config)) !== JSON.stringify(settings)) {
+  if (settings.customOperators) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: the engine has custom operators, which worker threads cannot be given');
+  }
+  if (JSON.stringify(parseEngineConfig(options.config)) !== JSON.stringify(settings.config)) {
     throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: the config given for the workers is not the one the engine was made from');
   }
   const { store } = engine;
@@ -65,20 +72,30 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
-    // A worker keeps nothing between chunks: a small old generation, and a nursery for one chunk.
-    resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 48 },
+    // A worker keeps nothing between chunks: an old generation for one chunk (some 100 KB a row at
+    // most, with room), and a nursery.
+    resourceLimits: { maxOldGenerationSizeMb: Math.max(128, Math.ceil(options.chunkSize / 8)), maxYoungGenerationSizeMb: 48 },
   });
   let closed = false;
+  // A worker that died outside a task (it cannot, short of a crash of the runtime): the next call fails with it.
+  let crashed: unknown;
+  pool.on('error', (error: unknown) => {
+    crashed ??= error;
+  });
   const decide = async (items: readonly Prepared[]): Promise<WorkerRow[]> => {
+    let answer: WorkerAnswer;
     try {
-      return (await pool.run(items)) as WorkerRow[];
+      if (crashed !== undefined) throw crashed;
+      answer = (await pool.run(items)) as WorkerAnswer;
     } catch (cause) {
-      if (cause instanceof FengkongError) throw cause;
       const why = closed ? 'stopped' : cause instanceof Error ? cause.message : String(cause);
       throw new FengkongError(ErrorCode.STAGE_FAILED, `a scoring worker failed: ${why}`, { cause });
     }
+    // Each worker checks its engine (config, audit) when it loads; a chunk it is given says if it failed.
+    if ('loadFailed' in answer) throw new FengkongError(answer.loadFailed.code, answer.loadFailed.message);
+    return answer.rows;
   };
-  // The workers load their engines now, and each checks its audit against this engine's.
+  // The workers load their engines now: a failure to load stops the run before anything is read.
   const ready = await Promise.allSettled(Array.from({ length: options.workers }, () => decide([])));
   const failed = ready.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed !== undefined) {
@@ -161,6 +178,9 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
       return answers;
     },
     redecided: () => redecided,
+    stop() {
+      closed = true;
+    },
     async close() {
       closed = true;
       await pool.destroy();

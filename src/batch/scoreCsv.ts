@@ -140,6 +140,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
           workers: options.workers.count,
           config: options.workers.config,
           fields: options.workers.fields,
+          chunkSize,
         });
   // Outputs are written beside their final names and renamed at the end, so a failed run never leaves
   // a truncated decisions file that looks complete; a resumed run goes on from the checkpoint's bytes.
@@ -290,6 +291,8 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     completed = true;
   } finally {
     summary.redecided = parallel?.redecided() ?? 0;
+    // A failed run stops deciding at once: no chunk after the failure changes the engine's store.
+    if (!completed) parallel?.stop();
     // The checkpoint goes before the outputs are put in place: a crash in between leaves outputs to
     // start again from, never a checkpoint without them. With checkpoints, a failed run keeps its
     // outputs to resume from.

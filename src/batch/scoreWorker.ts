@@ -34,23 +34,41 @@ export type WorkerRow = { readonly identityFrozen?: boolean; readonly freeze?: F
   | { readonly error: { readonly code: ErrorCode; readonly message: string } }
 );
 
-const data = workerData as ScoreWorkerData;
-const engine = await createEngine(data.config, { store: freezeSink() });
-if (JSON.stringify(engine.audit) !== JSON.stringify(data.audit)) {
-  throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: a worker loaded other rules, models or policy than the main thread');
-}
-const steps = deciderSteps(engine)!;
-const lineOf = lineWriter(data.fields === null ? undefined : decisionProjection(data.fields), true);
+/** A worker's answer: its chunk's rows, or why it could not load its engine. */
+export type WorkerAnswer = { readonly rows: WorkerRow[] } | { readonly loadFailed: { readonly code: ErrorCode; readonly message: string } };
 
-/** Decides one chunk of prepared events, in input order. */
-export default async function scoreChunk(items: readonly Prepared[]): Promise<WorkerRow[]> {
+const data = workerData as ScoreWorkerData;
+const loaded = await load().then(
+  (value) => value,
+  (error: unknown) => ({
+    loadFailed: {
+      code: error instanceof FengkongError ? error.code : ErrorCode.CONFIG_INVALID,
+      message: `a scoring worker could not load its engine: ${error instanceof Error ? error.message : String(error)}`,
+    },
+  }),
+);
+
+async function load() {
+  const engine = await createEngine(data.config, { store: freezeSink() });
+  if (JSON.stringify(engine.audit) !== JSON.stringify(data.audit)) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, 'workers: a worker loaded other rules, models or policy than the main thread');
+  }
+  const lineOf = lineWriter(data.fields === null ? undefined : decisionProjection(data.fields), true);
+  return { steps: deciderSteps(engine)!, lineOf };
+}
+
+/** Decides one chunk of prepared events, in input order (or says why this worker cannot). */
+export default async function scoreChunk(items: readonly Prepared[]): Promise<WorkerAnswer> {
+  if ('loadFailed' in loaded) return loaded;
+  const { steps, lineOf } = loaded;
   const decided = await steps.decidePrepared(items);
-  return decided.map(({ identityFrozen, freeze, outcome, json }): WorkerRow => {
+  const rows = decided.map(({ identityFrozen, freeze, outcome, json }): WorkerRow => {
     const said = { ...(identityFrozen === undefined ? {} : { identityFrozen }), ...(freeze === undefined ? {} : { freeze }) };
     if (json === null) return { ...said, error: { code: outcome.code, message: outcome.message } };
     const { text, ...written } = writtenDecision(outcome, lineOf);
     return { ...said, line: text === json ? null : text, json, written };
   });
+  return { rows };
 }
 
 /**

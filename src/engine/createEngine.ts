@@ -166,21 +166,25 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     challengers: challengers.map((challenger) => challenger.name),
   };
   enginesAsBuilt.set(engine, engine.decideBatchSettled);
-  internals.set(engine, { decider, settings });
+  internals.set(engine, { decider, settings, customOperators: Object.keys(operators).length > 0 });
   return engine;
 }
 
 /** Each engine's decider and settings, for scoring on worker threads (src/batch/parallel.ts); not part of the public API. */
-const internals = new WeakMap<Engine, { readonly decider: Decider; readonly settings: EngineConfig }>();
+const internals = new WeakMap<Engine, { readonly decider: Decider; readonly settings: EngineConfig; readonly customOperators: boolean }>();
 
 /** The steps of an engine's decisions, for an engine createEngine made (null for any other). */
 export function deciderSteps(engine: Engine): Decider['steps'] | null {
   return internals.get(engine)?.decider.steps ?? null;
 }
 
-/** The validated config an engine createEngine made was made from (undefined for any other). */
-export function engineSettings(engine: Engine): EngineConfig | undefined {
-  return internals.get(engine)?.settings;
+/**
+ * The validated config an engine createEngine made was made from, and whether it was given custom
+ * operators (functions, which a config cannot carry); undefined for any other engine.
+ */
+export function engineSettings(engine: Engine): { readonly config: EngineConfig; readonly customOperators: boolean } | undefined {
+  const made = internals.get(engine);
+  return made === undefined ? undefined : { config: made.settings, customOperators: made.customOperators };
 }
 
 /** Each engine createEngine made, with the decideBatchSettled it was made with. */

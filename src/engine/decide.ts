@@ -8,12 +8,13 @@
 // 3. per event, in input order, exactly once: the policy's verdict and the challengers'; a verdict
 //    that freezes the applicant gets its credit attributions at once, then its freeze is applied, so
 //    the events after it see it. An applicant is frozen for an event when a freeze the store held as
-//    the event was prepared covers it, or one set by an event decided since (earlier in the batch):
-//    the answer deciding each event alone would give, whatever the batch, and whatever the store's
-//    sweeps dropped meanwhile;
+//    the event was prepared covers it, or one set by an event decided since (earlier in the batch)
+//    that the store would count then (not over before its horizon): the answer deciding each event
+//    alone would give, whatever the batch, and whatever the store's sweeps dropped meanwhile;
 // 4. the other verdicts' credit attributions, one batch per credit model, for the decisions that
 //    state reasons (config `attributions`); then per event, in input order, the reasons, the decision
-//    and the remembered decision. A failing event leaves no freeze and changes no other.
+//    and the remembered decision. A failing event changes no other; one whose attributions fail
+//    freezes no one, and one that fails later (assembling its decision) leaves its freeze applied.
 // Calls are serialised: concurrent `decide` calls see each other's history, freezes and decisions as
 // if made one after the other.
 import { performance } from 'node:perf_hooks';
@@ -64,6 +65,8 @@ export interface Prepared {
   readonly featuresUs: number;
   /** Whether a freeze the store held when the event was prepared covers its applicant. */
   readonly frozen: boolean;
+  /** The store's freeze horizon then: a freeze set since that ended before it does not count either. */
+  readonly freezeHorizonMs: number;
 }
 
 /** A freeze an application set on its applicant (`key`, frozenKey), for events in [fromMs, untilMs). */
@@ -74,12 +77,16 @@ export interface FreezeSet {
   readonly byToken: string;
 }
 
-/** Whether a freeze set after an event was prepared binds it: its applicant, its time, set by another application. */
+/**
+ * Whether a freeze set after an event was prepared binds it, as the store would have answered had it
+ * held the freeze then: its applicant, its time, set by another application, not over before the
+ * store's horizon.
+ */
 export function freezeCovers(freeze: FreezeSet, item: Prepared): boolean {
   const applicant = item.identifiers.applicant_id;
   if (applicant === null || freeze.key !== frozenKey(applicant) || freeze.byToken === item.event.application_id) return false;
   const atMs = Date.parse(item.event.applied_at);
-  return freeze.fromMs <= atMs && atMs < freeze.untilMs;
+  return freeze.fromMs <= atMs && atMs < freeze.untilMs && freeze.untilMs >= item.freezeHorizonMs;
 }
 
 /** One event's verdicts, champion and challengers, before credit attributions and reasons. */
@@ -169,9 +176,10 @@ export function createDecider(parts: DeciderParts): Decider {
         if (!built.recorded && earlier === null) lateEvents += 1;
         const applicant = built.identifiers.applicant_id;
         const frozen = applicant !== null && store.isFrozen(frozenKey(applicant), Date.parse(event.applied_at), event.application_id);
+        const freezeHorizonMs = store.freezeHorizonMs?.() ?? Number.NEGATIVE_INFINITY;
         inBatch.set(event.application_id, { index: prepared.length, inputHash });
         slots.push({ kind: 'prepared', index: prepared.length });
-        prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()), frozen });
+        prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()), frozen, freezeHorizonMs });
       }
     }
     return { slots, prepared };

@@ -278,6 +278,10 @@ class MemoryStore implements StateStore {
     }
   }
 
+  freezeHorizonMs(): number {
+    return this.watermarkMs - this.options.retentionMs;
+  }
+
   isFrozen(key: string, atMs: number, excludeToken?: string): boolean {
     requireNumber(atMs, 'isFrozen: atMs');
     const freezes = this.freezes.get(key);

@@ -63,6 +63,12 @@ export interface StateStore {
   freeze(key: string, fromMs: number, untilMs: number, byToken: string): void;
   /** True when a freeze of the key covers atMs and was set by another token than `excludeToken`. */
   isFrozen(key: string, atMs: number, excludeToken?: string): boolean;
+  /**
+   * The time before which a freeze that ended no longer counts (isFrozen ignores it): the latest event
+   * less the retention. Optional; a store without it keeps every freeze (-Infinity). The engine notes
+   * it for each event, so freezes it sets within a batch count exactly as the store would count them.
+   */
+  freezeHorizonMs?(): number;
   /** Remembers a decided application with a hash of its input; kept as long as observations are (the retention window behind the watermark). */
   rememberDecision(applicationId: string, atMs: number, inputHash: string, decision: unknown): void;
   /** The remembered decision of an application id, or null (never decided, or past the retention horizon). */

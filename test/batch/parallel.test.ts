@@ -387,6 +387,57 @@ describe('score --workers: the single-threaded output', () => {
     }
   }, 60_000);
 
+  it('a freeze over before the store horizon does not bind a very late application, in a batch or alone, with or without workers', async () => {
+    // A0000074 freezes its applicant for 180 days; rows follow every 6 days up to day 216; then the
+    // same applicant applies dated day 1 (215 days late). One at a time the store, 30 days of
+    // retention behind day 216, no longer counts the freeze (it ended on day 180): not frozen. The
+    // freeze set earlier in the same batch, or in a chunk settled since, must count the same way.
+    const DAY = 24 * 3600 * 1000;
+    const freezer = rows[73]!.split(',');
+    expect(freezer[ID]).toBe('A0000074');
+    const frozenFrom = Date.parse(freezer[APPLIED_AT]!);
+    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    const lines = rows.slice(0, 74);
+    for (let at = frozenFrom + 6 * DAY; at <= frozenFrom + 216 * DAY; at += 6 * DAY)
+      lines.push(rowWith(lines.length + 1, { [APPLIED_AT]: iso(at) }));
+    lines.push(
+      rowWith(lines.length + 1, {
+        [ID]: 'Z0000001',
+        [column('applicant_id')]: freezer[column('applicant_id')]!,
+        [APPLIED_AT]: iso(frozenFrom + DAY),
+      }),
+    );
+    const input = writeCsv('freeze-over.csv', lines);
+    const alone = await score(input, 'over-alone', '--chunk-size', '1');
+    const late = decisionsOf(alone).find((decision) => decision.applicationId === 'Z0000001')!;
+    expect(late.stages.policy.identityFrozen).toBe(false);
+    for (const size of ['20', '40', '1000']) {
+      const chunked = await score(input, `over-chunk-${size}`, '--chunk-size', size);
+      expectSameDecisions(chunked.lines, alone.lines);
+      const parallel = await score(input, `over-workers-${size}`, '--chunk-size', size, '--workers', '2');
+      expectSameDecisions(parallel.lines, alone.lines);
+    }
+  }, 90_000);
+
+  it('a chunk of 20,000 rows fits a worker: its heap is sized for the chunk', async () => {
+    const parallel = await score(APPLICATIONS, 'big-chunk', '--chunk-size', '20000', '--workers', '1');
+    expectSameDecisions(parallel.lines, reference.lines);
+  }, 60_000);
+
+  it('refuses workers for an engine with custom operators, which a worker cannot be given', async () => {
+    const engine = await createEngine({}, { operators: { divisibleBy: (fact, value) => Number(fact) % Number(value) === 0 } });
+    const out = join(dir, 'operators.jsonl');
+    await expect(
+      scoreCsvFile(engine, {
+        inputPath: APPLICATIONS,
+        outputPath: out,
+        rejectsPath: `${out}.rejects.jsonl`,
+        workers: { count: 1, config: {}, fields: null },
+      }),
+    ).rejects.toMatchObject({ code: 'FK_CONFIG_INVALID', message: expect.stringContaining('custom operators') });
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
   it('with challengers: the same shadow verdicts and the same comparison lines', async () => {
     const pack = JSON.parse(readFileSync('rules/policy/default.json', 'utf8')) as {
       rules: Array<{ name: string; conditions: { all: Array<{ value: number }> } }>;
