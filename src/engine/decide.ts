@@ -150,22 +150,27 @@ export function createDecider(parts: DeciderParts): Decider {
   const prepare = (events: readonly ApplicationEvent[]) => {
     const slots: Slot[] = [];
     const prepared: Prepared[] = [];
-    const inBatch = new Map<string, { index: number; inputHash: string }>();
+    // An application prepared in this batch is remembered at once as pending (its decision follows in
+    // `finish`): a repeat later in the batch is judged by the store's own rules, as it would be were
+    // the first already decided (held for a day, then refused; past the retention, a new application).
+    const preparedHere = new Map<string, number>();
     for (const event of events) {
       const inputHash = hashInput(salt, event);
       const earlier = store.recallDecision(event.application_id);
-      const earlierInBatch = inBatch.get(event.application_id);
-      const earlierHash = earlierInBatch?.inputHash ?? earlier?.inputHash;
-      if (earlierHash !== undefined && earlierHash !== inputHash) {
+      if (earlier !== null && earlier.inputHash !== inputHash) {
         const conflict = new FengkongError(
           ErrorCode.APPLICATION_CONFLICT,
           `application ${event.application_id}: already decided with a different input; an application id is decided once`,
         );
         slots.push({ kind: 'settled', value: conflict });
-      } else if (earlierInBatch !== undefined) {
-        slots.push({ kind: 'repeat', of: earlierInBatch.index });
       } else if (earlier !== null && earlier.released) {
         slots.push({ kind: 'settled', value: notHeld(event.application_id, 'the store holds its decision for a day') });
+      } else if (earlier !== null && earlier.decision === PENDING) {
+        const first = preparedHere.get(event.application_id);
+        if (first === undefined) {
+          const why = `application ${event.application_id}: the store holds it as being decided by a batch not finished`;
+          slots.push({ kind: 'settled', value: new FengkongError(ErrorCode.STATE_INVALID, why) });
+        } else slots.push({ kind: 'repeat', of: first });
       } else if (earlier !== null && earlier.decision !== null) {
         slots.push({ kind: 'settled', value: recalled(earlier.decision, event.application_id) });
       } else {
@@ -174,10 +179,12 @@ export function createDecider(parts: DeciderParts): Decider {
         const started = performance.now();
         const built = factBuilder.build(event, earlier === null);
         if (!built.recorded && earlier === null) lateEvents += 1;
+        const atMs = Date.parse(event.applied_at);
         const applicant = built.identifiers.applicant_id;
-        const frozen = applicant !== null && store.isFrozen(frozenKey(applicant), Date.parse(event.applied_at), event.application_id);
+        const frozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, event.application_id);
         const freezeHorizonMs = store.freezeHorizonMs?.() ?? Number.NEGATIVE_INFINITY;
-        inBatch.set(event.application_id, { index: prepared.length, inputHash });
+        preparedHere.set(event.application_id, prepared.length);
+        store.rememberDecision(event.application_id, atMs, inputHash, PENDING);
         slots.push({ kind: 'prepared', index: prepared.length });
         prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()), frozen, freezeHorizonMs });
       }
@@ -271,7 +278,17 @@ export function createDecider(parts: DeciderParts): Decider {
 
   const decideOnce = async (events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> => {
     const { slots, prepared } = prepare(events);
-    return finish(slots, prepared, await decidePrepared(prepared));
+    let decided: Array<DecidedItem<Decision>>;
+    try {
+      decided = await decidePrepared(prepared);
+    } catch (error) {
+      // Not one decision (a fault, not an event's failure): each is remembered as a failed attempt, so
+      // a retry decides it again without recording it twice.
+      for (const item of prepared)
+        store.rememberDecision(item.event.application_id, Date.parse(item.event.applied_at), item.inputHash, null);
+      throw error;
+    }
+    return finish(slots, prepared, decided);
   };
 
   const decideVerdict = async (
@@ -472,6 +489,12 @@ async function attributeBatch(
   }
   return attributed;
 }
+
+/**
+ * What the store holds for an application prepared and not yet decided (until `finish` remembers its
+ * decision); never written by a finished batch.
+ */
+const PENDING = '\u0000fengkong: being decided';
 
 /** Each decision's JSON text as it was remembered, while the decision object lives. */
 const serialized = new WeakMap<Decision, string>();

@@ -419,6 +419,24 @@ describe('score --workers: the single-threaded output', () => {
     }
   }, 90_000);
 
+  it('a repeated application id in the same batch is judged as the store judges it alone: held a day, then refused', async () => {
+    // Row 30 again after 421 rows (some 47 days of the committed history): decided alone, its first
+    // decision is no longer held (a day), so the repeat is refused; in one chunk of 1000 it must be too.
+    const lines = [...rows.slice(0, 421), rows[29]!];
+    const input = writeCsv('repeat-later.csv', lines);
+    const alone = await score(input, 'repeat-alone', '--chunk-size', '1');
+    expect(alone.rejects).toHaveLength(1);
+    expect(JSON.parse(alone.rejects[0]!)).toMatchObject({ line: 423, code: 'FK_APPLICATION_REPEATED' });
+    for (const [name, flags] of [
+      ['repeat-chunk', ['--chunk-size', '1000']],
+      ['repeat-workers', ['--chunk-size', '1000', '--workers', '2']],
+    ] as const) {
+      const run = await score(input, name, ...flags);
+      expectSameDecisions(run.lines, alone.lines);
+      expect(run.rejects).toEqual(alone.rejects);
+    }
+  }, 60_000);
+
   it('a chunk of 20,000 rows fits a worker: its heap is sized for the chunk', async () => {
     const parallel = await score(APPLICATIONS, 'big-chunk', '--chunk-size', '20000', '--workers', '1');
     expectSameDecisions(parallel.lines, reference.lines);
