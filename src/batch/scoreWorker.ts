@@ -62,8 +62,8 @@ export default async function scoreChunk(items: readonly Prepared[]): Promise<Wo
   if ('loadFailed' in loaded) return loaded;
   const { steps, lineOf } = loaded;
   const decided = await steps.decidePrepared(items);
-  const rows = decided.map(({ identityFrozen, freeze, outcome, json }): WorkerRow => {
-    const said = { ...(identityFrozen === undefined ? {} : { identityFrozen }), ...(freeze === undefined ? {} : { freeze }) };
+  // What it was told about its freeze and the freeze it set (`said`) go back as they are.
+  const rows = decided.map(({ outcome, json, ...said }): WorkerRow => {
     if (json === null) return { ...said, error: { code: outcome.code, message: outcome.message } };
     const { text, ...written } = writtenDecision(outcome, lineOf);
     return { ...said, line: text === json ? null : text, json, written };

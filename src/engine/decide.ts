@@ -258,16 +258,17 @@ export function createDecider(parts: DeciderParts): Decider {
     });
   };
 
+  /** A prepared event's decision as the store keeps it: its JSON text, or null for a failed attempt. */
+  const remember = (item: Prepared, json: string | null): void =>
+    store.rememberDecision(item.event.application_id, Date.parse(item.event.applied_at), item.inputHash, json);
+
   const finish = <T>(
     slots: readonly Slot[],
     prepared: readonly Prepared[],
     decided: ReadonlyArray<DecidedItem<T>>,
   ): Array<T | Decision | FengkongError> => {
     // A failed attempt is remembered without a decision: a retry is not recorded in the history again.
-    for (const [index, item] of prepared.entries()) {
-      const atMs = Date.parse(item.event.applied_at);
-      store.rememberDecision(item.event.application_id, atMs, item.inputHash, decided[index]!.json);
-    }
+    for (const [index, item] of prepared.entries()) remember(item, decided[index]!.json);
     return slots.map((slot) => {
       if (slot.kind === 'settled') return slot.value;
       if (slot.kind === 'prepared') return decided[slot.index]!.outcome;
@@ -284,8 +285,7 @@ export function createDecider(parts: DeciderParts): Decider {
     } catch (error) {
       // Not one decision (a fault, not an event's failure): each is remembered as a failed attempt, so
       // a retry decides it again without recording it twice.
-      for (const item of prepared)
-        store.rememberDecision(item.event.application_id, Date.parse(item.event.applied_at), item.inputHash, null);
+      for (const item of prepared) remember(item, null);
       throw error;
     }
     return finish(slots, prepared, decided);
