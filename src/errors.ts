@@ -22,6 +22,7 @@ export const ErrorCode = {
   CHECKPOINT_INVALID: 'FK_CHECKPOINT_INVALID',
   APPLICATION_REPEATED: 'FK_APPLICATION_REPEATED',
   REPORT_INVALID: 'FK_REPORT_INVALID',
+  DATA_MODEL_INVALID: 'FK_DATA_MODEL_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

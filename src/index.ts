@@ -21,7 +21,9 @@ export {
   DECISION_SCHEMA_VERSION,
 } from './schema/decision.js';
 export { PolicyPack, PolicyAction } from './schema/policyPack.js';
-export { ApplicationEvent, columns, columnNames, type ApplicationEventInput, type ColumnRole } from './schema/event.js';
+export { type EventRecord, type FieldValue, eventSchemaOf } from './schema/event.js';
+export { DataModelFile, Field, Aggregate, Signal, FieldType, FieldRole, type DataModelFileInput } from './schema/dataModel.js';
+export { compileDataModel, loadDataModel, shippedDataModel, type DataModel } from './features/dataModel.js';
 export { EngineConfig, Challenger, type EngineConfigInput } from './schema/config.js';
 export { RulePack } from './schema/rulePack.js';
 export { ListFile } from './schema/lists.js';

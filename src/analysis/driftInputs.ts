@@ -11,10 +11,12 @@ import { ErrorCode, FengkongError } from '../errors.js';
 import { CreditManifest } from '../schema/creditManifest.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
+import { asLending } from '../schema/lending.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { FRAUD_FEATURES } from '../stages/fraud/features.js';
 import { createMemoryStore } from '../state/memory.js';
+import { historyStoreOptions } from '../features/aggregates.js';
 import { inEventTime } from '../features/eventTime.js';
 import { configSha256 } from './replay.js';
 
@@ -69,7 +71,7 @@ export async function observeFile(path: string, config: EngineConfigInput): Prom
   const readers = inputReaders(config);
   const settings = parseEngineConfig(config);
   // The engine's fact builder over a history of its own: the facts the engine builds for these events.
-  const { factBuilder } = loadDecisionInputs(settings, createMemoryStore());
+  const { factBuilder } = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
   const inputs = readers.map(() => [] as Array<number | string | null>);
   for (const event of ordered.events) {
     const { facts } = factBuilder.build(event);
@@ -108,15 +110,16 @@ export async function observeFile(path: string, config: EngineConfigInput): Prom
 }
 
 /** Each application id once (its first row), in event-time order: applied_at, equal times in file order. */
-function inEventTimeOrder(events: readonly ApplicationEvent[]): { events: ApplicationEvent[]; repeated: number } {
+function inEventTimeOrder(events: readonly EventRecord[]): { events: EventRecord[]; repeated: number } {
   const seen = new Set<string>();
-  const unique: ApplicationEvent[] = [];
+  const unique: EventRecord[] = [];
   for (const event of events) {
-    if (seen.has(event.application_id)) continue;
-    seen.add(event.application_id);
+    const id = asLending(event).application_id;
+    if (seen.has(id)) continue;
+    seen.add(id);
     unique.push(event);
   }
-  return { events: inEventTime(unique, (event) => event.applied_at), repeated: events.length - unique.length };
+  return { events: inEventTime(unique, (event) => asLending(event).applied_at), repeated: events.length - unique.length };
 }
 
 /**

@@ -9,7 +9,7 @@ import { createEngine, type Engine } from '../engine/createEngine.js';
 import { parseEngineConfig } from '../engine/loadInputs.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
-import type { ApplicationEvent } from '../schema/event.js';
+import { asLending, type LendingApplication } from '../schema/lending.js';
 import { eventTimeMs, inEventTime } from '../features/eventTime.js';
 import { lentAmount } from './economics.js';
 import { readEventLines, type RejectedLine } from '../batch/readEvents.js';
@@ -83,9 +83,10 @@ export async function replayLabelled(path: string, options: ReplayOptions = {}):
   });
 
   // Events come in file order, so ties keep it.
-  const ordered = inEventTime(events, (entry) => entry.event.applied_at).map((entry) => ({
+  const ordered = inEventTime(events, (entry) => asLending(entry.event).applied_at).map((entry) => ({
     ...entry,
-    atMs: eventTimeMs(entry.event.applied_at),
+    event: asLending(entry.event),
+    atMs: eventTimeMs(asLending(entry.event).applied_at),
   }));
   const rows: LabelledOutcome[] = [];
   for (let start = 0; start < ordered.length; start += chunkSize) {
@@ -109,7 +110,7 @@ export async function replayLabelled(path: string, options: ReplayOptions = {}):
   return { inputSha256, configSha256: configSha256(config, engine), read, rows, rejected };
 }
 
-function labelledOutcome(line: number, event: ApplicationEvent, atMs: number, decision: Decision): LabelledOutcome {
+function labelledOutcome(line: number, event: LendingApplication, atMs: number, decision: Decision): LabelledOutcome {
   return {
     line,
     applicationId: event.application_id,

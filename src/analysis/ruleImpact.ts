@@ -10,6 +10,7 @@ import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision, Outcome } from '../schema/decision.js';
 import type { RuleCategory } from '../schema/rulePack.js';
 import { createMemoryStore } from '../state/memory.js';
+import { historyStoreOptions } from '../features/aggregates.js';
 import { Rate, wilsonRate } from './interval.js';
 
 /** How harsh an outcome is: a rule "gives the same or a harsher outcome" by this order. */
@@ -53,7 +54,7 @@ export type CatalogueRule = z.infer<typeof CatalogueRule>;
 /** Every rule the config's packs hold, rule packs first (in load order), then the policy pack's. */
 export function ruleCatalogue(config: EngineConfigInput = {}): CatalogueRule[] {
   const settings = parseEngineConfig(config);
-  const inputs = loadDecisionInputs(settings, createMemoryStore());
+  const inputs = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
   const policy = loadPolicyPack(settings.policyPack ?? shippedPaths.policyPack, new Set(Object.keys(inputs.facts)));
   const packRules = inputs.packs.rules.map(({ rule, pack }) => ({
     code: rule.name,

@@ -12,6 +12,7 @@ import type { PolicyPack } from '../schema/policyPack.js';
 import { loadDecisionInputs, parseEngineConfig } from '../engine/loadInputs.js';
 import { shippedPaths } from '../engine/paths.js';
 import { createMemoryStore } from '../state/memory.js';
+import { historyStoreOptions } from '../features/aggregates.js';
 import { buildPolicyFacts, POLICY_FACTS, policyRuleContext, type PolicyFacts } from '../policy/facts.js';
 import { loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
 
@@ -24,7 +25,7 @@ export interface PolicyInputs {
 
 export function loadPolicyInputs(config: EngineConfigInput): PolicyInputs {
   const settings = parseEngineConfig(config);
-  const { packs, lists, facts } = loadDecisionInputs(settings, createMemoryStore());
+  const { packs, lists, facts } = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
   const policy = loadPolicyPack(settings.policyPack ?? shippedPaths.policyPack, new Set(Object.keys(facts)));
   checkReadsStageFactsOnly(policy);
   const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);

@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { BARE_CARRIAGE_RETURN, parseCsvLine, UNTERMINATED_QUOTE, type ParsedLine } from './csvLine.js';
-import { columnNames, numericColumns, requiredColumns, type ColumnName } from '../schema/event.js';
+import { shippedDataModel, type DataModel } from '../features/dataModel.js';
 
 export interface PhysicalLine {
   /** 1-based line number in the file. */
@@ -119,16 +119,19 @@ export function parseLineWithCsvParse(text: string): ParsedLine {
 
 export interface HeaderLayout {
   /** Column name of each field position. */
-  readonly names: readonly ColumnName[];
+  readonly names: readonly string[];
+  /** How each position's text becomes a value: kept as text, read as a number, or as a boolean; skipped (an extra column the model ignores). */
+  readonly kinds: ReadonlyArray<'text' | 'number' | 'boolean' | 'skip'>;
 }
 
 /** Checks the header once: a missing, renamed or unknown column is one clear error, not a reject per row. */
-export function checkHeader(path: string, text: string): HeaderLayout {
+export function checkHeader(path: string, text: string, model: DataModel = shippedDataModel()): HeaderLayout {
+  const { fieldNames: columnNames, requiredColumns } = model;
   const parsed = parseLine(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if ('error' in parsed) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: line 1 (header): ${parsed.error}`);
   const header = parsed.fields.map((field) => field.trim());
   const known = new Set<string>(columnNames);
-  const unknown = header.filter((name) => !known.has(name));
+  const unknown = model.file.extra === 'ignore' ? [] : header.filter((name) => !known.has(name));
   const missing = requiredColumns.filter((name) => !header.includes(name));
   // Header text is input too: a file without a header has a data row here, identifiers included. Echo
   // only what looks like a column name, and only when the line looks like a header at all.
@@ -147,23 +150,41 @@ export function checkHeader(path: string, text: string): HeaderLayout {
   if (unknown.length > nameLike.length) problems.push(`${unknown.length - nameLike.length} other unrecognised field(s)`);
   if (duplicated.length > 0) problems.push(`duplicated column(s) ${duplicated.join(', ')}`);
   if (problems.length > 0) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: header: ${problems.join('; ')}`);
-  return { names: header as ColumnName[] };
+  const kinds = header.map((name) =>
+    !known.has(name) ? 'skip' : model.numericFields.has(name) ? 'number' : model.booleanFields.has(name) ? 'boolean' : 'text',
+  );
+  return { names: header, kinds };
 }
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+const BOOLEAN: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  TRUE: true,
+  FALSE: false,
+  True: true,
+  False: false,
+  '1': true,
+  '0': false,
+};
+
 /**
  * Turns a record's fields into an event object for validation: an empty field is a missing value
- * (null), a numeric column holding a well-formed number becomes that number, anything else stays a
- * string so that validation names the field ("expected number, received string").
+ * (null), a numeric column holding a well-formed number becomes that number, a boolean column's
+ * true/false/1/0 that boolean, anything else stays a string so that validation names the field
+ * ("expected number, received string"). Columns the data model ignores are left out.
  */
 export function recordToEvent(layout: HeaderLayout, fields: readonly string[]): Record<string, unknown> {
   const event: Record<string, unknown> = {};
   for (let index = 0; index < layout.names.length; index += 1) {
+    const kind = layout.kinds[index]!;
+    if (kind === 'skip') continue;
     const name = layout.names[index]!;
     const raw = fields[index]!;
     if (raw === '') event[name] = null;
-    else if (numericColumns.has(name)) event[name] = NUMBER.test(raw) ? Number(raw) : raw;
+    else if (kind === 'number') event[name] = NUMBER.test(raw) ? Number(raw) : raw;
+    else if (kind === 'boolean') event[name] = BOOLEAN[raw] ?? raw;
     else event[name] = raw;
   }
   return event;

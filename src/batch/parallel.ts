@@ -19,9 +19,10 @@ import { Piscina } from 'piscina';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { deciderSteps, decidesAsBuilt, engineSettings, type Engine } from '../engine/createEngine.js';
 import { freezeCovers, type DecidedItem, type FreezeSet, type Prepared, type Slot } from '../engine/decide.js';
+import { eventId, hashInput } from '../engine/inputHash.js';
 import { parseEngineConfig } from '../engine/loadInputs.js';
 import { frozenKey } from '../policy/stage.js';
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
 import type { Decision } from '../schema/decision.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { decisionProjection } from './fields.js';
@@ -30,7 +31,7 @@ import { lineWriter, writtenDecision, type WrittenDecision } from './written.js'
 
 export interface ParallelScorer {
   /** Decides a chunk of valid events; resolves, in input order, once it and every chunk before it are settled. */
-  submit(events: readonly ApplicationEvent[]): Promise<Array<WrittenDecision | FengkongError>>;
+  submit(events: readonly EventRecord[]): Promise<Array<WrittenDecision | FengkongError>>;
   /** Applications decided again (on this thread) because a freeze set in an earlier chunk changed what they were told. */
   redecided(): number;
   /** Stops at once, when a run failed: nothing more is prepared or settled (a chunk being settled stops at its next application). */
@@ -146,12 +147,15 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
       );
     }
     const answers = steps.finish(chunk.slots, chunk.prepared, decided);
-    for (const item of chunk.prepared) unsettled.delete(item.event.application_id);
+    for (const item of chunk.prepared) unsettled.delete(item.id);
     waiting.shift();
     ledger.forgetBefore(waiting[0]?.since ?? ledger.end());
     return answers.map((answer) => (answer instanceof FengkongError || 'text' in answer ? answer : writtenDecision(answer, lineOf)));
   };
 
+  const { dataModel } = engine;
+  const salt = settings.config.identifierSalt;
+  const idOf = (event: EventRecord) => eventId(dataModel, event, () => hashInput(salt, event, dataModel));
   let prepared: Promise<unknown> = Promise.resolve();
   let settled: Promise<unknown> = Promise.resolve();
   return {
@@ -159,11 +163,11 @@ export async function createParallelScorer(engine: Engine, options: ParallelOpti
       const before = settled;
       const preparing = prepared.then(async (): Promise<PreparedChunk> => {
         // An application id still being decided: its first decision is settled before this chunk is prepared.
-        if (events.some((event) => unsettled.has(event.application_id))) await before;
+        if (events.some((event) => unsettled.has(idOf(event)))) await before;
         if (closed) throw stopped();
         const since = ledger.end();
         const { slots, prepared: items } = steps.prepare(events);
-        for (const item of items) unsettled.add(item.event.application_id);
+        for (const item of items) unsettled.add(item.id);
         const rows = items.length === 0 ? Promise.resolve([]) : decide(items);
         // Awaited when the chunks before this one are settled; a failure meanwhile is not unhandled.
         rows.catch(() => undefined);
@@ -205,7 +209,7 @@ function createFreezeLedger() {
     },
     /** Whether a freeze applied at `since` or later binds the event. */
     covers(item: Prepared, since: number): boolean {
-      const applicant = item.identifiers.applicant_id;
+      const applicant = item.identifiers.subject;
       if (applicant === null) return false;
       const entries = byKey.get(frozenKey(applicant));
       return entries !== undefined && entries.some(({ at, freeze }) => at >= since && freezeCovers(freeze, item));

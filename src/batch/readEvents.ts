@@ -3,12 +3,12 @@
 // readEventLines, named by line and reason) rather than decided. One reader, one rule of which rows are
 // valid: a backtest and a drift report over the same file agree on the rows they read.
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
-import type { ApplicationEvent } from '../schema/event.js';
-import { parseApplicationEvent } from '../engine/parseEvent.js';
+import type { EventRecord } from '../schema/event.js';
+import { shippedDataModel, type DataModel } from '../features/dataModel.js';
 import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, type HeaderLayout } from './csvRecords.js';
 
 export interface ReadEvents {
-  readonly events: ApplicationEvent[];
+  readonly events: EventRecord[];
   /** Data lines that were not valid applications (broken CSV or invalid fields). */
   readonly rejected: number;
 }
@@ -25,7 +25,7 @@ export interface ReadEventLines {
   readonly read: number;
   readonly layout: HeaderLayout;
   /** The valid events in file order, each with its 1-based data-line number (as score and explain count rows). */
-  readonly events: Array<{ line: number; event: ApplicationEvent }>;
+  readonly events: Array<{ line: number; event: EventRecord }>;
   /** In line order. */
   readonly rejected: RejectedLine[];
 }
@@ -33,6 +33,8 @@ export interface ReadEventLines {
 export interface ReadEventLinesOptions {
   /** Columns the file must have beyond the schema's required ones (e.g. the labels), and why (for the error). */
   readonly requireColumns?: { readonly names: readonly string[]; readonly why: string };
+  /** The data model rows are read with (default: the shipped lending model). */
+  readonly dataModel?: DataModel;
 }
 
 /** The file's valid events with their data-line numbers, and every other data line with its reason. */
@@ -40,7 +42,8 @@ export async function readEventLines(path: string, options: ReadEventLinesOption
   const lines = readLines(path);
   const first = await lines.next();
   if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: the file is empty (no header)`);
-  const layout = checkHeader(path, first.value.text);
+  const dataModel = options.dataModel ?? shippedDataModel();
+  const layout = checkHeader(path, first.value.text, dataModel);
   for (const column of options.requireColumns?.names ?? []) {
     if (!(layout.names as readonly string[]).includes(column)) {
       throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: header: missing column ${column} (${options.requireColumns!.why})`);
@@ -64,7 +67,7 @@ export async function readEventLines(path: string, options: ReadEventLinesOption
       });
     } else {
       try {
-        events.push({ line: read, event: parseApplicationEvent(recordToEvent(layout, parsed.fields), nowMs) });
+        events.push({ line: read, event: dataModel.parseEvent(recordToEvent(layout, parsed.fields), nowMs) });
       } catch (error) {
         if (!isFengkongError(error)) throw error;
         rejected.push({ line: read, code: error.code, message: error.message });

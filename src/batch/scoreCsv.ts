@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
 import { decidesAsBuilt, type Engine } from '../engine/createEngine.js';
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
 import type { Outcome } from '../schema/decision.js';
 import { checkHeader, MAX_LINE_CHARS, parseLine, readLines, recordToEvent, STANDARD_STREAM, type HeaderLayout } from './csvRecords.js';
 import type { DecisionProjection } from './fields.js';
@@ -130,7 +130,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   const lines = readLines(options.inputPath);
   const first = await lines.next();
   if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${options.inputPath}: the file is empty (no header)`);
-  const layout: HeaderLayout = checkHeader(options.inputPath, first.value.text);
+  const layout: HeaderLayout = checkHeader(options.inputPath, first.value.text, engine.dataModel);
 
   // The worker threads, each with its engine loaded, before any output is opened.
   const parallel: ParallelScorer | null =
@@ -180,7 +180,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
   // Rows are decided a chunk at a time: on this thread, or on worker threads with several chunks in
   // flight. A chunk is written when it is decided, in input order: its decisions, then its rejects
   // (the lines it could not read as events, and the events it could not decide) in line order.
-  const decideChunk = async (events: readonly ApplicationEvent[]): Promise<Array<WrittenDecision | FengkongError>> => {
+  const decideChunk = async (events: readonly EventRecord[]): Promise<Array<WrittenDecision | FengkongError>> => {
     if (parallel !== null) return parallel.submit(events);
     const settled = await engine.decideBatchSettled(events);
     return settled.map((outcome) => (outcome instanceof FengkongError ? outcome : writtenDecision(outcome, lineOf)));
@@ -235,7 +235,7 @@ export async function scoreCsvFile(engine: Engine, options: ScoreOptions): Promi
     while (inFlight.length > 0) await write(inFlight.shift()!);
   };
 
-  let pending: Array<{ line: number; event: ApplicationEvent }> = [];
+  let pending: Array<{ line: number; event: EventRecord }> = [];
   let pendingRejects: RejectedRow[] = [];
   const reject = (row: RejectedRow) => {
     pendingRejects.push(row);

@@ -2,7 +2,8 @@
 // rendering its decision for a person. The rendering reads the decision only, never the raw event, so
 // it can print nothing an identifier would leak through: decisions carry feature values, not identifiers.
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
+import type { DataModel } from '../features/dataModel.js';
 import { readFileBytes } from '../schema/jsonFile.js';
 import type { Decision, Reason, RuleHit } from '../schema/decision.js';
 import { MAX_LINE_CHARS, checkHeader, parseLine, readLines, recordToEvent } from '../batch/csvRecords.js';
@@ -19,25 +20,25 @@ export const TOP_FRAUD_CONTRIBUTIONS = 5;
 export async function readApplication(
   path: string,
   row: number | undefined,
-  parseEvent: (input: unknown) => ApplicationEvent,
+  dataModel: DataModel,
   replay = false,
-): Promise<{ event: ApplicationEvent; earlier: ApplicationEvent[] }> {
+): Promise<{ event: EventRecord; earlier: EventRecord[] }> {
   if (row === undefined && /\.csv$/i.test(path)) {
     throw new FengkongError(ErrorCode.CSV_RECORD, `${path}: a CSV holds many applications: choose one with --row <n>`);
   }
   const earlier: unknown[] = [];
   const { input, where } =
-    row === undefined ? { input: readJsonObject(path), where: path } : await readCsvRow(path, row, replay ? earlier : null);
-  const earlierEvents: ApplicationEvent[] = [];
+    row === undefined ? { input: readJsonObject(path), where: path } : await readCsvRow(path, row, dataModel, replay ? earlier : null);
+  const earlierEvents: EventRecord[] = [];
   for (const record of earlier) {
     try {
-      earlierEvents.push(parseEvent(record));
+      earlierEvents.push(dataModel.parseEvent(record));
     } catch (error) {
       if (!isFengkongError(error)) throw error;
     }
   }
   try {
-    return { event: parseEvent(input), earlier: earlierEvents };
+    return { event: dataModel.parseEvent(input), earlier: earlierEvents };
   } catch (error) {
     if (!isFengkongError(error)) throw error;
     throw new FengkongError(error.code, `${where}: ${error.message}`, { cause: error });
@@ -64,12 +65,17 @@ function describeJson(value: unknown): string {
   return value === null ? 'null' : `a ${typeof value}`;
 }
 
-async function readCsvRow(path: string, row: number, earlier: unknown[] | null): Promise<{ input: unknown; where: string }> {
+async function readCsvRow(
+  path: string,
+  row: number,
+  dataModel: DataModel,
+  earlier: unknown[] | null,
+): Promise<{ input: unknown; where: string }> {
   const lines = readLines(path);
   try {
     const first = await lines.next();
     if (first.done === true) throw new FengkongError(ErrorCode.CSV_HEADER, `${path}: the file is empty (no header)`);
-    const layout = checkHeader(path, first.value.text);
+    const layout = checkHeader(path, first.value.text, dataModel);
     let dataRows = 0;
     for await (const line of lines) {
       if (!line.overlong && line.text.trim() === '') continue;

@@ -152,7 +152,7 @@ export function createProgram(): Command {
       // Score's decision, with the rules that did not fire and the credit attributions recorded too.
       const config = options.config === undefined ? {} : readConfigFile(options.config);
       const engine = await createEngine({ ...config, recordFailedRules: true, attributions: 'all' });
-      const { event, earlier } = await readApplication(input, options.row, engine.parseEvent, options.replay);
+      const { event, earlier } = await readApplication(input, options.row, engine.dataModel, options.replay);
       for (let start = 0; start < earlier.length; start += 1024) await engine.decideBatchSettled(earlier.slice(start, start + 1024));
       const decision = await engine.decide(event);
       process.stdout.write(options.json === true ? `${JSON.stringify(decision, null, 2)}\n` : renderExplanation(decision));

@@ -30,6 +30,7 @@ export async function loadChallengers(
   facts: Readonly<Record<string, string>>,
   policyOptions: PolicyStageOptions,
   attributeAll = false,
+  refused?: ReadonlyMap<string, string>,
 ): Promise<LoadedChallenger[]> {
   const loaded: LoadedChallenger[] = [];
   for (const config of configs) {
@@ -47,7 +48,7 @@ export async function loadChallengers(
     const pack =
       config.policyPack === undefined && !replaces.credit
         ? champion.pack
-        : await loadCheckedPolicyPack(config.policyPack ?? champion.pack.path, facts, lowestCreditScore, policyOptions.operators);
+        : await loadCheckedPolicyPack(config.policyPack ?? champion.pack.path, facts, lowestCreditScore, policyOptions.operators, refused);
     loaded.push({
       name: config.name,
       replaces,

@@ -2,12 +2,13 @@
 // policy pack and its challengers), then decides events through the stages in order and assembles the
 // decision with its audit (src/engine/decide.ts). Each application id is decided once.
 import { ErrorCode, FengkongError, isFengkongError } from '../errors.js';
-import { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
+import { historyStoreOptions } from '../features/aggregates.js';
+import type { DataModel } from '../features/dataModel.js';
 import type { EngineConfig, EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import { policyRuleContext } from '../policy/facts.js';
 import { createMemoryStore } from '../state/memory.js';
-import { FIRST_SEEN_KEY_PREFIXES } from '../features/velocity.js';
 import type { StateStore } from '../state/store.js';
 import { createRulesStage } from '../stages/rules/stage.js';
 import { createPolicyStage } from '../policy/stage.js';
@@ -18,12 +19,11 @@ import { BUILT_IN_OPERATOR_NAMES, OperatorName } from '../schema/rulePack.js';
 import type { CustomOperators } from '../stages/rules/evaluator.js';
 import { loadChallengers } from './challengers.js';
 import { createDecider, type Decider } from './decide.js';
-import { parseApplicationEvent } from './parseEvent.js';
 import type { Stage } from './stage.js';
 
 export interface Engine {
   /** Validates one event at the edge; throws FK_EVENT_INVALID naming the field. */
-  parseEvent(input: unknown): ApplicationEvent;
+  parseEvent(input: unknown): EventRecord;
   decide(input: unknown): Promise<Decision>;
   /** Decisions in input order; equal to deciding each event alone. */
   decideBatch(inputs: readonly unknown[]): Promise<Decision[]>;
@@ -31,7 +31,7 @@ export interface Engine {
    * For batch scoring: validated events in, a decision or the coded error of each out, in order. A
    * failing event does not stop or change the others.
    */
-  decideBatchSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>>;
+  decideBatchSettled(events: readonly EventRecord[]): Promise<Array<Decision | FengkongError>>;
   /**
    * For scripts that score a stream: raw inputs in (any iterable or async iterable: parsed CSV rows,
    * JSON lines, a database cursor), one result per input out, in input order, as the consumer pulls
@@ -45,8 +45,11 @@ export interface Engine {
   lateEvents(): number;
   /** The facts rules can read, with where each comes from. */
   readonly facts: Readonly<Record<string, string>>;
+  /** The data model the engine reads events with. */
+  readonly dataModel: DataModel;
   readonly audit: Readonly<{
     version: string;
+    dataModelSha256: string;
     rulePackSha256: string;
     listsSha256: string;
     derivedFeaturesSha256: string;
@@ -76,19 +79,12 @@ export interface EngineOptions {
   readonly operators?: CustomOperators;
 }
 
-/**
- * The engine's own store: first-seen times of devices only (the one a fact reads), and a full sweep
- * every 40,000 observations (5,000 applications) rather than 10,000: each sweep visits every key
- * (some 160,000 at a million applications over three years), and expired keys wait a little longer.
- */
-const ENGINE_STORE_OPTIONS = { firstSeenKeyPrefixes: [...FIRST_SEEN_KEY_PREFIXES], sweepEvery: 40_000 };
-
 export async function createEngine(config: EngineConfigInput = {}, options: EngineOptions = {}): Promise<Engine> {
   const settings = parseEngineConfig(config);
   const operators = checkCustomOperators(options.operators ?? {});
-  const { derived, lists, packs, facts, factBuilder } = loadDecisionInputs(
+  const { dataModel, derived, lists, packs, facts, refused, factBuilder } = loadDecisionInputs(
     settings,
-    options.store ?? createMemoryStore(ENGINE_STORE_OPTIONS),
+    options.store ?? ((aggregates) => createMemoryStore(historyStoreOptions(aggregates))),
     operatorNames(operators),
   );
   const store = factBuilder.store;
@@ -99,7 +95,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   });
   const attributeAll = settings.attributions === 'all';
   const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts, attributeAll);
-  const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators);
+  const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators, refused);
   const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
   const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator, operators };
   const challengers = await loadChallengers(
@@ -109,9 +105,11 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     facts,
     policyOptions,
     attributeAll,
+    refused,
   );
   const audit = {
     version: libraryVersion,
+    dataModelSha256: dataModel.sha256,
     rulePackSha256: packs.sha256,
     listsSha256: lists.sha256,
     derivedFeaturesSha256: derived.sha256,
@@ -123,6 +121,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     policy: createPolicyStage(policyPack, policyOptions),
     challengers,
     factBuilder,
+    dataModel,
     store,
     salt: settings.identifierSalt,
     audit,
@@ -130,9 +129,9 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     attributions: settings.attributions,
   });
 
-  const parseEvent = (input: unknown): ApplicationEvent => parseApplicationEvent(input);
+  const parseEvent = (input: unknown): EventRecord => dataModel.parseEvent(input);
 
-  const decideParsed = async (events: readonly ApplicationEvent[]): Promise<Decision[]> => {
+  const decideParsed = async (events: readonly EventRecord[]): Promise<Decision[]> => {
     const settled = await decider.decideSettled(events);
     const failure = settled.find((entry): entry is FengkongError => entry instanceof FengkongError);
     if (failure !== undefined) throw failure;
@@ -161,6 +160,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     store,
     lateEvents: decider.lateEvents,
     facts,
+    dataModel,
     audit,
     policy: { name: policyPack.pack.policy, version: policyPack.pack.version },
     challengers: challengers.map((challenger) => challenger.name),
@@ -203,8 +203,8 @@ export function decidesAsBuilt(engine: Engine): boolean {
 /** engine.decideStream: inputs parsed at the edge, valid ones decided a chunk at a time, results in input order. */
 async function* decideStream(
   inputs: Iterable<unknown> | AsyncIterable<unknown>,
-  parseEvent: (input: unknown) => ApplicationEvent,
-  decider: { decideSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> },
+  parseEvent: (input: unknown) => EventRecord,
+  decider: { decideSettled(events: readonly EventRecord[]): Promise<Array<Decision | FengkongError>> },
   chunkSize: number,
 ): AsyncGenerator<StreamResult> {
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
@@ -216,7 +216,7 @@ async function* decideStream(
       : { code: ErrorCode.STAGE_FAILED, message: 'the input could not be decided' },
   });
   // Each input in order: a parse failure waits in line with the valid events around it.
-  let pending: Array<{ index: number; event: ApplicationEvent } | StreamResult> = [];
+  let pending: Array<{ index: number; event: EventRecord } | StreamResult> = [];
   let valid = 0;
   const flush = async function* (): AsyncGenerator<StreamResult> {
     const events = pending.flatMap((item) => ('event' in item ? [item.event] : []));

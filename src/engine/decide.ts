@@ -26,7 +26,8 @@ import {
   type FraudStageResult,
   type RulesStageResult,
 } from '../schema/decision.js';
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
+import type { DataModel } from '../features/dataModel.js';
 import type { FactBuilder } from '../features/factBuilder.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
 import { frozenKey, type PolicyInput, type PolicyOutput, type PolicyStage } from '../policy/stage.js';
@@ -34,7 +35,7 @@ import type { EngineConfig } from '../schema/config.js';
 import type { CreditStage } from '../stages/credit/stage.js';
 import type { StateStore } from '../state/store.js';
 import { shadowDecide, shadowVerdict, type LoadedChallenger, type ShadowDecided } from './challengers.js';
-import { hashInput } from './inputHash.js';
+import { eventId, hashInput } from './inputHash.js';
 import { microseconds, runStages, tenths, type StageRun } from './runStages.js';
 import type { Facts, Stage, StageOutput } from './stage.js';
 
@@ -43,6 +44,7 @@ export interface DeciderParts {
   readonly policy: PolicyStage;
   readonly challengers: readonly LoadedChallenger[];
   readonly factBuilder: FactBuilder;
+  readonly dataModel: DataModel;
   readonly store: StateStore;
   readonly salt: string;
   /** The champion's credit stage, which attributes the outputs whose verdicts need reasons (null without one). */
@@ -51,14 +53,17 @@ export interface DeciderParts {
   readonly attributions: EngineConfig['attributions'];
   /** The audit fields every decision carries (versions and hashes). */
   readonly audit: Readonly<
-    Pick<Decision['audit'], 'version' | 'rulePackSha256' | 'listsSha256' | 'derivedFeaturesSha256' | 'policySha256'>
+    Pick<Decision['audit'], 'version' | 'dataModelSha256' | 'rulePackSha256' | 'listsSha256' | 'derivedFeaturesSha256' | 'policySha256'>
   > &
     Readonly<Partial<Pick<Decision['audit'], 'fraudModelSha256' | 'creditManifestSha256' | 'creditModelSha256'>>>;
 }
 
 /** An event with its facts built and its history recorded: what the stages, the policy and the decision read (plain data: it can cross to a worker thread). */
 export interface Prepared {
-  readonly event: ApplicationEvent;
+  /** The event's id and time as the data model reads them (without an id field, `h:` and its input hash). */
+  readonly id: string;
+  readonly atMs: number;
+  readonly event: EventRecord;
   readonly facts: Facts;
   readonly identifiers: HashedIdentifiers;
   readonly inputHash: string;
@@ -83,9 +88,9 @@ export interface FreezeSet {
  * store's horizon.
  */
 export function freezeCovers(freeze: FreezeSet, item: Prepared): boolean {
-  const applicant = item.identifiers.applicant_id;
-  if (applicant === null || freeze.key !== frozenKey(applicant) || freeze.byToken === item.event.application_id) return false;
-  const atMs = Date.parse(item.event.applied_at);
+  const applicant = item.identifiers.subject;
+  if (applicant === null || freeze.key !== frozenKey(applicant) || freeze.byToken === item.id) return false;
+  const { atMs } = item;
   return freeze.fromMs <= atMs && atMs < freeze.untilMs && freeze.untilMs >= item.freezeHorizonMs;
 }
 
@@ -120,7 +125,7 @@ export type DecidedItem<T> = { readonly identityFrozen?: boolean; readonly freez
 );
 
 export interface Decider {
-  decideSettled(events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>>;
+  decideSettled(events: readonly EventRecord[]): Promise<Array<Decision | FengkongError>>;
   lateEvents(): number;
   /**
    * The three steps of decideSettled, for scoring on worker threads (src/batch/parallel.ts), which
@@ -131,7 +136,7 @@ export interface Decider {
    * The caller serialises them; decideSettled must not run meanwhile.
    */
   readonly steps: {
-    prepare(events: readonly ApplicationEvent[]): { slots: Slot[]; prepared: Prepared[] };
+    prepare(events: readonly EventRecord[]): { slots: Slot[]; prepared: Prepared[] };
     decidePrepared(prepared: readonly Prepared[], identityFrozen?: (item: Prepared) => boolean): Promise<Array<DecidedItem<Decision>>>;
     finish<T>(
       slots: readonly Slot[],
@@ -142,12 +147,12 @@ export interface Decider {
 }
 
 export function createDecider(parts: DeciderParts): Decider {
-  const { stages, policy, challengers, factBuilder, store, salt, audit, attributions } = parts;
+  const { stages, policy, challengers, factBuilder, dataModel, store, salt, audit, attributions } = parts;
   const championCredit = parts.credit;
   let lateEvents = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const prepare = (events: readonly ApplicationEvent[]) => {
+  const prepare = (events: readonly EventRecord[]) => {
     const slots: Slot[] = [];
     const prepared: Prepared[] = [];
     // An application prepared in this batch is remembered at once as pending (its decision follows in
@@ -155,38 +160,48 @@ export function createDecider(parts: DeciderParts): Decider {
     // the first already decided (held for a day, then refused; past the retention, a new application).
     const preparedHere = new Map<string, number>();
     for (const event of events) {
-      const inputHash = hashInput(salt, event);
-      const earlier = store.recallDecision(event.application_id);
+      const inputHash = hashInput(salt, event, dataModel);
+      const id = eventId(dataModel, event, () => inputHash);
+      const earlier = store.recallDecision(id);
       if (earlier !== null && earlier.inputHash !== inputHash) {
         const conflict = new FengkongError(
           ErrorCode.APPLICATION_CONFLICT,
-          `application ${event.application_id}: already decided with a different input; an application id is decided once`,
+          `application ${id}: already decided with a different input; an application id is decided once`,
         );
         slots.push({ kind: 'settled', value: conflict });
       } else if (earlier !== null && earlier.released) {
-        slots.push({ kind: 'settled', value: notHeld(event.application_id, 'the store holds its decision for a day') });
+        slots.push({ kind: 'settled', value: notHeld(id, 'the store holds its decision for a day') });
       } else if (earlier !== null && earlier.decision === PENDING) {
-        const first = preparedHere.get(event.application_id);
+        const first = preparedHere.get(id);
         if (first === undefined) {
-          const why = `application ${event.application_id}: the store holds it as being decided by a batch not finished`;
+          const why = `application ${id}: the store holds it as being decided by a batch not finished`;
           slots.push({ kind: 'settled', value: new FengkongError(ErrorCode.STATE_INVALID, why) });
         } else slots.push({ kind: 'repeat', of: first });
       } else if (earlier !== null && earlier.decision !== null) {
-        slots.push({ kind: 'settled', value: recalled(earlier.decision, event.application_id) });
+        slots.push({ kind: 'settled', value: recalled(earlier.decision, id) });
       } else {
         // A first attempt that failed was recorded already: decide it again from the history as it
         // stands, without recording it twice.
         const started = performance.now();
         const built = factBuilder.build(event, earlier === null);
         if (!built.recorded && earlier === null) lateEvents += 1;
-        const atMs = Date.parse(event.applied_at);
-        const applicant = built.identifiers.applicant_id;
-        const frozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, event.application_id);
+        const atMs = dataModel.timeMsOf(event);
+        const applicant = built.identifiers.subject;
+        const frozen = applicant !== null && store.isFrozen(frozenKey(applicant), atMs, id);
         const freezeHorizonMs = store.freezeHorizonMs?.() ?? Number.NEGATIVE_INFINITY;
-        preparedHere.set(event.application_id, prepared.length);
-        store.rememberDecision(event.application_id, atMs, inputHash, PENDING);
+        preparedHere.set(id, prepared.length);
+        store.rememberDecision(id, atMs, inputHash, PENDING);
         slots.push({ kind: 'prepared', index: prepared.length });
-        prepared.push({ event, ...built, inputHash, featuresUs: microseconds(started, performance.now()), frozen, freezeHorizonMs });
+        prepared.push({
+          id,
+          atMs,
+          event,
+          ...built,
+          inputHash,
+          featuresUs: microseconds(started, performance.now()),
+          frozen,
+          freezeHorizonMs,
+        });
       }
     }
     return { slots, prepared };
@@ -227,7 +242,7 @@ export function createDecider(parts: DeciderParts): Decider {
             verdicts.push(failed);
             continue;
           }
-          const set = { ...freeze, byToken: item.event.application_id };
+          const set = { ...freeze, byToken: item.id };
           store.freeze(set.key, set.fromMs, set.untilMs, set.byToken);
           setHere.push(set);
           froze[index] = set;
@@ -259,8 +274,7 @@ export function createDecider(parts: DeciderParts): Decider {
   };
 
   /** A prepared event's decision as the store keeps it: its JSON text, or null for a failed attempt. */
-  const remember = (item: Prepared, json: string | null): void =>
-    store.rememberDecision(item.event.application_id, Date.parse(item.event.applied_at), item.inputHash, json);
+  const remember = (item: Prepared, json: string | null): void => store.rememberDecision(item.id, item.atMs, item.inputHash, json);
 
   const finish = <T>(
     slots: readonly Slot[],
@@ -277,7 +291,7 @@ export function createDecider(parts: DeciderParts): Decider {
     });
   };
 
-  const decideOnce = async (events: readonly ApplicationEvent[]): Promise<Array<Decision | FengkongError>> => {
+  const decideOnce = async (events: readonly EventRecord[]): Promise<Array<Decision | FengkongError>> => {
     const { slots, prepared } = prepare(events);
     let decided: Array<DecidedItem<Decision>>;
     try {
@@ -300,7 +314,15 @@ export function createDecider(parts: DeciderParts): Decider {
     const rules = run.outputs.rules as StageOutput<RulesStageResult>;
     const fraud = run.outputs.fraud as StageOutput<FraudStageResult> | undefined;
     const credit = run.outputs.credit as StageOutput<CreditStageResult> | undefined;
-    const base = { event: item.event, facts: item.facts, identifiers: item.identifiers, rules, identityFrozen };
+    const base = {
+      id: item.id,
+      atMs: item.atMs,
+      event: item.event,
+      facts: item.facts,
+      identifiers: item.identifiers,
+      rules,
+      identityFrozen,
+    };
     const input: PolicyInput = { ...base, fraud, credit };
     const policyStarted = performance.now();
     const output = await policy.decide(input);
@@ -407,7 +429,7 @@ export function createDecider(parts: DeciderParts): Decider {
     const creditUs = tenths((run.latencyUs.credit ?? 0) + verdict.us.attribution);
     return {
       schemaVersion: DECISION_SCHEMA_VERSION,
-      applicationId: item.event.application_id,
+      applicationId: item.id,
       outcome: output.outcome,
       tier: output.tier,
       actions: output.actions,
@@ -575,5 +597,5 @@ function markedRepeated(first: Decision): Decision {
 function asStageError(error: unknown, item: Prepared): FengkongError {
   return isFengkongError(error)
     ? error
-    : new FengkongError(ErrorCode.STAGE_FAILED, `application ${item.event.application_id}: a stage failed`, { cause: error });
+    : new FengkongError(ErrorCode.STAGE_FAILED, `application ${item.id}: a stage failed`, { cause: error });
 }

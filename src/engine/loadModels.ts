@@ -73,8 +73,9 @@ export async function loadCheckedPolicyPack(
   facts: Readonly<Record<string, string>>,
   lowestCreditScore: number | null,
   operators: CustomOperators = {},
+  refused?: ReadonlyMap<string, string>,
 ): Promise<LoadedPolicyPack> {
-  const loaded = loadPolicyPack(path ?? shippedPaths.policyPack, new Set(Object.keys(facts)), operatorNames(operators));
+  const loaded = loadPolicyPack(path ?? shippedPaths.policyPack, new Set(Object.keys(facts)), operatorNames(operators), refused);
   if (lowestCreditScore !== null) checkOffersCoverScale(loaded, lowestCreditScore);
   await checkBlockListPrecedence(createPolicyEvaluator(loaded, 'compiled', operators), loaded, Object.keys(facts));
   return loaded;

@@ -21,7 +21,9 @@ export async function runStages(
   // Each event's results so far, by stage name: a new object after each stage, so a stage keeps what it saw.
   const earlier: Array<StageInput['earlier']> = inputs.map(() => ({}));
   for (const stage of stages) {
-    const stageInputs: StageInput[] = inputs.map(({ event, facts, identifiers }, index) => ({
+    const stageInputs: StageInput[] = inputs.map(({ id, atMs, event, facts, identifiers }, index) => ({
+      id,
+      atMs,
       event,
       facts,
       identifiers,
@@ -61,7 +63,7 @@ async function guard<T>(stage: Stage<unknown>, input: StageInput, run: () => T |
   } catch (cause) {
     if (cause instanceof FengkongError) throw cause;
     const why = cause instanceof Error ? cause.name : 'error';
-    throw new FengkongError(ErrorCode.STAGE_FAILED, `stage ${stage.name} failed on application ${input.event.application_id} (${why})`, {
+    throw new FengkongError(ErrorCode.STAGE_FAILED, `stage ${stage.name} failed on application ${input.id} (${why})`, {
       cause,
     });
   }

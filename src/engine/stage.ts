@@ -1,6 +1,6 @@
 // The Stage contract. Stages run in a fixed order; each sees the event, the derived facts, the hashed
 // identifiers and the results of the stages before it. No stage imports another.
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
 import type { Reason, StageName } from '../schema/decision.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
 
@@ -9,7 +9,10 @@ export type FactValue = number | string | boolean | null;
 export type Facts = Record<string, FactValue>;
 
 export interface StageInput {
-  readonly event: ApplicationEvent;
+  /** The event's id (its id field, or a hash of its input) and its time in ms since the epoch, as the data model reads them. */
+  readonly id: string;
+  readonly atMs: number;
+  readonly event: EventRecord;
   readonly facts: Readonly<Facts>;
   readonly identifiers: HashedIdentifiers;
   /** Results of the stages that ran before this one, by stage name. */

@@ -17,14 +17,19 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { columns, columnsWithRole, numericColumns, type ColumnName } from '../schema/event.js';
+import type { DataModel } from './dataModel.js';
 import { DerivedFeatureFile, type DerivedFeature } from '../schema/features.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { describeIssues } from '../schema/issues.js';
 import { compileExpression, toFeatureValue, type CompiledExpression } from './expression.js';
 
-/** Event columns an expression may read: the numeric feature columns. */
-export const usableInputColumns: readonly ColumnName[] = columnsWithRole('feature').filter((name) => numericColumns.has(name));
+/** Event fields an expression may read: the data model's numeric feature fields (a protected one only where the model allows its use). */
+export function usableInputFields(model: DataModel): readonly string[] {
+  return model
+    .fieldsWithRole('feature')
+    .filter((field) => model.numericFields.has(field.name) && (!field.protected || field.protectedUse !== undefined))
+    .map((field) => field.name);
+}
 
 export interface CompiledFeature {
   readonly name: string;
@@ -50,20 +55,29 @@ export interface CompiledFeatures {
   compute(event: Readonly<Record<string, unknown>>): Record<string, number | null>;
 }
 
-const usableInputs: ReadonlySet<string> = new Set(usableInputColumns);
-
 /**
  * Validates a derived-features file and compiles every expression. Throws FengkongError
  * FK_FEATURE_INVALID for a file that does not match the schema and FK_EXPRESSION_INVALID for an
  * expression that is refused; both messages start with `sourceName`.
  */
-export function compileFeatures(file: DerivedFeatureFile, sourceName: string): CompiledFeatures {
+export function compileFeatures(file: DerivedFeatureFile, sourceName: string, model: DataModel): CompiledFeatures {
+  const usableInputColumns = usableInputFields(model);
+  const usableInputs: ReadonlySet<string> = new Set(usableInputColumns);
   // Checked again here so a file built in code gets the same guarantees as one read from disk.
   const parsed = DerivedFeatureFile.safeParse(file);
   if (!parsed.success) {
     throw new FengkongError(ErrorCode.FEATURE_INVALID, `${sourceName}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   }
   const declared = parsed.data.features;
+  const modelNames = new Set([...model.fieldNames, ...model.file.aggregates.map((a) => a.name), ...model.file.signals.map((s) => s.name)]);
+  declared.forEach((feature, index) => {
+    if (modelNames.has(feature.name)) {
+      throw new FengkongError(
+        ErrorCode.FEATURE_INVALID,
+        `${sourceName}: features.${index}.name: ${feature.name} collides with a field, aggregate or signal of the data model`,
+      );
+    }
+  });
   const allNames = new Set(declared.map((feature) => feature.name));
   const earlier = new Set<string>();
 
@@ -72,7 +86,7 @@ export function compileFeatures(file: DerivedFeatureFile, sourceName: string): C
     const expression = compileExpression(feature.expression, {
       sourceName,
       featureName: feature.name,
-      checkSymbol: (name) => refusalOf(name, feature.name, earlier, allNames),
+      checkSymbol: (name) => (usableInputs.has(name) ? null : refusalOf(name, feature.name, earlier, allNames, model)),
     });
     compiled.push({
       feature: {
@@ -140,11 +154,11 @@ export interface LoadedDerivedFeatures {
  * Throws FK_FILE_READ when it cannot be read, FK_FEATURE_INVALID for bad JSON or a schema failure and
  * FK_EXPRESSION_INVALID for a refused expression.
  */
-export function loadDerivedFeatures(path: string): LoadedDerivedFeatures {
+export function loadDerivedFeatures(path: string, model: DataModel): LoadedDerivedFeatures {
   const bytes = readFileBytes(path);
   const file = parseJsonFile(path, bytes, DerivedFeatureFile, ErrorCode.FEATURE_INVALID);
   return {
-    compiled: compileFeatures(file, path),
+    compiled: compileFeatures(file, path, model),
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }
@@ -168,14 +182,24 @@ function anyMissing(scope: Map<string, number | null>, inputs: readonly string[]
 }
 
 // Why a symbol may not be used in the feature named `self`, or null when it may.
-function refusalOf(name: string, self: string, earlier: ReadonlySet<string>, allNames: ReadonlySet<string>): string | null {
-  if (earlier.has(name) || usableInputs.has(name)) return null;
+function refusalOf(
+  name: string,
+  self: string,
+  earlier: ReadonlySet<string>,
+  allNames: ReadonlySet<string>,
+  model: DataModel,
+): string | null {
+  if (earlier.has(name)) return null;
   if (name === self) return `feature refers to itself ("${name}")`;
   if (allNames.has(name)) {
     return `derived feature "${name}" is declared later in the file (a feature may only use features declared before it)`;
   }
-  if (Object.hasOwn(columns, name)) {
-    const role = columns[name as ColumnName].role;
+  const field = model.field(name);
+  if (field !== undefined) {
+    const role = field.role;
+    if (field.protected && role === 'feature') {
+      return `field "${name}" is protected: no derived feature reads it unless the data model states why (protectedUse)`;
+    }
     switch (role) {
       case 'label':
         return `label column "${name}" is not a usable input (labels are never features)`;

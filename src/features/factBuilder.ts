@@ -1,12 +1,14 @@
-// Builds the facts of one event, in event order: event features, derived features, list hits, and
-// velocity facts read from the history before the event is recorded into it. Serving (`decide`) and
-// training (the replay of labelled history) both go through this one builder.
-import type { ApplicationEvent } from '../schema/event.js';
+// Builds the facts of one event, in event order: its feature fields, derived features, signals, list
+// hits, and the aggregates read from the history before the event is recorded into it. Serving
+// (`decide`) and training (the replay of labelled history) both go through this one builder.
+import type { EventRecord } from '../schema/event.js';
 import type { Facts } from '../engine/stage.js';
 import type { StateStore } from '../state/store.js';
-import { buildFacts, hashIdentifiers, type DerivedFeatureEvaluator, type HashedIdentifiers } from './eventFacts.js';
+import { compileAggregates, type CompiledAggregates } from './aggregates.js';
+import type { DataModel } from './dataModel.js';
+import { buildFacts, createIdentifierHasher, type DerivedFeatureEvaluator, type HashedIdentifiers } from './eventFacts.js';
 import type { LoadedLists } from './lists.js';
-import { readVelocity, recordVelocity } from './velocity.js';
+import { compileSignals } from './signals.js';
 
 export interface BuiltFacts {
   readonly facts: Facts;
@@ -24,26 +26,32 @@ export const MAX_JUMP_AHEAD_MS = 7 * 24 * 3_600_000;
 
 export interface FactBuilder {
   /** With `record` false the history is read, not written (an application seen before). */
-  build(event: ApplicationEvent, record?: boolean): BuiltFacts;
+  build(event: EventRecord, record?: boolean): BuiltFacts;
 }
 
 export function createFactBuilder(parts: {
+  dataModel: DataModel;
   derived: DerivedFeatureEvaluator;
   lists: LoadedLists;
   store: StateStore;
   salt: string;
+  aggregates?: CompiledAggregates;
 }): FactBuilder {
-  const { derived, lists, store, salt } = parts;
+  const { dataModel, derived, lists, store, salt } = parts;
+  const hasher = createIdentifierHasher(dataModel);
+  const signals = compileSignals(dataModel.file.signals);
+  const aggregates = parts.aggregates ?? compileAggregates(dataModel);
+  const featureFields = dataModel.fieldsWithRole('feature').map((field) => field.name);
   return {
     build(event, record = true) {
-      const identifiers = hashIdentifiers(event, salt);
-      const facts = buildFacts(event, derived);
-      for (const list of lists.lists) facts[list.factName] = list.matches(identifiers, identifiers.emailDomain);
-      const atMs = Date.parse(event.applied_at);
-      Object.assign(facts, readVelocity(store, event, identifiers, atMs));
+      const identifiers = hasher.hash(event, salt);
+      const facts = buildFacts(event, featureFields, derived, signals);
+      for (const list of lists.lists) facts[list.factName] = list.matches(identifiers);
+      const atMs = dataModel.timeMsOf(event);
+      aggregates.read(store, event, identifiers, atMs, salt, facts as Record<string, number | null>);
       const watermarkMs = store.stats().watermarkMs;
       const tooFarAhead = watermarkMs !== null && atMs > watermarkMs + MAX_JUMP_AHEAD_MS;
-      const recorded = record && !tooFarAhead && recordVelocity(store, event, identifiers, atMs);
+      const recorded = record && !tooFarAhead && aggregates.record(store, event, identifiers, atMs, salt);
       return { facts, identifiers, recorded };
     },
   };

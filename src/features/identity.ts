@@ -1,27 +1,28 @@
-// Identifiers (applicant id, device id, IP, email, phone) are replaced by salted hashes before any rule,
+// Identifiers (the data model's identifier fields: applicant id, device id, IP, email, phone…) are replaced by salted hashes before any rule,
 // list or log sees them. The salt comes from config, never from the clock or a random source, so the
 // same identifier hashes the same way in every run with that salt.
+import type { FieldType } from '../schema/dataModel.js';
 import { keyedHmacSha256, type KeyedHmacSha256 } from './hmac.js';
 
-export type IdentifierKind = 'applicant_id' | 'device_id' | 'ip' | 'email' | 'phone' | 'ip_prefix' | 'email_domain';
-
-/** Normalises an identifier so trivial variants (case, spaces, phone punctuation) hash alike. */
-export function normaliseIdentifier(kind: IdentifierKind, value: string): string {
-  const trimmed = value.trim();
-  switch (kind) {
+/** How an identifier field's values are normalised before hashing, so trivial variants (case, spaces, phone punctuation) hash alike. */
+export function normaliserOf(type: FieldType): (value: string) => string {
+  switch (type) {
     case 'email':
-    case 'email_domain':
-      return trimmed.toLowerCase();
+      return (value) => value.trim().toLowerCase();
     case 'phone':
-      return trimmed.replace(/[^0-9]/g, '');
+      return (value) => value.replace(/[^0-9]/g, '');
     default:
-      return trimmed;
+      return (value) => value.trim();
   }
 }
 
-/** HMAC-SHA256 of `kind:value` under the salt, as 32 hex characters (128 bits). */
-export function hashIdentifier(salt: string, kind: IdentifierKind, value: string): string {
-  return keyedBy(salt).hex(`${kind}:${normaliseIdentifier(kind, value)}`, 16);
+/**
+ * HMAC-SHA256 of `kind:value` under the salt, as 32 hex characters (128 bits). `kind` is the field's
+ * name (or ip_prefix, email_domain for derived keys), so equal values of two fields hash apart; `value`
+ * is normalised already (normaliserOf).
+ */
+export function hashIdentifier(salt: string, kind: string, value: string): string {
+  return keyedBy(salt).hex(`${kind}:${value}`, 16);
 }
 
 /** The HMAC keyed by a salt, its pads hashed once. A process meets one salt or a few (tests, challengers): bounded anyway. */

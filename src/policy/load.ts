@@ -18,6 +18,7 @@ export function loadPolicyPack(
   path: string,
   engineFacts: ReadonlySet<string>,
   operators: ReadonlySet<string> = BUILT_IN_OPERATOR_NAMES,
+  refused?: ReadonlyMap<string, string>,
 ): LoadedPolicyPack {
   const bytes = readFileBytes(path, ErrorCode.POLICY_INVALID);
   const pack = parseJsonFile(path, bytes, PolicyPack, ErrorCode.POLICY_INVALID, nameRules);
@@ -27,7 +28,7 @@ export function loadPolicyPack(
     const where = `${path}: rule ${rule.name}`;
     if (codes.has(rule.name)) throw new FengkongError(ErrorCode.POLICY_INVALID, `${where}: reason code used twice`);
     codes.add(rule.name);
-    checkConditions(rule.conditions, { facts: known, operators }, where, ErrorCode.POLICY_INVALID);
+    checkConditions(rule.conditions, { facts: known, operators, refused }, where, ErrorCode.POLICY_INVALID);
   }
   return { pack, path, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -3,7 +3,7 @@
 // outputs in between, for the decisions that need them, so `reasons` reads them as they are then). It reads the frozen set but never writes it: the engine applies the freeze once
 // the decision is complete, per event in input order, so a freeze set by one application is seen by
 // every later one whatever the batch size, and a challenger's verdict never freezes anyone.
-import type { ApplicationEvent } from '../schema/event.js';
+import type { EventRecord } from '../schema/event.js';
 import type {
   CreditStageResult,
   FraudStageResult,
@@ -27,7 +27,9 @@ import { rankReasons } from './reasons.js';
 const DAY_MS = 86_400_000;
 
 export interface PolicyInput {
-  readonly event: ApplicationEvent;
+  readonly id: string;
+  readonly atMs: number;
+  readonly event: EventRecord;
   readonly facts: Readonly<Facts>;
   readonly identifiers: HashedIdentifiers;
   readonly rules: { readonly result: RulesStageResult; readonly reasons: readonly StageReason[] };
@@ -71,7 +73,7 @@ export interface PolicyStage {
   reasons(input: PolicyInput, output: PolicyOutput): RankedReasons;
 }
 
-/** The key under which an applicant's freeze is kept: the hashed applicant id, never the raw one. */
+/** The key under which a subject's freeze is kept (the applicant's): the hashed identifier, never the raw one. */
 export function frozenKey(applicantHash: string): string {
   return `frozen:${applicantHash}`;
 }
@@ -82,10 +84,9 @@ export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStage
   const eventFactNames = eventFactsReadBy(loaded.pack);
   const { ruleMeta, blockLists, store } = options;
   const decide = async (input: PolicyInput): Promise<PolicyOutput> => {
-    const atMs = Date.parse(input.event.applied_at);
-    const applicant = input.identifiers.applicant_id;
-    const identityFrozen =
-      input.identityFrozen ?? (applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.event.application_id));
+    const { atMs } = input;
+    const applicant = input.identifiers.subject;
+    const identityFrozen = input.identityFrozen ?? (applicant !== null && store.isFrozen(frozenKey(applicant), atMs, input.id));
     const facts = buildPolicyFacts(
       input.facts,
       {

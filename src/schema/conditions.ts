@@ -3,7 +3,6 @@
 // would throw on for every event), and naming the rule in a schema error.
 import type { z } from 'zod';
 import { ErrorCode, FengkongError } from '../errors.js';
-import { columns, type ColumnName } from './event.js';
 import type { Condition, FactCondition } from './rulePack.js';
 
 type ConditionTree = Condition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
@@ -12,6 +11,8 @@ type ConditionTree = Condition | { all: Condition[] } | { any: Condition[] } | {
 export interface ConditionVocabulary {
   readonly facts: ReadonlySet<string>;
   readonly operators: ReadonlySet<string>;
+  /** Why a field of the data model that is not a fact is refused (a label, an identifier, a protected field), by name. */
+  readonly refused?: ReadonlyMap<string, string>;
 }
 
 /** Checks every fact condition of a rule: its facts first, then its operators, then its operands. */
@@ -22,7 +23,7 @@ export function checkConditions(
   code: ErrorCode = ErrorCode.RULE_INVALID,
 ): void {
   const leaves = factConditionsOf(condition);
-  for (const leaf of leaves) checkConditionFact(leaf.fact, vocabulary.facts, where, code);
+  for (const leaf of leaves) checkConditionFact(leaf.fact, vocabulary, where, code);
   for (const leaf of leaves) {
     if (!vocabulary.operators.has(leaf.operator)) {
       throw new FengkongError(
@@ -39,18 +40,10 @@ export function checkConditions(
   }
 }
 
-function checkConditionFact(fact: string, knownFacts: ReadonlySet<string>, where: string, code: ErrorCode = ErrorCode.RULE_INVALID): void {
-  if (knownFacts.has(fact)) return;
-  const column = Object.hasOwn(columns, fact) ? columns[fact as ColumnName] : undefined;
-  if (column !== undefined) {
-    const why =
-      column.role === 'label'
-        ? 'is a label: labels are never inputs to a decision'
-        : column.role === 'identifier'
-          ? 'is an identifier: match identifiers with a list file, not a rule'
-          : `has role "${column.role}" and is not available to rules`;
-    throw new FengkongError(code, `${where}: fact "${fact}" ${why}`);
-  }
+function checkConditionFact(fact: string, vocabulary: ConditionVocabulary, where: string, code: ErrorCode = ErrorCode.RULE_INVALID): void {
+  if (vocabulary.facts.has(fact)) return;
+  const why = vocabulary.refused?.get(fact);
+  if (why !== undefined) throw new FengkongError(code, `${where}: fact "${fact}" ${why}`);
   throw new FengkongError(code, `${where}: unknown fact "${fact}"`);
 }
 

@@ -25,6 +25,11 @@ export const Challenger = z
 export type Challenger = z.infer<typeof Challenger>;
 
 export const EngineConfig = z.strictObject({
+  /**
+   * The data model file: the fields of an event, their roles, the aggregates and signals. Default: the
+   * shipped lending model, data/applications.data-model.json.
+   */
+  dataModel: Path.optional(),
   /** Rule pack files (json-rules-engine format plus reason metadata). Default: the shipped packs. */
   rulePacks: z.array(Path).min(1).optional(),
   /** Block/allow list files. Default: the shipped lists. */

@@ -6,7 +6,7 @@ import { ReasonCode, Severity } from './rulePack.js';
 
 export { Outcome, Tier };
 
-export const DECISION_SCHEMA_VERSION = 5;
+export const DECISION_SCHEMA_VERSION = 6;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -190,6 +190,8 @@ export const Decision = z.strictObject({
   shadow: z.array(ShadowVerdict).optional(),
   audit: z.strictObject({
     version: z.string(),
+    /** The data model the event was read with. */
+    dataModelSha256: Sha256,
     rulePackSha256: Sha256,
     listsSha256: Sha256,
     derivedFeaturesSha256: Sha256,

@@ -1,169 +1,87 @@
-// The application as the engine receives it. Column roles are declared here once; the CSV header, the
-// event validation, identifier hashing and the label firewall all read them from this table.
+// An event as the engine receives it, its schema generated from the data model: one zod validator per
+// field (type, constraints, missing values), strict unless the model says `extra: "ignore"`.
 import { z } from 'zod';
+import { DATA_MODEL_LIMITS, type DataModelFile, type Field } from './dataModel.js';
 
-/** The 50 states and DC: the stated address and the IP's geolocation are one of these. */
-export const US_STATE_CODES = [
-  'AK',
-  'AL',
-  'AR',
-  'AZ',
-  'CA',
-  'CO',
-  'CT',
-  'DC',
-  'DE',
-  'FL',
-  'GA',
-  'HI',
-  'IA',
-  'ID',
-  'IL',
-  'IN',
-  'KS',
-  'KY',
-  'LA',
-  'MA',
-  'MD',
-  'ME',
-  'MI',
-  'MN',
-  'MO',
-  'MS',
-  'MT',
-  'NC',
-  'ND',
-  'NE',
-  'NH',
-  'NJ',
-  'NM',
-  'NV',
-  'NY',
-  'OH',
-  'OK',
-  'OR',
-  'PA',
-  'RI',
-  'SC',
-  'SD',
-  'TN',
-  'TX',
-  'UT',
-  'VA',
-  'VT',
-  'WA',
-  'WI',
-  'WV',
-  'WY',
-] as const;
-const UsState = z.enum(US_STATE_CODES);
+/** A field's value once validated: missing is null. */
+export type FieldValue = number | string | boolean | null;
+/** A validated event: the data model's fields, each a value or null. */
+export type EventRecord = Readonly<Record<string, FieldValue>>;
 
-export type ColumnRole = 'id' | 'time' | 'identifier' | 'feature' | 'metadata' | 'label';
+/** E.164: a plus, a country code not starting with 0, at most 15 digits in all. */
+const E164 = /^\+[1-9][0-9]{6,14}$/;
 
-// A missing value is `null`; an event may also leave the key out.
-const nullableNumber = z.number().finite().nullable().default(null);
-const nonNegative = z.number().finite().nonnegative().nullable().default(null);
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+/** Codes Intl names that are not ISO 3166-1 countries (groupings, private use, unknown). */
+const NOT_COUNTRIES: ReadonlySet<string> = new Set(['EU', 'EZ', 'UN', 'QO', 'ZZ', 'XA', 'XB']);
+const currencies: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
-/** Every column of an application, in CSV order, with its role and schema. */
-export const columns = {
-  application_id: { role: 'id', schema: z.string().min(1).max(64) },
-  applied_at: { role: 'time', schema: z.iso.datetime({ offset: false }) },
-  applicant_id: { role: 'identifier', schema: z.string().min(1).max(128).nullable().default(null) },
-  device_id: { role: 'identifier', schema: z.string().min(1).max(128).nullable().default(null) },
-  ip: { role: 'identifier', schema: z.ipv4().nullable().default(null) },
-  email: { role: 'identifier', schema: z.email().max(254).nullable().default(null) },
-  phone: {
-    role: 'identifier',
-    schema: z
-      .string()
-      .regex(/^\+?[0-9]{7,15}$/)
-      .nullable()
-      .default(null),
-  },
-  ip_region: { role: 'feature', schema: UsState.nullable().default(null) },
-  channel: { role: 'feature', schema: z.enum(['web', 'mobile_app', 'broker', 'branch']) },
-  addr_state: { role: 'feature', schema: UsState },
-  funded_amnt: { role: 'feature', schema: z.number().finite().positive() },
-  term: { role: 'feature', schema: z.enum(['term_36', 'term_60']) },
-  annual_inc: { role: 'feature', schema: z.number().finite().nonnegative() },
-  emp_length: {
-    role: 'feature',
-    schema: z
-      .enum(['emp_lt_1', 'emp_1', 'emp_2', 'emp_3', 'emp_4', 'emp_5', 'emp_6', 'emp_7', 'emp_8', 'emp_9', 'emp_ge_10', 'emp_unk'])
-      .nullable()
-      .default(null),
-  },
-  verification_status: { role: 'feature', schema: z.enum(['Not_Verified', 'Source_Verified', 'Verified']).nullable().default(null) },
-  delinq_2yrs: { role: 'feature', schema: nonNegative },
-  inq_last_6mths: { role: 'feature', schema: nonNegative },
-  revol_util: { role: 'feature', schema: nonNegative },
-  acc_now_delinq: { role: 'feature', schema: nonNegative },
-  open_il_6m: { role: 'feature', schema: nonNegative },
-  open_il_12m: { role: 'feature', schema: nonNegative },
-  open_il_24m: { role: 'feature', schema: nonNegative },
-  total_bal_il: { role: 'feature', schema: nonNegative },
-  all_util: { role: 'feature', schema: nonNegative },
-  inq_fi: { role: 'feature', schema: nonNegative },
-  inq_last_12m: { role: 'feature', schema: nonNegative },
-  delinq_amnt: { role: 'feature', schema: nonNegative },
-  num_il_tl: { role: 'feature', schema: nonNegative },
-  total_il_high_credit_limit: { role: 'feature', schema: nonNegative },
-  // Lending Club's own pricing of the loan: the output of an earlier credit model. Kept for analysis,
-  // never an input to a decision.
-  int_rate: { role: 'metadata', schema: nullableNumber },
-  sub_grade: {
-    role: 'metadata',
-    schema: z
-      .string()
-      .regex(/^[A-G][1-5]$/)
-      .nullable()
-      .default(null),
-  },
-  default: {
-    role: 'label',
-    schema: z
-      .union([z.literal(0), z.literal(1)])
-      .nullable()
-      .default(null),
-  },
-  is_fraud: {
-    role: 'label',
-    schema: z
-      .union([z.literal(0), z.literal(1)])
-      .nullable()
-      .default(null),
-  },
-  fraud_scenario: { role: 'label', schema: z.string().max(64).nullable().default(null) },
-} as const satisfies Record<string, { role: ColumnRole; schema: z.ZodType }>;
-
-export type ColumnName = keyof typeof columns;
-export const columnNames = Object.keys(columns) as ColumnName[];
-
-export function columnsWithRole(role: ColumnRole): ColumnName[] {
-  return columnNames.filter((name) => columns[name].role === role);
+/** ISO 3166-1 alpha-2, upper case. */
+export function isCountryCode(value: string): boolean {
+  return /^[A-Z]{2}$/.test(value) && !NOT_COUNTRIES.has(value) && regionNames.of(value) !== undefined;
 }
 
-/** Columns whose values are numbers (the CSV reader converts these and only these). */
-export const numericColumns: ReadonlySet<ColumnName> = new Set(columnNames.filter((name) => isNumericSchema(columns[name].schema)));
-
-/** Columns a CSV must carry: all but metadata and labels, which may be absent. */
-export const requiredColumns: ColumnName[] = columnNames.filter(
-  (name) => columns[name].role !== 'metadata' && columns[name].role !== 'label',
-);
-
-function isNumericSchema(schema: z.ZodType): boolean {
-  // A schema is numeric when it accepts a number (0 or 1: some refuse 0) and refuses its text.
-  return (schema.safeParse(0).success || schema.safeParse(1).success) && !schema.safeParse('0').success && !schema.safeParse('1').success;
+/** ISO 4217, upper case. */
+export function isCurrencyCode(value: string): boolean {
+  return /^[A-Z]{3}$/.test(value) && currencies.has(value);
 }
 
-const shape = Object.fromEntries(columnNames.map((name) => [name, columns[name].schema])) as {
-  [K in ColumnName]: (typeof columns)[K]['schema'];
-};
+function numberSchema(field: Field): z.ZodType {
+  let schema = field.type === 'integer' ? z.number().int() : z.number().finite();
+  if (field.min !== undefined) schema = schema.gte(field.min);
+  if (field.max !== undefined) schema = schema.lte(field.max);
+  if (field.exclusiveMin !== undefined) schema = schema.gt(field.exclusiveMin);
+  if (field.exclusiveMax !== undefined) schema = schema.lt(field.exclusiveMax);
+  return schema;
+}
 
-/**
- * An application event. Unknown keys are refused: a misspelt field is an error, not a silent missing
- * value. Missing optional values are `null`.
- */
-export const ApplicationEvent = z.strictObject(shape);
-export type ApplicationEvent = z.infer<typeof ApplicationEvent>;
-export type ApplicationEventInput = z.input<typeof ApplicationEvent>;
+function stringSchema(field: Field, defaultMax: number): z.ZodString {
+  let schema = z
+    .string()
+    .min(field.minLength ?? 1)
+    .max(field.maxLength ?? defaultMax);
+  if (field.pattern !== undefined) schema = schema.regex(new RegExp(field.pattern, 'u'), `must match the pattern of field ${field.name}`);
+  return schema;
+}
+
+/** The validator of one field's present value. */
+export function fieldValueSchema(field: Field): z.ZodType {
+  switch (field.type) {
+    case 'number':
+    case 'integer':
+      return numberSchema(field);
+    case 'boolean':
+      return z.boolean();
+    case 'string':
+      return stringSchema(field, DATA_MODEL_LIMITS.defaultStringLength);
+    case 'enum':
+      return z.enum(field.values as [string, ...string[]]);
+    case 'timestamp':
+      // Any offset (Z, +02:00); normalised to UTC for arithmetic by Date.parse, the text kept as given.
+      return z.iso.datetime({ offset: true });
+    case 'ipv4':
+      return z.ipv4();
+    case 'ipv6':
+      return z.ipv6();
+    case 'email':
+      return z.email().max(field.maxLength ?? 254);
+    case 'phone':
+      return stringSchema(field, 16).regex(E164, 'expected a phone number in E.164 form (+ and up to 15 digits)');
+    case 'country':
+      return z.string().refine(isCountryCode, 'expected an ISO 3166-1 alpha-2 country code');
+    case 'currency':
+      return z.string().refine(isCurrencyCode, 'expected an ISO 4217 currency code');
+  }
+}
+
+/** The validator of one field: its value, or null (also when left out) if the field may be missing. */
+export function fieldSchema(field: Field): z.ZodType {
+  const value = fieldValueSchema(field);
+  return field.missing === 'required' ? value : value.nullable().default(null);
+}
+
+/** The event schema of a data model: every field, strict unless the model ignores extra fields. */
+export function eventSchemaOf(model: DataModelFile): z.ZodType<EventRecord> {
+  const shape = Object.fromEntries(model.fields.map((field) => [field.name, fieldSchema(field)]));
+  return (model.extra === 'ignore' ? z.object(shape) : z.strictObject(shape)) as unknown as z.ZodType<EventRecord>;
+}

@@ -2,7 +2,6 @@
 // feature columns and earlier-declared derived features. This schema checks the file's shape and the
 // names; what an expression may contain is checked when it is compiled (src/features/expression.ts).
 import { z } from 'zod';
-import { columnNames } from './event.js';
 
 /**
  * Words an expression gives a meaning of its own: operators spelt as words, literals, constants and
@@ -43,8 +42,6 @@ export const reservedFeatureNames: ReadonlySet<string> = new Set([
 /** Units a derived feature may declare: documentation for readers of decisions, not used in arithmetic. */
 export const featureUnits = ['ratio', 'share', 'band', 'currency', 'count', 'flag'] as const;
 
-const columnNameSet: ReadonlySet<string> = new Set(columnNames);
-
 // Plain text: printable characters only, no control characters or line breaks.
 const plainText = z
   .string()
@@ -56,7 +53,6 @@ export const DerivedFeatureName = z
   .string()
   .max(64)
   .regex(/^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/, 'must be snake_case: lower-case letters, digits and single underscores')
-  .refine((name) => !columnNameSet.has(name), 'collides with an event column of the same name')
   .refine((name) => !reservedFeatureNames.has(name), 'is a reserved word of the expression language');
 
 export const DerivedFeature = z.strictObject({

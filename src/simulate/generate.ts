@@ -8,7 +8,7 @@
 // has already applied. People are numbers; their details are re-derived from (seed, number).
 import { ErrorCode, FengkongError } from '../errors.js';
 import { US_STATES } from '../features/localTime.js';
-import { columnNames, type ColumnName } from '../schema/event.js';
+import { shippedDataModel } from '../features/dataModel.js';
 import { isoSeconds, sampleApplicationTime, windowFor } from './clock.js';
 import { FraudSimulator, planDeviceFarms, STOLEN_RATE, SYNTHETIC_RATE, type FraudRow, type FraudScenario } from './fraud.js';
 import { Applicants } from './legitimate.js';
@@ -35,11 +35,28 @@ export interface GenerateOptions {
 
 const CHUNK_ROWS = 4_096;
 
-const POSITION = Object.fromEntries(columnNames.map((name, index) => [name, index])) as Record<ColumnName, number>;
+/** The generator writes the shipped lending data model's columns, in its order. */
+const columnNames = shippedDataModel().fieldNames;
+const WRITTEN = [
+  'application_id',
+  'applied_at',
+  'applicant_id',
+  'device_id',
+  'ip',
+  'email',
+  'phone',
+  'ip_region',
+  'channel',
+  'funded_amnt',
+  'default',
+  'is_fraud',
+  'fraud_scenario',
+] as const;
+const POSITION = Object.fromEntries(WRITTEN.map((name) => [name, columnNames.indexOf(name)])) as Record<(typeof WRITTEN)[number], number>;
 /** Columns copied from the real row: [output position, source position]. */
-const COPIED: ReadonlyArray<readonly [number, number]> = columnNames
-  .filter((name): name is ColumnName & SourceColumn => name in SRC)
-  .map((name) => [POSITION[name], SRC[name]] as const);
+const COPIED: ReadonlyArray<readonly [number, number]> = columnNames.flatMap((name, index) =>
+  name in SRC ? [[index, SRC[name as SourceColumn]] as const] : [],
+);
 const stateIndexOf = new Map(US_STATES.map((state, index) => [state, index]));
 
 function checkOptions(options: GenerateOptions): number {

@@ -42,7 +42,7 @@
 import { ErrorCode, FengkongError } from '../errors.js';
 import { describeIssues } from '../schema/issues.js';
 import { MEMORY_SNAPSHOT_FORMAT, MemoryStoreOptions, type MemoryStoreOptionsInput, MemoryStoreSnapshot } from '../schema/store.js';
-import type { ObserveResult, RememberedDecision, StateStore, StoreStats, WindowAggregate } from './store.js';
+import type { ObserveResult, RememberedDecision, StateStore, StoreLimits, StoreStats, WindowAggregate } from './store.js';
 
 export { MemoryStoreOptions, type MemoryStoreOptionsInput, MemoryStoreSnapshot } from '../schema/store.js';
 
@@ -228,6 +228,25 @@ class MemoryStore implements StateStore {
     let distinct = this.countDistinct(tokens, lo, hi);
     if (excludeToken !== undefined && includesToken(tokens, lo, hi, excludeToken)) distinct -= 1;
     return { count: hi - lo, sum, distinct };
+  }
+
+  windowMax(key: string, fromMs: number, toMs: number): number | null {
+    requireNumber(fromMs, 'windowMax: fromMs');
+    requireNumber(toMs, 'windowMax: toMs');
+    const series = this.series.get(key);
+    if (series === undefined) return null;
+    const { times, values } = series;
+    const lo = lowerBound(times, series.head, times.length, Math.max(fromMs, this.watermarkMs - this.options.retentionMs));
+    const hi = upperBound(times, lo, times.length, toMs);
+    if (hi <= lo) return null;
+    let max = values[lo]!;
+    for (let i = lo + 1; i < hi; i += 1) if (values[i]! > max) max = values[i]!;
+    return max;
+  }
+
+  limits(): StoreLimits {
+    const { retentionMs, firstSeenRetentionMs, firstSeenKeyPrefixes } = this.options;
+    return { retentionMs, firstSeenRetentionMs, firstSeenKeyPrefixes };
   }
 
   private countDistinct(tokens: readonly string[], lo: number, hi: number): number {

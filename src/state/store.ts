@@ -1,6 +1,6 @@
 // The StateStore contract: what velocity features need from memory of earlier events, and what the
 // decision policy must remember (identity freezes, decided applications). Keys are namespaced hashed
-// identifiers (`device:<hash>`, `ip24:<hash>`, ...); times are event times in epoch milliseconds.
+// identifiers (`device_id:<hash>`, `ip/ipv4/24:<hash>`, ...: src/features/aggregates.ts); times are event times in epoch milliseconds.
 // Implementations: memory (the default); others can plug in behind this interface.
 
 export interface WindowAggregate {
@@ -10,6 +10,14 @@ export interface WindowAggregate {
   readonly sum: number;
   /** Distinct tokens among them (less the excluded token, when one is given and present). */
   readonly distinct: number;
+}
+
+export interface StoreLimits {
+  /** Observations are kept this long behind the latest event time. */
+  readonly retentionMs: number;
+  /** First-seen times are kept this long, for keys with these prefixes (null: every key). */
+  readonly firstSeenRetentionMs: number;
+  readonly firstSeenKeyPrefixes: readonly string[] | null;
 }
 
 export interface ObserveResult {
@@ -55,6 +63,13 @@ export interface StateStore {
    * distinct count leaves that token out ("other applicants than this one").
    */
   window(key: string, fromMs: number, toMs: number, excludeToken?: string): WindowAggregate;
+  /** The largest value among the observations of a key with time in [fromMs, toMs], or null when there are none. */
+  windowMax?(key: string, fromMs: number, toMs: number): number | null;
+  /**
+   * How much history the store keeps, for the engine to check at load against the data model's
+   * windows; a store without it is trusted to keep enough.
+   */
+  limits?(): StoreLimits;
   /** Time of the latest observation of a key at or before `atMs`, or null. */
   latestAtOrBefore(key: string, atMs: number): number | null;
   /** When the key was first observed (kept for the first-seen horizon), or null. */

@@ -9,7 +9,7 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import { shippedPaths } from '../../engine/paths.js';
 import { loadDerivedFeatures } from '../../features/derived.js';
 import type { CreditInput } from '../../schema/creditManifest.js';
-import { columns as applicationColumns, requiredColumns, type ColumnName } from '../../schema/event.js';
+import { shippedDataModel } from '../../features/dataModel.js';
 import { readFileBytes } from '../../schema/jsonFile.js';
 import { encodeRecord } from './encode.js';
 
@@ -127,7 +127,8 @@ export function readCreditTable(options: CreditTableOptions): CreditTable {
   const inHeader = new Set(header);
   if (!inHeader.has(target)) throw new FengkongError(ErrorCode.CSV_HEADER, `${sourceName}: there is no target column "${target}"`);
 
-  const derivedFile = loadDerivedFeatures(shippedPaths.derivedFeatures);
+  const applicationModel = shippedDataModel();
+  const derivedFile = loadDerivedFeatures(shippedPaths.derivedFeatures, applicationModel);
   const derivedNames = new Set(derivedFile.compiled.names);
   for (const [option, names] of [
     ['categorical', options.categorical ?? []],
@@ -159,7 +160,7 @@ export function readCreditTable(options: CreditTableOptions): CreditTable {
     rows = genuine;
   }
 
-  const layout = requiredColumns.every((name) => inHeader.has(name)) ? 'application' : 'generic';
+  const layout = applicationModel.requiredColumns.every((name) => inHeader.has(name)) ? 'application' : 'generic';
   const excluded: Exclusion[] = [];
   const userExcluded = new Set(options.exclude ?? []);
   const forcedCategorical = new Set(options.categorical ?? []);
@@ -346,8 +347,9 @@ function exclusionReason(column: string, layout: 'application' | 'generic', user
   const always = alwaysExcluded.get(column);
   if (always !== undefined) return always;
   if (layout === 'application') {
-    if (!Object.hasOwn(applicationColumns, column)) return 'not a column of the application schema';
-    const role = applicationColumns[column as ColumnName].role;
+    const field = shippedDataModel().field(column);
+    if (field === undefined) return 'not a column of the application schema';
+    const role = field.role;
     if (role !== 'feature') return roleReasons[role] ?? `role ${role}, never an input`;
   }
   if (!sourceNamePattern.test(column))

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse';
 import { ErrorCode, FengkongError, isFengkongError } from '../../errors.js';
 import { loadDerivedFeatures } from '../../features/derived.js';
 import { shippedPaths } from '../../engine/paths.js';
+import { shippedDataModel } from '../../features/dataModel.js';
 import { createCreditPredictor, loadCreditModel } from './stage.js';
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -29,7 +30,7 @@ export async function predictCsvFile(
   const { manifest } = model;
   const predictor = createCreditPredictor(model);
   // Derived features the model reads are computed from the row, as the trainer computed them.
-  const derived = manifest.derivedFeaturesSha256 === null ? null : loadDerivedFeatures(shippedPaths.derivedFeatures);
+  const derived = manifest.derivedFeaturesSha256 === null ? null : loadDerivedFeatures(shippedPaths.derivedFeatures, shippedDataModel());
   if (derived !== null && derived.sha256 !== manifest.derivedFeaturesSha256) {
     throw new FengkongError(ErrorCode.MODEL_INVALID, `${manifestPath}: derivedFeaturesSha256 does not match the shipped derived features`);
   }

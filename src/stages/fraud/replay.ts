@@ -2,17 +2,19 @@
 // fraud model's inputs and the velocity rules' verdicts. Training and evaluation read the same facts
 // `decide` reads: there is no second feature implementation to drift.
 import { ErrorCode, FengkongError } from '../../errors.js';
-import type { ApplicationEvent } from '../../schema/event.js';
+import type { EventRecord } from '../../schema/event.js';
+import { asLending, type LendingApplication } from '../../schema/lending.js';
+import { historyStoreOptions } from '../../features/aggregates.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
 import { createMemoryStore } from '../../state/memory.js';
 import { createRulesStage } from '../rules/stage.js';
-import { inEventTime } from '../../features/eventTime.js';
+import { eventTimeMs, inEventTime } from '../../features/eventTime.js';
 import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
 
 export interface ReplayedHistory {
   /** Events in event-time order (stable for equal times). */
-  readonly events: readonly ApplicationEvent[];
+  readonly events: readonly LendingApplication[];
   /** One feature vector per event (NaN where an input was missing). */
   readonly features: readonly Float64Array[];
   readonly isFraud: Uint8Array;
@@ -23,14 +25,14 @@ export interface ReplayedHistory {
   readonly derivedFeaturesSha256: string;
 }
 
-export async function replayHistory(events: readonly ApplicationEvent[], config: EngineConfigInput = {}): Promise<ReplayedHistory> {
+export async function replayHistory(events: readonly EventRecord[], config: EngineConfigInput = {}): Promise<ReplayedHistory> {
   const settings = parseEngineConfig(config);
-  const inputs = loadDecisionInputs(settings, createMemoryStore());
+  const inputs = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
   const rules = createRulesStage(inputs.packs, inputs.lists);
   const velocityRules = new Set(
     inputs.packs.rules.filter(({ rule }) => rule.event.params.category === 'velocity').map(({ rule }) => rule.name),
   );
-  const ordered = inEventTime(events, (event) => event.applied_at);
+  const ordered = inEventTime(events.map(asLending), (event) => event.applied_at);
   const features: Float64Array[] = [];
   const isFraud = new Uint8Array(ordered.length);
   const velocityRuleFired = new Uint8Array(ordered.length);
@@ -46,7 +48,14 @@ export async function replayHistory(events: readonly ApplicationEvent[], config:
     features.push(fraudFeatureVector(built.facts, new Float64Array(FRAUD_FEATURES.length)));
     isFraud[index] = event.is_fraud;
     scenarios.push(event.fraud_scenario ?? 'none');
-    const verdict = await rules.evaluate({ event, facts: built.facts, identifiers: built.identifiers, earlier: {} });
+    const verdict = await rules.evaluate({
+      id: event.application_id,
+      atMs: eventTimeMs(event.applied_at),
+      event,
+      facts: built.facts,
+      identifiers: built.identifiers,
+      earlier: {},
+    });
     velocityRuleFired[index] = verdict.result.fired.some((hit) => velocityRules.has(hit.code)) ? 1 : 0;
   }
   return { events: ordered, features, isFraud, scenarios, velocityRuleFired, derivedFeaturesSha256: inputs.derived.sha256 };

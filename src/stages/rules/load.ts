@@ -22,6 +22,7 @@ export function loadRulePacks(
   paths: readonly string[],
   knownFacts: ReadonlySet<string>,
   operators: ReadonlySet<string> = BUILT_IN_OPERATOR_NAMES,
+  refused?: ReadonlyMap<string, string>,
 ): LoadedRulePacks {
   const digest = createHash('sha256');
   const rules: LoadedRule[] = [];
@@ -35,7 +36,7 @@ export function loadRulePacks(
       const earlier = codes.get(rule.name);
       if (earlier !== undefined) throw new FengkongError(ErrorCode.RULE_INVALID, `${where}: reason code already used in ${earlier}`);
       codes.set(rule.name, path);
-      checkConditions(rule.conditions, { facts: knownFacts, operators }, where);
+      checkConditions(rule.conditions, { facts: knownFacts, operators, refused }, where);
       rules.push({ rule, pack: pack.pack, order: rules.length });
     }
   }
