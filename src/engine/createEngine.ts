@@ -13,7 +13,7 @@ import type { StateStore } from '../state/store.js';
 import { createRulesStage } from '../stages/rules/stage.js';
 import { createPolicyStage } from '../policy/stage.js';
 import { libraryVersion } from './paths.js';
-import { loadDecisionInputs, parseEngineConfig } from './loadInputs.js';
+import { loadDecisionInputs, modelPathsOf, parseEngineConfig } from './loadInputs.js';
 import { loadCheckedPolicyPack, loadModelStages, operatorNames } from './loadModels.js';
 import { BUILT_IN_OPERATOR_NAMES, OperatorName } from '../schema/rulePack.js';
 import type { CustomOperators } from '../stages/rules/evaluator.js';
@@ -94,7 +94,8 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     recordFailed: settings.recordFailedRules,
   });
   const attributeAll = settings.attributions === 'all';
-  const models = await loadModelStages(settings.fraudModel, settings.creditModel, derived.sha256, facts, attributeAll);
+  const modelPaths = modelPathsOf(settings);
+  const models = await loadModelStages(modelPaths.fraudModel, modelPaths.creditModel, derived.sha256, facts, attributeAll);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators, refused);
   const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
   const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator, operators };

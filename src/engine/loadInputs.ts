@@ -2,6 +2,7 @@
 // the rule packs (checked against the facts the data model provides) and the fact builder over a
 // velocity store. The engine and the fraud trainer both start here, so training sees exactly the facts
 // serving sees.
+import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { EngineConfig, type EngineConfigInput } from '../schema/config.js';
 import { describeIssues } from '../schema/issues.js';
@@ -35,6 +36,24 @@ export interface DecisionInputs {
   readonly factBuilder: FactBuilder & { readonly store: StateStore };
 }
 
+/** No derived features: what a data model of the user's own starts with unless the config names a file. */
+const NO_DERIVED_FEATURES: LoadedDerivedFeatures = {
+  compiled: { sourceName: '(none)', names: [], features: [], eventInputs: [], compute: () => ({}) },
+  sha256: createHash('sha256').update('').digest('hex'),
+};
+
+/**
+ * The models a config runs: as named, else the shipped ones for the shipped data model and none for
+ * another (the shipped models read the lending fields).
+ */
+export function modelPathsOf(settings: EngineConfig): { fraudModel: string | null | undefined; creditModel: string | null | undefined } {
+  const shipped = settings.dataModel === undefined;
+  return {
+    fraudModel: settings.fraudModel === undefined && !shipped ? null : settings.fraudModel,
+    creditModel: settings.creditModel === undefined && !shipped ? null : settings.creditModel,
+  };
+}
+
 /** The data model a config names (the shipped lending model by default). */
 export function dataModelOf(settings: EngineConfig): DataModel {
   return settings.dataModel === undefined ? shippedDataModel() : loadDataModel(settings.dataModel);
@@ -53,8 +72,12 @@ export function loadDecisionInputs(
   const aggregates = compileAggregates(dataModel);
   const history = typeof store === 'function' ? store(aggregates) : store;
   checkStoreKeepsHistory(history, aggregates, dataModel);
-  const derived = loadDerivedFeatures(settings.derivedFeatures ?? shippedPaths.derivedFeatures, dataModel);
-  const lists = loadLists(settings.lists ?? jsonFilesIn(shippedPaths.listsDir), settings.identifierSalt, dataModel);
+  // The shipped derived features, lists and packs read the shipped data model's fields: another data
+  // model starts without them (a config names its own).
+  const shipped = settings.dataModel === undefined;
+  const derivedPath = settings.derivedFeatures ?? (shipped ? shippedPaths.derivedFeatures : null);
+  const derived = derivedPath === null ? NO_DERIVED_FEATURES : loadDerivedFeatures(derivedPath, dataModel);
+  const lists = loadLists(settings.lists ?? (shipped ? jsonFilesIn(shippedPaths.listsDir) : []), settings.identifierSalt, dataModel);
   const facts: Record<string, string> = {};
   const add = (name: string, source: string) => {
     if (Object.hasOwn(facts, name)) {
@@ -69,7 +92,7 @@ export function loadDecisionInputs(
   for (const list of lists.lists) add(list.factName, `list hit (${list.kind} list)`);
   for (const name of aggregates.names) add(name, aggregates.descriptions[name]!);
   const packs = loadRulePacks(
-    settings.rulePacks ?? jsonFilesIn(shippedPaths.rulePacksDir),
+    settings.rulePacks ?? (shipped ? jsonFilesIn(shippedPaths.rulePacksDir) : []),
     new Set(Object.keys(facts)),
     operators,
     refused,

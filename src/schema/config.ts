@@ -30,8 +30,12 @@ export const EngineConfig = z.strictObject({
    * shipped lending model, data/applications.data-model.json.
    */
   dataModel: Path.optional(),
-  /** Rule pack files (json-rules-engine format plus reason metadata). Default: the shipped packs. */
-  rulePacks: z.array(Path).min(1).optional(),
+  /**
+   * Rule pack files (json-rules-engine format plus reason metadata); [] runs none. Default: the shipped
+   * packs with the shipped data model, none with another (so too lists and derived features; and the
+   * fraud and credit models, which then run only when named).
+   */
+  rulePacks: z.array(Path).optional(),
   /** Block/allow list files. Default: the shipped lists. */
   lists: z.array(Path).optional(),
   /** Derived-feature file (mathjs expressions). Default: the shipped file. */

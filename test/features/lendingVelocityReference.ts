@@ -1,13 +1,56 @@
-// Velocity and identity-consistency facts over the event-time history in a StateStore. The same code
-// computes them for serving (`decide`) and for training (a replay of the labelled history in event-time
-// order), so there is no train/serve skew.
+// The REFERENCE for src/features/aggregates.ts and src/features/signals.ts: the 18 velocity and
+// identity facts of the lending model as the engine computed them by hand before the data model
+// declared them (src/features/velocity.ts until then), kept to hold the declared ones equal to it
+// (test/features/aggregates.test.ts). Only the identifiers' shape changed: hashes by field.
 //
 // Windows: a count over "the last 24 h" at event time t counts the EARLIER events (already recorded)
 // with time in [t − 24 h, t], both bounds inclusive; the current event is never counted in its own
 // features. It is recorded after its features are read, so the next event sees it.
-import type { ApplicationEvent } from '../schema/event.js';
-import type { StateStore } from '../state/store.js';
-import type { HashedIdentifiers } from './eventFacts.js';
+import { areaCodeState } from '../../src/features/areaCodes.js';
+import type { HashedIdentifiers } from '../../src/features/eventFacts.js';
+import { hashIdentifier } from '../../src/features/identity.js';
+import type { EventRecord } from '../../src/schema/event.js';
+import type { StateStore } from '../../src/state/store.js';
+
+/** The lending event's fields this reference reads. */
+type ApplicationEvent = EventRecord & {
+  readonly ip_region: string | null;
+  readonly addr_state: string;
+  readonly funded_amnt: number;
+  readonly email: string | null;
+  readonly phone: string | null;
+};
+
+/** The old identifier record, built from the new one. */
+interface LegacyIdentifiers {
+  readonly applicant_id: string | null;
+  readonly device_id: string | null;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly ip: string | null;
+  readonly ipNetworks: readonly string[];
+  readonly emailDomainHash: string | null;
+  readonly phoneAreaState: string | null;
+  readonly emailLocalDigits: number;
+}
+
+function legacy(identifiers: HashedIdentifiers, event: ApplicationEvent, salt: string): LegacyIdentifiers {
+  const by = identifiers.byField;
+  const email = event.email;
+  let digits = 0;
+  if (email !== null) for (const char of email.slice(0, email.lastIndexOf('@'))) if (char >= '0' && char <= '9') digits += 1;
+  return {
+    applicant_id: by.applicant_id ?? null,
+    device_id: by.device_id ?? null,
+    email: by.email ?? null,
+    phone: by.phone ?? null,
+    ip: by.ip ?? null,
+    ipNetworks: identifiers.ipNetworks.ip ?? [],
+    emailDomainHash: email === null ? null : hashIdentifier(salt, 'email_domain', identifiers.emailDomains.email!),
+    phoneAreaState: event.phone === null ? null : areaCodeState(event.phone),
+    emailLocalDigits: digits,
+  };
+}
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -54,7 +97,7 @@ interface Keys {
   readonly domain: string | null;
 }
 
-function keysOf(identifiers: HashedIdentifiers): Keys {
+function keysOf(identifiers: LegacyIdentifiers): Keys {
   const prefixed = (prefix: string, value: string | null | undefined) =>
     value === null || value === undefined || value === '' ? null : `${prefix}:${value}`;
   return {
@@ -70,7 +113,9 @@ function keysOf(identifiers: HashedIdentifiers): Keys {
 }
 
 /** Reads the velocity facts of an event from the history: the event itself is not yet recorded. */
-export function readVelocity(store: StateStore, event: ApplicationEvent, identifiers: HashedIdentifiers, atMs: number): VelocityFacts {
+export function readVelocity(store: StateStore, input: EventRecord, hashed: HashedIdentifiers, atMs: number, salt: string): VelocityFacts {
+  const event = input as ApplicationEvent;
+  const identifiers = legacy(hashed, event, salt);
   const keys = keysOf(identifiers);
   const applicant = identifiers.applicant_id ?? '';
   const window = (key: string, spanMs: number, exclude?: string) => store.window(key, atMs - spanMs, atMs, exclude);
@@ -115,7 +160,9 @@ export function readVelocity(store: StateStore, event: ApplicationEvent, identif
  * Records an event in the history. Returns false when the store refused it as later than the allowed
  * lateness (its own features were still computed, from the history as it stood).
  */
-export function recordVelocity(store: StateStore, event: ApplicationEvent, identifiers: HashedIdentifiers, atMs: number): boolean {
+export function recordVelocity(store: StateStore, input: EventRecord, hashed: HashedIdentifiers, atMs: number, salt: string): boolean {
+  const event = input as ApplicationEvent;
+  const identifiers = legacy(hashed, event, salt);
   const keys = keysOf(identifiers);
   const applicantToken = identifiers.applicant_id ?? '';
   let accepted = true;
