@@ -7,8 +7,8 @@ project=${1:-$(mktemp -d)}
 mkdir -p "$project"
 tarball=$(cd "$root" && npm pack --silent --pack-destination "$project" | tail -n 1)
 cd "$project"
-printf 'onnxruntime-node-install=skip\n' > .npmrc
-printf '{ "name": "fengkong-smoke", "private": true, "type": "module" }\n' > package.json
+# npm 11 runs no dependency's install script unless allowed: onnxruntime-node's (a GPU download) is denied outright.
+printf '{ "name": "fengkong-smoke", "private": true, "type": "module", "allowScripts": { "onnxruntime-node": false } }\n' > package.json
 npm install --no-audit --no-fund --silent "./$tarball" "typescript@$(node -p "require('$root/node_modules/typescript/package.json').version")" "@types/node@$(node -p "require('$root/node_modules/@types/node/package.json').version")"
 cat > smoke.ts <<'TS'
 import { createEngine, type Decision } from 'fengkong';
