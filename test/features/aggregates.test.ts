@@ -34,11 +34,9 @@ const lendingEvent = fc.record({
   ),
 });
 
-function toLendingInput(
-  index: number,
-  atMs: number,
-  row: fc.RecordValue<typeof lendingEvent extends fc.Arbitrary<infer T> ? T : never>,
-): unknown {
+type LendingRow = typeof lendingEvent extends fc.Arbitrary<infer T> ? T : never;
+
+function toLendingInput(index: number, atMs: number, row: LendingRow): unknown {
   const n = (value: number | null, text: (v: number) => string) => (value === null ? null : text(value));
   return {
     application_id: `T${index}`,
