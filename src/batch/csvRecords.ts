@@ -122,6 +122,8 @@ export interface HeaderLayout {
   readonly names: readonly string[];
   /** How each position's text becomes a value: kept as text, read as a number, or as a boolean; skipped (an extra column the model ignores). */
   readonly kinds: ReadonlyArray<'text' | 'number' | 'boolean' | 'skip'>;
+  /** Cells read as missing besides the empty one (the data model's missingValues). */
+  readonly missing: ReadonlySet<string>;
 }
 
 /** Checks the header once: a missing, renamed or unknown column is one clear error, not a reject per row. */
@@ -153,7 +155,7 @@ export function checkHeader(path: string, text: string, model: DataModel = shipp
   const kinds = header.map((name) =>
     !known.has(name) ? 'skip' : model.numericFields.has(name) ? 'number' : model.booleanFields.has(name) ? 'boolean' : 'text',
   );
-  return { names: header, kinds };
+  return { names: header, kinds, missing: new Set(model.file.missingValues.filter((cell) => cell !== '')) };
 }
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -182,7 +184,7 @@ export function recordToEvent(layout: HeaderLayout, fields: readonly string[]): 
     if (kind === 'skip') continue;
     const name = layout.names[index]!;
     const raw = fields[index]!;
-    if (raw === '') event[name] = null;
+    if (raw === '' || (layout.missing.size > 0 && layout.missing.has(raw))) event[name] = null;
     else if (kind === 'number') event[name] = NUMBER.test(raw) ? Number(raw) : raw;
     else if (kind === 'boolean') event[name] = BOOLEAN[raw] ?? raw;
     else event[name] = raw;

@@ -16,11 +16,14 @@ import { DEFAULT_L2, trainFraudModel } from '../stages/fraud/trainModel.js';
 import { evaluateFraudModelOnFile } from '../stages/fraud/evaluateFile.js';
 import { renderFraudCard } from '../stages/fraud/card.js';
 import { defaultCreditHidden, trainCreditModel, writeCreditModel } from '../stages/credit/trainCredit.js';
+import type { CreditSplit } from '../stages/credit/creditData.js';
+import { loadDataModel } from '../features/dataModel.js';
 import { predictCsvFile } from '../stages/credit/predictFile.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
 import { readApplication, renderExplanation } from './explain.js';
 import { shippedLendingClub } from './data.js';
+import { dataModelCommand } from './dataModel.js';
 import { DRIFT_EXIT_CODE, driftCommand } from './drift.js';
 import { backtestCommand } from './backtest.js';
 import { TUNE_EXIT_CODE, tuneCommand } from './tune.js';
@@ -215,7 +218,9 @@ export function createProgram(): Command {
     .option('--positive <value>', 'the target value that means bad', '1')
     .option('--categorical <columns>', 'comma-separated columns to one-hot even if numeric', list, [])
     .option('--exclude <columns>', 'comma-separated columns never to use', list, [])
-    .option('--seed <n>', 'training seed', integer('--seed', 0), 7)
+    .option('--seed <n>', 'training seed (and the random split\'s)', integer('--seed', 0), 7)
+    .option('--data-model <dm.json>', 'read the file through this data model: its roles and types choose the inputs')
+    .option('--split <how>', 'with --data-model: time (by its time field, the default), random (under --seed) or file-order')
     .option('--hidden <widths>', 'hidden layer widths, comma-separated', (value: string) => list(value).map(Number), [
       ...defaultCreditHidden,
     ])
@@ -231,10 +236,22 @@ export function createProgram(): Command {
           seed: number;
           hidden: number[];
           out: string;
+          dataModel?: string;
+          split?: string;
         },
       ) => {
+        const split = options.split;
+        if (split !== undefined && !['time', 'random', 'file-order'].includes(split)) {
+          throw new FengkongError(ErrorCode.CONFIG_INVALID, `--split: "${split}" is not time, random or file-order`);
+        }
+        if (split !== undefined && options.dataModel === undefined) {
+          throw new FengkongError(ErrorCode.CONFIG_INVALID, '--split applies with --data-model');
+        }
         const training = await trainCreditModel({
           inputPath: input,
+          ...(options.dataModel === undefined
+            ? {}
+            : { dataModel: loadDataModel(options.dataModel), split: (split ?? 'time') as CreditSplit, splitSeed: options.seed }),
           target: options.target,
           positive: options.positive,
           categorical: options.categorical,
@@ -283,6 +300,7 @@ export function createProgram(): Command {
       );
     });
 
+  program.addCommand(dataModelCommand());
   program.addCommand(driftCommand());
   program.addCommand(backtestCommand());
   program.addCommand(tuneCommand());

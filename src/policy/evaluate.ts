@@ -31,10 +31,15 @@ export interface PolicyVerdict {
 
 export type PolicyEvaluator = (facts: PolicyFacts) => PolicyVerdict | Promise<PolicyVerdict>;
 
+/** The shipped lending data model's amount field. */
+export const LENDING_AMOUNT = 'funded_amnt';
+
 export function createPolicyEvaluator(
   loaded: LoadedPolicyPack,
   prefer: RuleEvaluatorKind = 'compiled',
   operators: CustomOperators = {},
+  /** The fact offers price (the data model's amount field); null: approvals get no offer. */
+  amountFact: string | null = LENDING_AMOUNT,
 ): PolicyEvaluator & { kind: RuleEvaluatorKind } {
   const { pack } = loaded;
   const evaluator = createPackEvaluator(pack.rules, { prefer, failed: false, operators });
@@ -58,7 +63,7 @@ export function createPolicyEvaluator(
     for (const hit of fired) {
       if (hit.outcome === outcome && hit.tier === tier) pack.rules[hit.index]!.event.params.actions.forEach((a) => actions.add(a));
     }
-    const offer = outcome === 'approve' ? offerFor(pack.offers, facts.creditScore, facts.funded_amnt) : undefined;
+    const offer = outcome === 'approve' ? offerFor(pack.offers, facts.creditScore, amountFact === null ? undefined : facts[amountFact]) : undefined;
     if (offer?.counterOffer === true) actions.add('counter_offer');
     return {
       outcome,

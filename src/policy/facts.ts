@@ -58,11 +58,11 @@ export interface PolicyStageInputs {
 
 /**
  * The event facts a policy pack reads: those its conditions name (a pack's values are plain values,
- * never `{ fact }` references: the schema refuses them), and `funded_amnt`, which its offers read. A
+ * never `{ fact }` references: the schema refuses them), and the amount, which its offers read. A
  * decision's policy facts need no other.
  */
-export function eventFactsReadBy(pack: Pick<PolicyPack, 'rules'>): string[] {
-  const names = new Set<string>(['funded_amnt']);
+export function eventFactsReadBy(pack: Pick<PolicyPack, 'rules'>, amountFact: string | null = 'funded_amnt'): string[] {
+  const names = new Set<string>(amountFact === null ? [] : [amountFact]);
   for (const rule of pack.rules) for (const leaf of factConditionsOf(rule.conditions)) names.add(leaf.fact);
   for (const name of Object.keys(POLICY_FACTS)) names.delete(name);
   return [...names];

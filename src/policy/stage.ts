@@ -65,6 +65,8 @@ export interface PolicyStageOptions {
   /** Which evaluator runs the pack (default: compiled). */
   readonly prefer?: RuleEvaluatorKind;
   readonly operators?: CustomOperators;
+  /** The fact offers price: the data model's amount field (default funded_amnt, the lending model's); null for none. */
+  readonly amountFact?: string | null;
 }
 
 export interface PolicyStage {
@@ -79,9 +81,9 @@ export function frozenKey(applicantHash: string): string {
 }
 
 export function createPolicyStage(loaded: LoadedPolicyPack, options: PolicyStageOptions): PolicyStage {
-  const evaluate = createPolicyEvaluator(loaded, options.prefer, options.operators);
+  const evaluate = createPolicyEvaluator(loaded, options.prefer, options.operators, options.amountFact);
   const freezeMs = loaded.pack.freezeDays * DAY_MS;
-  const eventFactNames = eventFactsReadBy(loaded.pack);
+  const eventFactNames = eventFactsReadBy(loaded.pack, options.amountFact);
   const { ruleMeta, blockLists, store } = options;
   const decide = async (input: PolicyInput): Promise<PolicyOutput> => {
     const { atMs } = input;

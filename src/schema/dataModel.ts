@@ -65,6 +65,8 @@ export const Field = z.strictObject({
    * field, an identifier.
    */
   subject: z.boolean().optional(),
+  /** The amount asked for, which the policy's offers are priced on (at most one field, a number). */
+  amount: z.boolean().optional(),
   /** A protected attribute (race, sex, marital status, age, national origin, religion…). */
   protected: z.boolean().default(false),
   /** Why rules or models may read this protected field; without it, any that does is refused at load. */
@@ -169,6 +171,8 @@ export const DataModelFile = z
     description: z.string().max(2000).default(''),
     /** Fields an event carries that the model does not declare: refused (the default: a misspelt field is an error) or ignored. */
     extra: z.enum(['refuse', 'ignore']).default('refuse'),
+    /** CSV cells read as a missing value (the empty cell always is): "NA", say, where R wrote the file. */
+    missingValues: z.array(z.string().max(16)).max(16).default(['']),
     fields: z.array(Field).min(1).max(DATA_MODEL_LIMITS.fields),
     aggregates: z.array(Aggregate).max(DATA_MODEL_LIMITS.aggregates).default([]),
     signals: z.array(Signal).max(DATA_MODEL_LIMITS.signals).default([]),
@@ -194,6 +198,11 @@ export const DataModelFile = z
     const idField = model.fields.find((field) => field.role === 'id');
     if (idField !== undefined && idField.type !== 'string' && idField.type !== 'integer') {
       issue(['fields'], `field ${idField.name}: the id field must be a string or an integer`);
+    }
+    const amounts = model.fields.filter((field) => field.amount === true);
+    if (amounts.length > 1) issue(['fields'], `only one field may be the amount: ${amounts.map((field) => field.name).join(', ')}`);
+    for (const amount of amounts) {
+      if (!NUMERIC.has(amount.type) || amount.role !== 'feature') issue(['fields'], `field ${amount.name}: the amount must be a number feature`);
     }
     const subjects = model.fields.filter((field) => field.subject === true);
     if (subjects.length > 1) issue(['fields'], `only one field may be the subject: ${subjects.map((field) => field.name).join(', ')}`);

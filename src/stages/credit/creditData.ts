@@ -9,7 +9,8 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import { shippedPaths } from '../../engine/paths.js';
 import { loadDerivedFeatures } from '../../features/derived.js';
 import type { CreditInput } from '../../schema/creditManifest.js';
-import { shippedDataModel } from '../../features/dataModel.js';
+import { shippedDataModel, type DataModel } from '../../features/dataModel.js';
+import { creditTableByModel } from './modelTable.js';
 import { readFileBytes } from '../../schema/jsonFile.js';
 import { encodeRecord } from './encode.js';
 
@@ -88,8 +89,16 @@ export interface DroppedRows {
   readonly why: string;
 }
 
+/** How rows divide into training and held-out: by time, at random under a seed, or in file order. */
+export type CreditSplit = 'time' | 'random' | 'file-order';
+
 export interface CreditTableOptions {
   readonly inputPath: string;
+  /** Read the file through this data model (modelTable.ts): its roles and types choose the inputs. */
+  readonly dataModel?: DataModel;
+  /** With a data model: the split (default `time`, which needs a time field) and a random split's seed. */
+  readonly split?: CreditSplit;
+  readonly splitSeed?: number;
   readonly target: string;
   /** The target value that means bad. */
   readonly positive: string;
@@ -117,6 +126,9 @@ export interface CreditTable {
   readonly timeOrdered: boolean;
   /** applied_at of each kept row ('' without the column), in the order of `records`. */
   readonly times: readonly string[];
+  /** Set when read through a data model: the split the rows are ordered for, and each field's description (reason texts). */
+  readonly split?: CreditSplit;
+  readonly descriptions?: Readonly<Record<string, string>>;
 }
 
 export function readCreditTable(options: CreditTableOptions): CreditTable {
@@ -124,6 +136,7 @@ export function readCreditTable(options: CreditTableOptions): CreditTable {
   const bytes = readFileBytes(inputPath);
   const sourceName = basename(inputPath);
   const { header, rows: allRows } = parseCsv(inputPath, bytes);
+  if (options.dataModel !== undefined) return creditTableByModel({ ...options, dataModel: options.dataModel }, bytes, header, allRows);
   const inHeader = new Set(header);
   if (!inHeader.has(target)) throw new FengkongError(ErrorCode.CSV_HEADER, `${sourceName}: there is no target column "${target}"`);
 

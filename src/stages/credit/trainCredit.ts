@@ -174,14 +174,19 @@ export async function trainCreditModel(options: CreditTrainingOptions): Promise<
   };
   const model = trainMlp(rowViews(trainMatrix, width), trainLabels, mlpSettings);
   const onnx = exportMlpToOnnx(model, { inputName: 'features', outputName: 'logit', pdOutputName: 'pd', opset: creditOnnxOpset });
-  const groups = attributionGroups(table.layout, encoding.inputs, trainMatrix, trainLabels);
+  const groups = attributionGroups(table.layout, encoding.inputs, trainMatrix, trainLabels, table.descriptions);
   const crossValidation = crossValidate(table, trainRows, { folds: crossValidationFolds, seed, mlp: mlpSettings });
   const heldOut = evaluateHeldOut(model, encodeRows(encoding.inputs, table.records, heldOutRows), heldOutLabels);
 
   const percent = (share: number) => `${Math.round(share * 100)}%`;
-  const split = table.timeOrdered
-    ? `time split on applied_at: the earliest ${percent(trainShare)} of rows (${trainCount}, up to ${table.times[trainCount - 1]}) train, the latest ${percent(1 - trainShare)} (${heldOutRows.length}, from ${table.times[trainCount]}) are held out`
-    : `file order (no applied_at column): the first ${percent(trainShare)} of rows (${trainCount}) train, the last ${percent(1 - trainShare)} (${heldOutRows.length}) are held out`;
+  const split =
+    table.split === 'random'
+      ? `random split (seed ${options.splitSeed}, chosen by the caller: the data has no time to split by): ${percent(trainShare)} of rows (${trainCount}) train, the other ${percent(1 - trainShare)} (${heldOutRows.length}) are held out`
+      : table.split === 'file-order'
+        ? `file order (chosen by the caller): the first ${percent(trainShare)} of rows (${trainCount}) train, the last ${percent(1 - trainShare)} (${heldOutRows.length}) are held out`
+        : table.timeOrdered
+          ? `time split on ${table.split === 'time' ? 'the time field' : 'applied_at'}: the earliest ${percent(trainShare)} of rows (${trainCount}, up to ${table.times[trainCount - 1]}) train, the latest ${percent(1 - trainShare)} (${heldOutRows.length}, from ${table.times[trainCount]}) are held out`
+          : `file order (no applied_at column): the first ${percent(trainShare)} of rows (${trainCount}) train, the last ${percent(1 - trainShare)} (${heldOutRows.length}) are held out`;
   const manifest = CreditManifest.parse({
     format: 'fengkong-credit-mlp',
     version: 1,
@@ -289,6 +294,7 @@ export function attributionGroups(
   inputs: readonly CreditInput[],
   trainMatrix: Float32Array,
   trainLabels: Uint8Array,
+  descriptions: Readonly<Record<string, string>> = {},
 ): CreditManifest['groups'] {
   if (layout === 'application') {
     const groupOf = new Map(applicationGroups.flatMap((group, g) => group.sources.map((source) => [source, g] as const)));
@@ -319,7 +325,8 @@ export function attributionGroups(
     let code = base;
     for (let suffix = 2; usedCodes.has(code); suffix++) code = `${base}_${suffix}`;
     usedCodes.add(code);
-    return { code, text: `Column ${source}`, inputs: membersOf.get(source)! };
+    // The data model's own words for the field, when it has them.
+    return { code, text: (descriptions[source] || `Column ${source}`).slice(0, 200), inputs: membersOf.get(source)! };
   });
   const rest = sources.filter((source) => !kept.includes(source)).flatMap((source) => membersOf.get(source)!);
   if (rest.length > 0) groups.push({ ...otherGroup, inputs: rest.sort((a, b) => a - b) });

@@ -1,0 +1,159 @@
+// A labelled CSV read for the credit model through a data model: each row parsed as the engine parses
+// an event (a row the data model refuses is dropped, with the reason counted), the candidate inputs
+// chosen by role (feature fields only: never an id, time, identifier, metadata or label, nor a protected
+// field the data model does not allow), numeric or categorical by declared type, and the rows ordered
+// for the split the caller chose: by the time field, at random under a seed, or as the file has them.
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { ErrorCode, FengkongError, isFengkongError } from '../../errors.js';
+import type { DataModel } from '../../features/dataModel.js';
+import type { FieldType } from '../../schema/dataModel.js';
+import type { CreditRecord, CreditSource, CreditSplit, CreditTable, CreditTableOptions, DroppedRows, Exclusion } from './creditData.js';
+
+const NOT_INPUTS: ReadonlySet<FieldType> = new Set(['timestamp', 'ipv4', 'ipv6', 'email', 'phone']);
+
+const roleReasons: Record<string, string> = {
+  id: 'the id field, never an input',
+  time: 'the time field: it orders the time split, never an input',
+  identifier: 'an identifier (hashed before anything reads it), never an input',
+  label: 'a label (an outcome known only after the decision), never an input',
+  metadata: 'metadata kept for analysis, never an input',
+};
+
+/** The rows of `header`/`rows` (a parsed CSV) as the credit trainer reads them, through the data model. */
+export function creditTableByModel(
+  options: CreditTableOptions & { readonly dataModel: DataModel },
+  bytes: Uint8Array,
+  header: readonly string[],
+  rows: ReadonlyArray<Record<string, string>>,
+): CreditTable {
+  const { dataModel: model, inputPath, target, positive } = options;
+  const sourceName = basename(inputPath);
+  const split = options.split ?? 'time';
+  const invalid = (message: string) => new FengkongError(ErrorCode.CONFIG_INVALID, `${sourceName}: ${message}`);
+  const targetField = model.field(target);
+  if (targetField === undefined) throw invalid(`the target ${target} is not a field of the data model ${model.sourceName}`);
+  if (targetField.role !== 'label') throw invalid(`the target ${target} has role ${targetField.role} in the data model; a target is a label`);
+  if (split === 'time' && model.timeField === null) {
+    throw invalid(
+      `the data model has no time field, so no time split: choose --split random --seed S or --split file-order (the card states which)`,
+    );
+  }
+  if (split === 'random' && options.splitSeed === undefined) throw invalid('a random split needs a seed (--seed)');
+  for (const name of [...(options.categorical ?? []), ...(options.exclude ?? [])]) {
+    if (model.field(name) === undefined) throw invalid(`"${name}" is not a field of the data model`);
+  }
+
+  // Each row read as an event: the CSV's text typed by the data model, then its schema.
+  const missingCells = new Set(model.file.missingValues);
+  const dropped: DroppedRows[] = [];
+  const reasons = new Map<string, number>();
+  const events: Array<{ row: number; event: Record<string, unknown> }> = [];
+  const nowMs = Date.now();
+  rows.forEach((row, index) => {
+    const input: Record<string, unknown> = {};
+    for (const field of model.fields) {
+      if (!Object.hasOwn(row, field.name)) continue;
+      const text = row[field.name]!;
+      input[field.name] = missingCells.has(text) ? null : typed(text, field.type);
+    }
+    try {
+      events.push({ row: index, event: model.parseEvent(input, nowMs) });
+    } catch (error) {
+      if (!isFengkongError(error)) throw error;
+      const why = error.message.replace(/^invalid event: /, '').split(';')[0]!;
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    }
+  });
+  for (const [why, count] of reasons) dropped.push({ rows: count, why: `not valid under the data model (${why})` });
+  const labelled = events.filter(({ event }) => event[target] !== null && event[target] !== undefined);
+  if (labelled.length < events.length) dropped.push({ rows: events.length - labelled.length, why: `the target ${target} is missing` });
+  const targetValues = new Set(labelled.map(({ event }) => String(event[target])));
+  if (targetValues.size !== 2 || !targetValues.has(positive)) {
+    throw new FengkongError(
+      ErrorCode.CSV_RECORD,
+      `${sourceName}: target ${target} has ${targetValues.size} distinct values (${targetValues.has(positive) ? 'the positive value among them' : 'none of them the positive value given'}); it must have exactly two, one of them the positive value`,
+    );
+  }
+
+  const excluded: Exclusion[] = [];
+  const userExcluded = new Set(options.exclude ?? []);
+  const forcedCategorical = new Set(options.categorical ?? []);
+  const sources: CreditSource[] = [];
+  const inHeader = new Set(header);
+  for (const column of header) if (model.field(column) === undefined) excluded.push({ column, why: 'not a field of the data model' });
+  for (const field of model.fields) {
+    if (field.name === target || !inHeader.has(field.name)) continue;
+    const why =
+      roleReasons[field.role] ??
+      (field.protected && field.protectedUse === undefined
+        ? 'a protected attribute: never an input unless the data model states why (protectedUse)'
+        : NOT_INPUTS.has(field.type)
+          ? `a ${field.type}: not a model input as it is (declare an aggregate or signal over it)`
+          : userExcluded.has(field.name)
+            ? 'excluded by the caller'
+            : null);
+    if (why !== null) {
+      excluded.push({ column: field.name, why });
+      continue;
+    }
+    if (labelled.every(({ event }) => event[field.name] === null || event[field.name] === undefined)) {
+      excluded.push({ column: field.name, why: 'every value is missing' });
+      continue;
+    }
+    const numeric = model.numericFields.has(field.name) && !forcedCategorical.has(field.name);
+    sources.push({ name: field.name, kind: numeric ? 'numeric' : 'categorical', derived: false });
+  }
+
+  const records: CreditRecord[] = labelled.map(({ event }) => {
+    const record: CreditRecord = {};
+    for (const source of sources) {
+      const value = event[source.name];
+      record[source.name] = value === null || value === undefined ? null : source.kind === 'numeric' ? (value as number) : String(value);
+    }
+    return record;
+  });
+  const labels = Uint8Array.from(labelled, ({ event }) => (String(event[target]) === positive ? 1 : 0));
+  const timeName = model.timeField?.name;
+  const times = labelled.map(({ event }) => (timeName === undefined ? '' : String(event[timeName])));
+  const order = rowOrder(split, labelled.length, options.splitSeed ?? 0, (i) => (timeName === undefined ? 0 : model.timeMsOf(labelled[i]!.event as never)));
+  const reorder = <T>(values: readonly T[]): T[] => Array.from(order, (index) => values[index]!);
+  return {
+    sourceName,
+    dataSha256: createHash('sha256').update(bytes).digest('hex'),
+    header,
+    layout: 'generic',
+    sources,
+    derivedFeaturesSha256: null,
+    excluded,
+    dropped,
+    records: reorder(records),
+    labels: Uint8Array.from(order, (index) => labels[index]!),
+    timeOrdered: split === 'time',
+    times: reorder(times),
+    split,
+    descriptions: Object.fromEntries(model.fields.map((field) => [field.name, field.description])),
+  };
+}
+
+/** CSV text as the data model's type reads it: numbers and booleans converted, the rest left as text. */
+function typed(text: string, type: FieldType): unknown {
+  if (type === 'number' || type === 'integer') return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : text;
+  if (type === 'boolean') return ({ true: true, false: false, '1': true, '0': false } as Record<string, boolean>)[text.toLowerCase()] ?? text;
+  return text;
+}
+
+/**
+ * Row indices in split order: by time (ties in file order), by a seeded hash of each row's index (a
+ * shuffle that depends only on the seed and the row count), or as the file has them.
+ */
+function rowOrder(split: CreditSplit, count: number, seed: number, timeMsOf: (index: number) => number): Uint32Array {
+  const indices = Uint32Array.from({ length: count }, (_, i) => i);
+  if (split === 'file-order') return indices;
+  if (split === 'time') {
+    const times = Array.from(indices, timeMsOf);
+    return indices.sort((a, b) => times[a]! - times[b]! || a - b);
+  }
+  const keys = Array.from(indices, (i) => createHash('sha256').update(`${seed}:${i}`).digest().readUInt32BE(0));
+  return indices.sort((a, b) => keys[a]! - keys[b]! || a - b);
+}
