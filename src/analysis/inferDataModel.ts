@@ -47,9 +47,13 @@ export function inferDataModel(path: string, options: InferOptions = {}): Inferr
     throw new FengkongError(ErrorCode.CSV_RECORD, `${sourceName}: not a CSV this reader can parse`, { cause });
   }
   const [header, ...data] = rows;
-  if (header === undefined || data.length === 0) throw new FengkongError(ErrorCode.CSV_HEADER, `${sourceName}: no header and rows to infer from`);
+  if (header === undefined || data.length === 0)
+    throw new FengkongError(ErrorCode.CSV_HEADER, `${sourceName}: no header and rows to infer from`);
   if (header.length > DATA_MODEL_LIMITS.fields) {
-    throw new FengkongError(ErrorCode.CSV_HEADER, `${sourceName}: ${header.length} columns, more than the ${DATA_MODEL_LIMITS.fields} a data model holds`);
+    throw new FengkongError(
+      ErrorCode.CSV_HEADER,
+      `${sourceName}: ${header.length} columns, more than the ${DATA_MODEL_LIMITS.fields} a data model holds`,
+    );
   }
   if (options.target !== undefined && !header.includes(options.target)) {
     throw new FengkongError(ErrorCode.CSV_HEADER, `${sourceName}: there is no target column "${options.target}"`);
@@ -65,13 +69,17 @@ export function inferDataModel(path: string, options: InferOptions = {}): Inferr
       notes.push(`${name}: the target, role label (${describeType(field)})`);
       return { ...field, role: 'label', missing: 'nullable' };
     }
-    notes.push(`${name}: ${describeType(field)}${present.length < cells.length ? `, ${cells.length - present.length} missing` : ', never missing'}`);
+    notes.push(
+      `${name}: ${describeType(field)}${present.length < cells.length ? `, ${cells.length - present.length} missing` : ', never missing'}`,
+    );
     return field;
   });
 
   const idField = fields.find(
     (field) =>
-      ID_NAME.test(field.name) && (field.type === 'string' || field.type === 'integer') && distinctCount(data, header.indexOf(field.name)) === data.length,
+      ID_NAME.test(field.name) &&
+      (field.type === 'string' || field.type === 'integer') &&
+      distinctCount(data, header.indexOf(field.name)) === data.length,
   );
   if (idField !== undefined) {
     idField.role = 'id';
@@ -98,7 +106,14 @@ export function inferDataModel(path: string, options: InferOptions = {}): Inferr
   if (missingSeen.size > 0) notes.push(`cells read as missing: ${missingValues.map((cell) => JSON.stringify(cell)).join(', ')}`);
   notes.push('descriptions are the column names: write what each field means, in the words reasons should use');
 
-  const name = options.name ?? (basename(path).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'my-data');
+  const name =
+    options.name ??
+    (basename(path)
+      .replace(/\.[^.]*$/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') ||
+      'my-data');
   const draft: DataModelFileInput = {
     format: DATA_MODEL_FORMAT,
     version: 1,
@@ -135,7 +150,11 @@ function inferField(name: string, present: readonly string[], rows: number): Fie
     return { ...base, type: 'enum', values };
   }
   const longest = Math.max(...present.map((cell) => cell.length));
-  return { ...base, type: 'string', maxLength: Math.min(DATA_MODEL_LIMITS.stringLength, Math.max(16, 2 ** Math.ceil(Math.log2(longest + 1)))) };
+  return {
+    ...base,
+    type: 'string',
+    maxLength: Math.min(DATA_MODEL_LIMITS.stringLength, Math.max(16, 2 ** Math.ceil(Math.log2(longest + 1)))),
+  };
 }
 
 /** No bounds but the sign: a negative value in the file says negatives are allowed, none says they are not. */
@@ -144,7 +163,8 @@ function bounds(present: readonly string[]): { min?: number } {
 }
 
 function describeType(field: FieldInput): string {
-  if (field.type === 'enum') return `enum of ${field.values!.length} value(s): ${field.values!.slice(0, 6).join(', ')}${field.values!.length > 6 ? ', ...' : ''}`;
+  if (field.type === 'enum')
+    return `enum of ${field.values!.length} value(s): ${field.values!.slice(0, 6).join(', ')}${field.values!.length > 6 ? ', ...' : ''}`;
   return field.type + (field.min === 0 ? ' ≥ 0' : '');
 }
 

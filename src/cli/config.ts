@@ -22,7 +22,7 @@ export function readConfigFile(path: string): EngineConfigInput {
   for (const key of ['rulePacks', 'lists'] as const) {
     if (Array.isArray(config[key])) config[key] = (config[key] as unknown[]).map(resolvePath);
   }
-  for (const key of ['derivedFeatures', 'fraudModel', 'creditModel', 'policyPack'] as const) {
+  for (const key of ['dataModel', 'derivedFeatures', 'fraudModel', 'creditModel', 'policyPack'] as const) {
     if (config[key] !== undefined) config[key] = resolvePath(config[key]);
   }
   if (Array.isArray(config.challengers)) {

@@ -18,7 +18,9 @@ export function dataModelCommand(): Command {
       const text = `${JSON.stringify(model, null, 2)}\n`;
       if (options.out === undefined) process.stdout.write(text);
       else writeFileSync(options.out, text);
-      process.stderr.write(`${notes.map((note) => `  ${note}`).join('\n')}\n${options.out === undefined ? '' : `data model: ${options.out}\n`}`);
+      process.stderr.write(
+        `${notes.map((note) => `  ${note}`).join('\n')}\n${options.out === undefined ? '' : `data model: ${options.out}\n`}`,
+      );
     });
   command
     .command('check')

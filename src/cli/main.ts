@@ -218,7 +218,7 @@ export function createProgram(): Command {
     .option('--positive <value>', 'the target value that means bad', '1')
     .option('--categorical <columns>', 'comma-separated columns to one-hot even if numeric', list, [])
     .option('--exclude <columns>', 'comma-separated columns never to use', list, [])
-    .option('--seed <n>', 'training seed (and the random split\'s)', integer('--seed', 0), 7)
+    .option('--seed <n>', "training seed (and the random split's)", integer('--seed', 0), 7)
     .option('--data-model <dm.json>', 'read the file through this data model: its roles and types choose the inputs')
     .option('--split <how>', 'with --data-model: time (by its time field, the default), random (under --seed) or file-order')
     .option('--hidden <widths>', 'hidden layer widths, comma-separated', (value: string) => list(value).map(Number), [

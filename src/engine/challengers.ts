@@ -31,6 +31,7 @@ export async function loadChallengers(
   policyOptions: PolicyStageOptions,
   attributeAll = false,
   refused?: ReadonlyMap<string, string>,
+  factKinds: Readonly<Record<string, 'number' | 'text' | 'boolean'>> = {},
 ): Promise<LoadedChallenger[]> {
   const loaded: LoadedChallenger[] = [];
   for (const config of configs) {
@@ -41,6 +42,7 @@ export async function loadChallengers(
       derivedFeaturesSha256,
       facts,
       attributeAll,
+      factKinds,
     );
     const stages = [replaces.fraud ? own.fraud : null, replaces.credit ? own.credit : null].filter((stage) => stage !== null);
     const lowestCreditScore = replaces.credit ? own.lowestCreditScore : champion.models.lowestCreditScore;

@@ -82,7 +82,7 @@ export interface EngineOptions {
 export async function createEngine(config: EngineConfigInput = {}, options: EngineOptions = {}): Promise<Engine> {
   const settings = parseEngineConfig(config);
   const operators = checkCustomOperators(options.operators ?? {});
-  const { dataModel, derived, lists, packs, facts, refused, factBuilder } = loadDecisionInputs(
+  const { dataModel, derived, lists, packs, facts, refused, factKinds, factBuilder } = loadDecisionInputs(
     settings,
     options.store ?? ((aggregates) => createMemoryStore(historyStoreOptions(aggregates))),
     operatorNames(operators),
@@ -95,7 +95,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   });
   const attributeAll = settings.attributions === 'all';
   const modelPaths = modelPathsOf(settings);
-  const models = await loadModelStages(modelPaths.fraudModel, modelPaths.creditModel, derived.sha256, facts, attributeAll);
+  const models = await loadModelStages(modelPaths.fraudModel, modelPaths.creditModel, derived.sha256, facts, attributeAll, factKinds);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators, refused);
   const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
   const amountFact = dataModel.fields.find((field) => field.amount === true)?.name ?? null;
@@ -108,6 +108,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
     policyOptions,
     attributeAll,
     refused,
+    factKinds,
   );
   const audit = {
     version: libraryVersion,

@@ -23,6 +23,9 @@ export function parseEngineConfig(config: EngineConfigInput): EngineConfig {
   return parsed.data;
 }
 
+/** The kind of value a fact holds. */
+export type FactKind = 'number' | 'text' | 'boolean';
+
 export interface DecisionInputs {
   readonly dataModel: DataModel;
   readonly aggregates: CompiledAggregates;
@@ -33,6 +36,8 @@ export interface DecisionInputs {
   readonly facts: Record<string, string>;
   /** Fields of the data model that are not facts, and why a rule may not read them. */
   readonly refused: ReadonlyMap<string, string>;
+  /** What kind of value each fact holds: a model's inputs are checked against it. */
+  readonly factKinds: Readonly<Record<string, FactKind>>;
   readonly factBuilder: FactBuilder & { readonly store: StateStore };
 }
 
@@ -86,11 +91,28 @@ export function loadDecisionInputs(
     facts[name] = source;
   };
   const refused = refusedFields(dataModel);
-  for (const field of dataModel.fieldsWithRole('feature')) if (!refused.has(field.name)) add(field.name, field.description || 'event');
-  for (const name of derived.compiled.names) add(name, 'derived feature');
-  for (const signal of dataModel.file.signals) add(signal.name, signal.description || `signal (${signal.kind})`);
-  for (const list of lists.lists) add(list.factName, `list hit (${list.kind} list)`);
-  for (const name of aggregates.names) add(name, aggregates.descriptions[name]!);
+  const factKinds: Record<string, FactKind> = {};
+  for (const field of dataModel.fieldsWithRole('feature')) {
+    if (refused.has(field.name)) continue;
+    add(field.name, field.description || 'event');
+    factKinds[field.name] = dataModel.numericFields.has(field.name) ? 'number' : field.type === 'boolean' ? 'boolean' : 'text';
+  }
+  for (const name of derived.compiled.names) {
+    add(name, 'derived feature');
+    factKinds[name] = 'number';
+  }
+  for (const signal of dataModel.file.signals) {
+    add(signal.name, signal.description || `signal (${signal.kind})`);
+    factKinds[signal.name] = signal.kind === 'equal' ? 'boolean' : 'number';
+  }
+  for (const list of lists.lists) {
+    add(list.factName, `list hit (${list.kind} list)`);
+    factKinds[list.factName] = 'boolean';
+  }
+  for (const name of aggregates.names) {
+    add(name, aggregates.descriptions[name]!);
+    factKinds[name] = 'number';
+  }
   const packs = loadRulePacks(
     settings.rulePacks ?? (shipped ? jsonFilesIn(shippedPaths.rulePacksDir) : []),
     new Set(Object.keys(facts)),
@@ -102,7 +124,7 @@ export function loadDecisionInputs(
     ...createFactBuilder({ dataModel, derived: derived.compiled, lists, store: history, salt: settings.identifierSalt, aggregates }),
     store: history,
   };
-  return { dataModel, aggregates, derived, lists, packs, facts, refused, factBuilder };
+  return { dataModel, aggregates, derived, lists, packs, facts, refused, factKinds, factBuilder };
 }
 
 /** The data model's fields no rule reads, each with why: labels, identifiers, metadata, the id and time, protected fields. */

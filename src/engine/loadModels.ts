@@ -34,6 +34,7 @@ export async function loadModelStages(
   derivedFeaturesSha256: string,
   facts: Readonly<Record<string, string>>,
   attributeAll = false,
+  factKinds: Readonly<Record<string, 'number' | 'text' | 'boolean'>> = {},
 ): Promise<ModelStages> {
   const fraudModel = fraudPath === null ? null : loadCheckedFraudModel(fraudPath ?? shippedPaths.fraudModel, derivedFeaturesSha256);
   const creditModel = creditPath === null ? null : await loadCreditModel(creditPath ?? shippedPaths.creditManifest);
@@ -49,7 +50,18 @@ export async function loadModelStages(
     if (unknown !== undefined) {
       throw new FengkongError(
         ErrorCode.MODEL_INVALID,
-        `credit manifest: input ${unknown.name} reads ${unknown.source}, which this engine does not provide: the model was trained on other data`,
+        `credit manifest: input ${unknown.name} reads ${unknown.source}, which the data model does not provide: the model was trained on other data`,
+      );
+    }
+    // A numeric input reads a number; a category input a text or a flag (its level's text).
+    const mistyped = manifest.inputs.find((input) => {
+      const kind = factKinds[input.source];
+      return kind !== undefined && (input.kind === 'numeric' ? kind !== 'number' : kind === 'number');
+    });
+    if (mistyped !== undefined) {
+      throw new FengkongError(
+        ErrorCode.MODEL_INVALID,
+        `credit manifest: input ${mistyped.name} is ${mistyped.kind === 'numeric' ? 'a number' : 'a category'}, but ${mistyped.source} holds ${factKinds[mistyped.source] === 'number' ? 'numbers' : factKinds[mistyped.source] === 'text' ? 'text' : 'true/false'} in the data model`,
       );
     }
   }

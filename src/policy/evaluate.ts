@@ -63,7 +63,8 @@ export function createPolicyEvaluator(
     for (const hit of fired) {
       if (hit.outcome === outcome && hit.tier === tier) pack.rules[hit.index]!.event.params.actions.forEach((a) => actions.add(a));
     }
-    const offer = outcome === 'approve' ? offerFor(pack.offers, facts.creditScore, amountFact === null ? undefined : facts[amountFact]) : undefined;
+    const offer =
+      outcome === 'approve' ? offerFor(pack.offers, facts.creditScore, amountFact === null ? undefined : facts[amountFact]) : undefined;
     if (offer?.counterOffer === true) actions.add('counter_offer');
     return {
       outcome,

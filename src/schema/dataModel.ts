@@ -202,7 +202,8 @@ export const DataModelFile = z
     const amounts = model.fields.filter((field) => field.amount === true);
     if (amounts.length > 1) issue(['fields'], `only one field may be the amount: ${amounts.map((field) => field.name).join(', ')}`);
     for (const amount of amounts) {
-      if (!NUMERIC.has(amount.type) || amount.role !== 'feature') issue(['fields'], `field ${amount.name}: the amount must be a number feature`);
+      if (!NUMERIC.has(amount.type) || amount.role !== 'feature')
+        issue(['fields'], `field ${amount.name}: the amount must be a number feature`);
     }
     const subjects = model.fields.filter((field) => field.subject === true);
     if (subjects.length > 1) issue(['fields'], `only one field may be the subject: ${subjects.map((field) => field.name).join(', ')}`);

@@ -73,12 +73,12 @@ export function renderCreditCard(training: CreditTraining): string {
     '',
     `- A multilayer perceptron, ${architecture} (ReLU hidden layers, one logit out); the probability of default is sigmoid(logit).`,
     `- ONNX opset ${manifest.onnx.opset}: input \`${manifest.onnx.inputName}\` float32 [N, ${manifest.inputs.length}], outputs \`${manifest.onnx.logitOutput}\` and \`${manifest.onnx.pdOutput}\`; sha256 \`${manifest.onnx.sha256}\`, checked before the runtime reads a byte.`,
-    `- Training: AdamW (learning rate ${mlpSettings.learningRate}, weight decay ${mlpSettings.weightDecay} on weights), binary cross-entropy with both classes weighted 1, batches of ${mlpSettings.batchSize}, at most ${mlpSettings.maxEpochs} epochs, early stopping after ${mlpSettings.patience} epochs without a better loss on the last ${percent(mlpSettings.validationShare ?? 0.2, 0)} of the training rows in time order (never the held-out rows). Seed ${manifest.training.seed}: the same command on the same data gives the same bytes.`,
+    `- Training: AdamW (learning rate ${mlpSettings.learningRate}, weight decay ${mlpSettings.weightDecay} on weights), binary cross-entropy with both classes weighted 1, batches of ${mlpSettings.batchSize}, at most ${mlpSettings.maxEpochs} epochs, early stopping after ${mlpSettings.patience} epochs without a better loss on the last ${percent(mlpSettings.validationShare ?? 0.2, 0)} of the training rows${data.timeOrdered ? ' in time order' : ' in split order'} (never the held-out rows). Seed ${manifest.training.seed}: the same command on the same data gives the same bytes.`,
     `- This model ran ${model.epochs} epochs and kept epoch ${model.bestEpoch} (validation cross-entropy ${fixed(model.bestValidationLoss, 4)}).`,
     '',
     '## Data and split',
     '',
-    `- Source: \`${data.sourceName}\` (sha256 \`${manifest.training.dataSha256}\`), read as ${data.layout === 'application' ? 'the application schema (column roles from the schema)' : 'a generic CSV (every column but the target a candidate)'}.`,
+    `- Source: \`${data.sourceName}\` (sha256 \`${manifest.training.dataSha256}\`), read as ${data.dataModel !== undefined ? `the data model \`${data.dataModel.name}\` (sha256 \`${data.dataModel.sha256}\`: inputs chosen by its roles and types)` : data.layout === 'application' ? 'the application schema (column roles from the schema)' : 'a generic CSV (every column but the target a candidate)'}.`,
     `- Target: \`${manifest.target.column}\` = \`${manifest.target.positive}\` means bad.`,
   );
   for (const dropped of manifest.training.dropped ?? []) lines.push(`- ${dropped.rows} rows dropped: ${dropped.why}.`);
@@ -131,7 +131,7 @@ export function renderCreditCard(training: CreditTraining): string {
   }
 
   lines.push(
-    '## Held-out performance (the latest rows)',
+    `## Held-out performance (${data.split === 'random' ? 'the rows the random split held out' : data.split === 'file-order' ? 'the last rows of the file' : 'the latest rows'})`,
     '',
     `Measured once, on rows no part of training saw. ${heldOut.positives} bad rows: the interval is wide.`,
     '',

@@ -33,7 +33,8 @@ export function creditTableByModel(
   const invalid = (message: string) => new FengkongError(ErrorCode.CONFIG_INVALID, `${sourceName}: ${message}`);
   const targetField = model.field(target);
   if (targetField === undefined) throw invalid(`the target ${target} is not a field of the data model ${model.sourceName}`);
-  if (targetField.role !== 'label') throw invalid(`the target ${target} has role ${targetField.role} in the data model; a target is a label`);
+  if (targetField.role !== 'label')
+    throw invalid(`the target ${target} has role ${targetField.role} in the data model; a target is a label`);
   if (split === 'time' && model.timeField === null) {
     throw invalid(
       `the data model has no time field, so no time split: choose --split random --seed S or --split file-order (the card states which)`,
@@ -116,7 +117,9 @@ export function creditTableByModel(
   const labels = Uint8Array.from(labelled, ({ event }) => (String(event[target]) === positive ? 1 : 0));
   const timeName = model.timeField?.name;
   const times = labelled.map(({ event }) => (timeName === undefined ? '' : String(event[timeName])));
-  const order = rowOrder(split, labelled.length, options.splitSeed ?? 0, (i) => (timeName === undefined ? 0 : model.timeMsOf(labelled[i]!.event as never)));
+  const order = rowOrder(split, labelled.length, options.splitSeed ?? 0, (i) =>
+    timeName === undefined ? 0 : model.timeMsOf(labelled[i]!.event as never),
+  );
   const reorder = <T>(values: readonly T[]): T[] => Array.from(order, (index) => values[index]!);
   return {
     sourceName,
@@ -139,7 +142,8 @@ export function creditTableByModel(
 /** CSV text as the data model's type reads it: numbers and booleans converted, the rest left as text. */
 function typed(text: string, type: FieldType): unknown {
   if (type === 'number' || type === 'integer') return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : text;
-  if (type === 'boolean') return ({ true: true, false: false, '1': true, '0': false } as Record<string, boolean>)[text.toLowerCase()] ?? text;
+  if (type === 'boolean')
+    return ({ true: true, false: false, '1': true, '0': false } as Record<string, boolean>)[text.toLowerCase()] ?? text;
   return text;
 }
 

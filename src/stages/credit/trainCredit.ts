@@ -94,7 +94,10 @@ export interface CreditTraining {
   readonly onnx: Uint8Array;
   readonly model: MlpModel;
   readonly mlpSettings: MlpTrainOptions;
-  readonly data: Pick<CreditTable, 'sourceName' | 'header' | 'layout' | 'timeOrdered'>;
+  readonly data: Pick<CreditTable, 'sourceName' | 'header' | 'layout' | 'timeOrdered' | 'split'> & {
+    /** The data model the file was read through, when one was. */
+    readonly dataModel?: { readonly name: string; readonly sha256: string };
+  };
   readonly crossValidation: CrossValidation;
   readonly heldOut: HeldOutEvaluation;
 }
@@ -238,7 +241,14 @@ export async function trainCreditModel(options: CreditTrainingOptions): Promise<
     onnx,
     model,
     mlpSettings,
-    data: { sourceName: table.sourceName, header: table.header, layout: table.layout, timeOrdered: table.timeOrdered },
+    data: {
+      sourceName: table.sourceName,
+      header: table.header,
+      layout: table.layout,
+      timeOrdered: table.timeOrdered,
+      ...(table.split === undefined ? {} : { split: table.split }),
+      ...(options.dataModel === undefined ? {} : { dataModel: { name: options.dataModel.file.name, sha256: options.dataModel.sha256 } }),
+    },
     crossValidation,
     heldOut,
   };
