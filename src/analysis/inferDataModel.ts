@@ -12,7 +12,7 @@ import { isCountryCode, isCurrencyCode } from '../schema/event.js';
 
 /** Cells read as missing: what R, pandas and spreadsheets write for a missing value. */
 export const MISSING_CELLS = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'] as const;
-/** A text column with at most this many distinct values (and a few rows each) is an enum. */
+/** A text column with at most this many distinct values, each seen twice on average, is an enum. */
 const MAX_ENUM_VALUES = 30;
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -143,7 +143,7 @@ function inferField(name: string, present: readonly string[], rows: number): Fie
   if (all(PHONE)) return { ...base, type: 'phone' };
   const counts = new Map<string, number>();
   for (const cell of present) counts.set(cell, (counts.get(cell) ?? 0) + 1);
-  if (counts.size <= MAX_ENUM_VALUES && counts.size < present.length / 5 && [...counts.keys()].every((value) => value.length <= 128)) {
+  if (counts.size <= MAX_ENUM_VALUES && present.length >= 2 * counts.size && [...counts.keys()].every((value) => value.length <= 128)) {
     if ([...counts.keys()].every(isCountryCode) && counts.size > 3) return { ...base, type: 'country' };
     if ([...counts.keys()].every(isCurrencyCode) && counts.size > 1) return { ...base, type: 'currency' };
     const values = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1));
