@@ -6,7 +6,7 @@ import { ErrorCode, FengkongError } from '../errors.js';
 import { describeIssues } from '../schema/issues.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import type { Decision } from '../schema/decision.js';
-import type { LabelledOutcome } from './replay.js';
+import type { LabelledOutcome } from './labelledOutcome.js';
 
 export const Economics = z.strictObject({
   /**

@@ -4,9 +4,9 @@ import type { EventRecord } from '../schema/event.js';
 import type { Reason, StageName } from '../schema/decision.js';
 import type { HashedIdentifiers } from '../features/eventFacts.js';
 
-/** A fact a rule can read: a feature value, a derived number, a flag. Missing is null. */
-export type FactValue = number | string | boolean | null;
-export type Facts = Record<string, FactValue>;
+import type { Facts } from '../schema/facts.js';
+
+export type { Facts, FactValue } from '../schema/facts.js';
 
 export interface StageInput {
   /** The event's id (its id field, or a hash of its input) and its time in ms since the epoch, as the data model reads them. */

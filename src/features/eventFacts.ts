@@ -3,7 +3,7 @@
 // raw identifiers never leave src/features/.
 import type { DataModel } from './dataModel.js';
 import type { EventRecord } from '../schema/event.js';
-import type { Facts } from '../engine/stage.js';
+import type { Facts } from '../schema/facts.js';
 import { emailDomain, hashIdentifier, IPV4_PREFIX_LENGTHS, ipv4Network, normaliserOf } from './identity.js';
 import type { CompiledSignals } from './signals.js';
 

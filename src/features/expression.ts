@@ -61,7 +61,7 @@ import {
   unaryPlusDependencies,
   unequalDependencies,
 } from 'mathjs/number';
-import type { FactoryFunctionMap } from 'mathjs';
+import type { FactoryFunctionMap } from 'mathjs/number';
 import { ErrorCode, FengkongError } from '../errors.js';
 
 export const MAX_EXPRESSION_LENGTH = 500;

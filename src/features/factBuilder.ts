@@ -2,7 +2,7 @@
 // hits, and the aggregates read from the history before the event is recorded into it. Serving
 // (`decide`) and training (the replay of labelled history) both go through this one builder.
 import type { EventRecord } from '../schema/event.js';
-import type { Facts } from '../engine/stage.js';
+import type { Facts } from '../schema/facts.js';
 import type { StateStore } from '../state/store.js';
 import { compileAggregates, type CompiledAggregates } from './aggregates.js';
 import type { DataModel } from './dataModel.js';

@@ -3,7 +3,7 @@
 // an email's mailbox name) and give only what those say, never the identifier.
 import type { Signal } from '../schema/dataModel.js';
 import type { EventRecord } from '../schema/event.js';
-import type { Facts, FactValue } from '../engine/stage.js';
+import type { Facts, FactValue } from '../schema/facts.js';
 import { areaCodeState } from './areaCodes.js';
 import { localHour } from './localTime.js';
 

@@ -2,7 +2,7 @@
 // not run leaves its facts null (a comparison with null is false in json-rules-engine).
 import type { CreditStageResult, FraudStageResult, RulesStageResult } from '../schema/decision.js';
 import type { RuleCategory, Severity } from '../schema/rulePack.js';
-import type { Facts } from '../engine/stage.js';
+import type { Facts } from '../schema/facts.js';
 import { factConditionsOf } from '../schema/conditions.js';
 import type { PolicyPack } from '../schema/policyPack.js';
 

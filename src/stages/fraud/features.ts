@@ -2,7 +2,7 @@
 // list hits, the application) with a fixed transform each: counts on a log scale, flags as 0/1. A
 // missing input (null) is returned as NaN, which the stage replaces by the model's baseline, so a
 // missing value contributes exactly 0 log-odds.
-import type { Facts } from '../../engine/stage.js';
+import type { Facts } from '../../schema/facts.js';
 
 type Transform = (facts: Facts) => number;
 

@@ -9,7 +9,7 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import { compileRules, RuleRunError, type CompiledRule, type RuleDefinition, type RulesRun } from './compile.js';
 import { evaluatedFactValues, toFactValue } from './factValues.js';
 import { safePathResolver } from './path.js';
-import type { FactValue } from '../../engine/stage.js';
+import type { FactValue } from '../../schema/facts.js';
 import type { RuleEvaluator } from '../../schema/decision.js';
 
 export type RuleEvaluatorKind = RuleEvaluator;

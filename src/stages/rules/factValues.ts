@@ -2,7 +2,7 @@
 // failed rule says why it failed. toFactValue serves both evaluators; evaluatedFactValues reads them
 // from json-rules-engine's rule results, for the Engine.run fallback (the compiled evaluator records
 // them as it runs).
-import type { FactValue } from '../../engine/stage.js';
+import type { FactValue } from '../../schema/facts.js';
 
 interface ConditionResultNode {
   fact?: string;
