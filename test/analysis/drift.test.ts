@@ -106,7 +106,7 @@ describe('analyseDrift', () => {
   it('reads the fraud inputs the engine scored and the scores it gave (the same events, in time order, fresh engine)', async () => {
     const observed = await observeFile(baselinePath, {});
     const { events } = await readEvents(baselinePath);
-    const ordered = [...events].sort((a, b) => Date.parse(a.applied_at) - Date.parse(b.applied_at));
+    const ordered = [...events].sort((a, b) => Date.parse(a.applied_at as string) - Date.parse(b.applied_at as string));
     const engine = await createEngine();
     const decisions: Decision[] = [];
     for (let start = 0; start < ordered.length; start += 500)

@@ -160,7 +160,9 @@ describe('replayLabelled on small files', () => {
   });
 
   it('hashes whether a salt is set, never the salt itself', () => {
-    const engine = { audit: { version: '1', rulePackSha256: 'a', listsSha256: 'b', derivedFeaturesSha256: 'c', policySha256: 'd' } };
+    const engine = {
+      audit: { version: '1', dataModelSha256: 'm', rulePackSha256: 'a', listsSha256: 'b', derivedFeaturesSha256: 'c', policySha256: 'd' },
+    };
     const one = configSha256({ identifierSalt: 'a-salt-of-my-own' }, engine);
     expect(configSha256({ identifierSalt: 'another-salt-entirely' }, engine)).toBe(one);
     expect(configSha256({}, engine)).not.toBe(one);

@@ -15,7 +15,8 @@ import type { Decision } from '../../src/index.js';
 import { runCommand } from '../fixtures/cli.js';
 import { createEngine } from '../../src/engine/createEngine.js';
 import { createMemoryStore } from '../../src/state/memory.js';
-import { FIRST_SEEN_KEY_PREFIXES } from '../../src/features/velocity.js';
+import { compileAggregates, historyStoreOptions } from '../../src/features/aggregates.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { scoreCsvFile } from '../../src/batch/scoreCsv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-parallel-'));
@@ -367,7 +368,7 @@ describe('score --workers: the single-threaded output', () => {
     const run = async (name: string, workers: number) => {
       mkdirSync(join(dir, name));
       const out = join(dir, name, 'decisions.jsonl');
-      const store = createMemoryStore({ firstSeenKeyPrefixes: [...FIRST_SEEN_KEY_PREFIXES], sweepEvery: 1 });
+      const store = createMemoryStore({ ...historyStoreOptions(compileAggregates(shippedDataModel())), sweepEvery: 1 });
       const summary = await scoreCsvFile(await createEngine({}, { store }), {
         inputPath: input,
         outputPath: out,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, ErrorCode, scoreCsvFile, type Decision, type Engine } from '../../src/index.js';
-import { columnNames } from '../../src/schema/event.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { cleanEvent } from '../fixtures/events.js';
 
 let engine: Engine;
@@ -15,6 +15,7 @@ beforeAll(async () => {
   engine = await createEngine();
 });
 
+const columnNames = shippedDataModel().fieldNames;
 const header = columnNames.join(',');
 function goodLine(id: string, overrides: Record<string, unknown> = {}): string {
   const event = { ...cleanEvent({ application_id: id }), ...overrides } as Record<string, unknown>;

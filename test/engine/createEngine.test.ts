@@ -1,6 +1,7 @@
 // The engine contract: validation at the edge, the decision schema, determinism and batch equality.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,10 @@ describe('createEngine', () => {
   it('decisions validate against the Decision schema', async () => {
     const decision = await engine.decide(cleanEvent());
     expect(Decision.parse(decision)).toEqual(decision);
-    expect(decision.schemaVersion).toBe(5);
+    expect(decision.schemaVersion).toBe(6);
+    expect(decision.audit.dataModelSha256).toBe(
+      createHash('sha256').update(readFileSync('data/applications.data-model.json')).digest('hex'),
+    );
     expect(decision.audit.rulePackSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(decision.audit.totalUs).toBeGreaterThan(0);
   });

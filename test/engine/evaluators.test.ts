@@ -3,10 +3,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Decision } from '../../src/index.js';
 import { readEvents } from '../../src/batch/readEvents.js';
-import type { ApplicationEvent } from '../../src/schema/event.js';
+import type { EventRecord } from '../../src/schema/event.js';
 import { stable } from '../fixtures/decisions.js';
 
-let events: ApplicationEvent[];
+let events: EventRecord[];
 beforeAll(async () => {
   events = (await readEvents('data/applications.csv')).events;
 });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, ErrorCode, restoreMemoryStore, type Decision } from '../../src/index.js';
 import { readEvents } from '../../src/batch/readEvents.js';
 import { jsonFilesIn, shippedPaths } from '../../src/engine/paths.js';
-import type { ApplicationEvent } from '../../src/schema/event.js';
+import type { EventRecord } from '../../src/schema/event.js';
 import { FengkongError } from '../../src/errors.js';
 import { rejectionOf } from '../fixtures/errors.js';
 import { cleanEvent } from '../fixtures/events.js';
@@ -17,7 +17,7 @@ import { shadowOutcome, stable } from '../fixtures/decisions.js';
 const dir = mkdtempSync(join(tmpdir(), 'fk-policy-engine-'));
 /** Up to and past the first application declined because its applicant was frozen (row 1517). */
 const ROWS = 1600;
-let events: ApplicationEvent[];
+let events: EventRecord[];
 
 beforeAll(async () => {
   events = (await readEvents('data/applications.csv')).events.slice(0, ROWS);

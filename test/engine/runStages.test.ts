@@ -2,12 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { runStages } from '../../src/engine/runStages.js';
 import type { Stage, StageInput } from '../../src/engine/stage.js';
-import { ApplicationEvent } from '../../src/schema/event.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { ErrorCode } from '../../src/errors.js';
 import { cleanEvent, hashedIdentifiers } from '../fixtures/events.js';
 
 const inputs = ['E1', 'E2', 'E3'].map((id) => ({
-  event: ApplicationEvent.parse(cleanEvent({ application_id: id })),
+  id,
+  atMs: Date.parse(cleanEvent().applied_at),
+  event: shippedDataModel().parseEvent(cleanEvent({ application_id: id })),
   facts: { funded_amnt: 1 },
   identifiers: hashedIdentifiers(),
 }));

@@ -5,12 +5,23 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { compileFeatures, defaultDerivedFeaturesPath, loadDerivedFeatures, usableInputColumns } from '../../src/features/derived.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
+import {
+  compileFeatures as compileFeaturesIn,
+  defaultDerivedFeaturesPath,
+  loadDerivedFeatures as loadDerivedFeaturesIn,
+  usableInputFields,
+} from '../../src/features/derived.js';
 import { DerivedFeatureFile } from '../../src/schema/features.js';
 import { thrownBy as caught } from '../fixtures/errors.js';
 
 const SOURCE = 'rules/derived-features.json';
 const shippedPath = defaultDerivedFeaturesPath();
+/** The features over the shipped lending data model. */
+const model = shippedDataModel();
+const usableInputColumns = usableInputFields(model);
+const compileFeatures = (input: Parameters<typeof compileFeaturesIn>[0], sourceName: string) => compileFeaturesIn(input, sourceName, model);
+const loadDerivedFeatures = (path: string) => loadDerivedFeaturesIn(path, model);
 
 const scratch = mkdtempSync(join(tmpdir(), 'derived-features-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -244,7 +255,6 @@ describe('the file schema', () => {
     ['no features', { version: 1, features: [] }, 'features'],
     ['a name that is not snake_case', file(feature('LoanToIncome', '1')), 'features.0.name'],
     ['a name with a double underscore', file(feature('loan__income', '1')), 'features.0.name'],
-    ['a name colliding with an event column', file(feature('funded_amnt', '1')), 'features.0.name'],
     ['a reserved name', file(feature('max', '1')), 'features.0.name'],
     ['a duplicate name', file(feature('a', '1'), feature('a', '2')), 'features.1.name'],
     ['an unknown key', { version: 1, features: [{ ...feature('a', '1'), weight: 2 }] }, 'features.0'],
@@ -264,6 +274,23 @@ describe('the file schema', () => {
     expect(error.code).toBe(ErrorCode.FEATURE_INVALID);
     expect(error.message.startsWith(`${path}: `)).toBe(true);
     expect(error.message).toContain(fieldPath);
+  });
+
+  it.each([
+    ['a field', 'funded_amnt'],
+    ['an aggregate', 'device_apps_1h'],
+    ['a signal', 'local_hour'],
+  ])('refuses a name colliding with %s of the data model (%s) when compiled against it, not in the schema', (_label, name) => {
+    const colliding = file(feature('a', '1'), feature(name, '1'));
+    // The file's schema knows no data model: the name is well-formed there.
+    expect(DerivedFeatureFile.safeParse(colliding).success).toBe(true);
+    const direct = caught(() => compileFeatures(colliding, SOURCE));
+    expect(direct.code).toBe(ErrorCode.FEATURE_INVALID);
+    expect(direct.message).toBe(`${SOURCE}: features.1.name: ${name} collides with a field, aggregate or signal of the data model`);
+    const path = writeScratch('colliding.json', JSON.stringify(colliding));
+    const loaded = caught(() => loadDerivedFeatures(path));
+    expect(loaded.code).toBe(ErrorCode.FEATURE_INVALID);
+    expect(loaded.message.startsWith(`${path}: features.1.name`)).toBe(true);
   });
 
   it('refuses the same file handed to compileFeatures directly', () => {

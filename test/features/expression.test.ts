@@ -1,6 +1,7 @@
 import * as mathjs from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../src/errors.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { compileFeatures, type CompiledFeatures } from '../../src/features/derived.js';
 import {
   ALLOWED_FUNCTIONS,
@@ -21,7 +22,7 @@ function fileWith(expression: string, name = 'probe') {
 }
 
 function compileOne(expression: string): CompiledFeatures {
-  return compileFeatures(fileWith(expression), SOURCE);
+  return compileFeatures(fileWith(expression), SOURCE, shippedDataModel());
 }
 
 function refusal(expression: string): FengkongError {

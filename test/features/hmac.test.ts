@@ -5,7 +5,10 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyedHmacSha256 } from '../../src/features/hmac.js';
-import { hashIdentifier } from '../../src/features/identity.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
+import { createIdentifierHasher } from '../../src/features/eventFacts.js';
+import { hashIdentifier, normaliserOf } from '../../src/features/identity.js';
+import { cleanEvent } from '../fixtures/events.js';
 
 const reference = (key: string, message: string) => createHmac('sha256', key).update(message).digest('hex');
 
@@ -57,9 +60,17 @@ describe('keyedHmacSha256', () => {
   });
 
   it('keeps the identifiers the engine recorded before it: createHmac of kind:value, 32 hex characters', () => {
-    expect(hashIdentifier('fengkong-default-salt', 'email', ' Someone@Example.COM ')).toBe(
+    // The value as normalised by its field's type (the caller's part: hashIdentifier hashes what it is given).
+    expect(hashIdentifier('fengkong-default-salt', 'email', normaliserOf('email')(' Someone@Example.COM '))).toBe(
       reference('fengkong-default-salt', 'email:someone@example.com').slice(0, 32),
     );
-    expect(hashIdentifier('s', 'phone', '+1 (512) 735-3951')).toBe(reference('s', 'phone:15127353951').slice(0, 32));
+    expect(hashIdentifier('s', 'phone', normaliserOf('phone')('+1 (512) 735-3951'))).toBe(reference('s', 'phone:15127353951').slice(0, 32));
+    expect(hashIdentifier('s', 'email', 'Someone@Example.COM')).toBe(reference('s', 'email:Someone@Example.COM').slice(0, 32));
+    // And as the engine hashes an event's identifier fields.
+    const model = shippedDataModel();
+    const event = model.parseEvent(cleanEvent({ email: 'Someone@Example.COM', phone: '+15127353951' }));
+    const hashed = createIdentifierHasher(model).hash(event, 'fengkong-default-salt');
+    expect(hashed.byField.email).toBe(reference('fengkong-default-salt', 'email:someone@example.com').slice(0, 32));
+    expect(hashed.byField.phone).toBe(reference('fengkong-default-salt', 'phone:15127353951').slice(0, 32));
   });
 });

@@ -2,16 +2,16 @@
 // events, and the velocity rules on hand-built sequences.
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/index.js';
-import { ApplicationEvent, type ApplicationEventInput } from '../../src/schema/event.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../src/engine/loadInputs.js';
 import { createMemoryStore } from '../../src/state/memory.js';
-import { cleanEvent } from '../fixtures/events.js';
+import { cleanEvent, type ApplicationEventInput } from '../fixtures/events.js';
 
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(Date.parse('2016-02-10T12:00:00Z') + ms).toISOString().replace('.000Z', 'Z');
 const builder = () => loadDecisionInputs(parseEngineConfig({}), createMemoryStore()).factBuilder;
 const event = (id: number, offsetMs: number, overrides: Partial<ApplicationEventInput> = {}) =>
-  ApplicationEvent.parse(
+  shippedDataModel().parseEvent(
     cleanEvent({
       application_id: `V${id}`,
       applicant_id: `ap_${id}`,

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
 import { renderExplanation } from '../../src/cli/explain.js';
 import { scoreCsvFile } from '../../src/batch/scoreCsv.js';
-import { columnNames } from '../../src/schema/event.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { jsonFilesIn, shippedPaths } from '../../src/engine/paths.js';
 import { cleanEvent } from '../fixtures/events.js';
 
@@ -97,6 +97,7 @@ describe('identifiers never leave the engine', () => {
 
   it('not in the rows score rejects, nor in its decisions', async () => {
     const draws = fc.sample(identities, { numRuns: 40, seed: 7 });
+    const columnNames = shippedDataModel().fieldNames;
     const header = columnNames.join(',');
     const lines = draws.map((draw, index) => {
       const { event } = eventOf(draw);

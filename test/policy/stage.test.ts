@@ -2,7 +2,7 @@
 // table, the offer and counter-offer, the freeze, and the reasons each branch states.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/state/memory.js';
-import { ApplicationEvent } from '../../src/schema/event.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import type { CreditStageResult, FraudStageResult, RuleHit, RulesStageResult } from '../../src/schema/decision.js';
 import type { StageReason } from '../../src/engine/stage.js';
 import { shippedPaths } from '../../src/engine/paths.js';
@@ -66,7 +66,8 @@ function creditResult(score: number): { result: CreditStageResult; reasons: Stag
 }
 
 function input(scenario: Scenario): PolicyInput {
-  const event = ApplicationEvent.parse(
+  const model = shippedDataModel();
+  const event = model.parseEvent(
     cleanEvent({
       application_id: scenario.id ?? 'T1',
       applied_at: scenario.at ?? '2016-02-10T17:00:00Z',
@@ -75,10 +76,13 @@ function input(scenario: Scenario): PolicyInput {
   );
   const fired: RuleHit[] = (scenario.fired ?? []).map((code) => ({ code, severity: RULE_META.get(code)!.severity }));
   const rules: RulesStageResult = { fired, values: {}, failed: [], listHits: scenario.listHits ?? [], evaluator: 'json-rules-engine' };
+  const applicant = scenario.applicant === undefined ? 'hash-of-applicant-1' : scenario.applicant;
   return {
+    id: model.idOf(event)!,
+    atMs: model.timeMsOf(event),
     event,
-    facts: { funded_amnt: event.funded_amnt, annual_inc: event.annual_inc },
-    identifiers: hashedIdentifiers({ applicant_id: scenario.applicant === undefined ? 'hash-of-applicant-1' : scenario.applicant }),
+    facts: { funded_amnt: event.funded_amnt!, annual_inc: event.annual_inc! },
+    identifiers: hashedIdentifiers({ byField: { ...hashedIdentifiers().byField, applicant_id: applicant }, subject: applicant }),
     rules: { result: rules, reasons: fired.map((hit) => ({ code: hit.code, stage: 'rules', text: `rule ${hit.code}`, values: {} })) },
     fraud: scenario.fraudProbability === undefined ? undefined : fraudResult(scenario.fraudProbability),
     credit: scenario.creditScore === undefined ? undefined : creditResult(scenario.creditScore),
@@ -90,7 +94,7 @@ function stage(store: StateStore = createMemoryStore()) {
   const policy = createPolicyStage(pack, { ruleMeta: RULE_META, blockLists: new Set(['blocked_devices']), store });
   return async (policyInput: PolicyInput) => {
     const out = await policy.decide(policyInput);
-    if (out.freeze !== null) store.freeze(out.freeze.key, out.freeze.fromMs, out.freeze.untilMs, policyInput.event.application_id);
+    if (out.freeze !== null) store.freeze(out.freeze.key, out.freeze.fromMs, out.freeze.untilMs, policyInput.id);
     return { ...out, reasons: policy.reasons(policyInput, out) };
   };
 }

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ApplicationEvent, columnNames, numericColumns } from '../../src/schema/event.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
 import { isFengkongError } from '../../src/errors.js';
 import { DEFAULT_SEED, generateApplications, writeApplications } from '../../src/simulate/generate.js';
 import { FRAUD_SCENARIOS } from '../../src/simulate/fraud.js';
 import { geoIpRegion } from '../../src/simulate/network.js';
 import { parseSource, SOURCE_COLUMNS, SOURCE_ROWS } from '../../src/simulate/source.js';
 import { summarizeApplications } from '../../src/simulate/summary.js';
+
+const model = shippedDataModel();
+const columnNames = model.fieldNames;
+const numericColumns = model.numericFields;
 
 const source = readFileSync(new URL('../../data/lending_club.csv', import.meta.url), 'utf8');
 const realRows = parseSource(source);
@@ -22,7 +26,7 @@ function rowsOf(csv: string): Row[] {
 /** A CSV row as the engine's reader would see it: numeric columns as numbers, empty fields as null. */
 function toEvent(row: Row): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(row).map(([name, value]) => [name, value === '' ? null : numericColumns.has(name as never) ? Number(value) : value]),
+    Object.entries(row).map(([name, value]) => [name, value === '' ? null : numericColumns.has(name) ? Number(value) : value]),
   );
 }
 
@@ -73,9 +77,9 @@ describe('generateApplications: shape', () => {
     for (const line of lines.slice(1, -1)) expect(line.split(',')).toHaveLength(columnNames.length);
   });
 
-  it('writes rows that all pass ApplicationEvent', () => {
+  it("writes rows that all pass the data model's event schema", () => {
     for (const row of defaultRows) {
-      const parsed = ApplicationEvent.safeParse(toEvent(row));
+      const parsed = model.eventSchema.safeParse(toEvent(row));
       if (!parsed.success) throw new Error(`${row.application_id}: ${parsed.error.message}`);
     }
   });
@@ -174,7 +178,7 @@ describe('generateApplications: other sizes', () => {
       if (index > 0) expect(rows[index - 1]!.applied_at! <= row.applied_at!).toBe(true);
       const at = Date.parse(row.applied_at!);
       expect(at >= START && at < end).toBe(true);
-      expect(ApplicationEvent.safeParse(toEvent(row)).success).toBe(true);
+      expect(model.eventSchema.safeParse(toEvent(row)).success).toBe(true);
       // Counts are copied unchanged; amounts stay non-negative numbers (jittered ones are integers).
       expect(realCounts.has(counts.map((name) => row[name]).join('|'))).toBe(true);
       for (const name of ['funded_amnt', 'annual_inc', 'total_bal_il', 'total_il_high_credit_limit', 'delinq_amnt']) {

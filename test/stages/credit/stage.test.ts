@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, ErrorCode, type Engine } from '../../../src/index.js';
 import { readEvents } from '../../../src/batch/readEvents.js';
-import type { ApplicationEvent } from '../../../src/schema/event.js';
+import type { EventRecord } from '../../../src/schema/event.js';
 import { cleanEvent, freshApplicationId } from '../../fixtures/events.js';
 import { stable } from '../../fixtures/decisions.js';
 
-let events: ApplicationEvent[];
+let events: EventRecord[];
 /** Attributions on every decision. */
 let engine: Engine;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.js';
 import { loadDerivedFeatures } from '../../../src/features/derived.js';
 import { CreditManifest } from '../../../src/schema/creditManifest.js';
-import { columns as applicationColumns, type ColumnName } from '../../../src/schema/event.js';
+import { shippedDataModel } from '../../../src/features/dataModel.js';
 import { readCreditTable } from '../../../src/stages/credit/creditData.js';
 import { encodeRecord } from '../../../src/stages/credit/encode.js';
 import { mlpLogits } from '../../../src/stages/credit/mlp.js';
@@ -213,8 +213,8 @@ describe('training on applications.csv (the application schema: target default, 
     for (const input of training.manifest.inputs) {
       expect(left.has(input.source)).toBe(false);
       if (derived.has(input.source)) continue;
-      expect(Object.hasOwn(applicationColumns, input.source)).toBe(true);
-      expect(applicationColumns[input.source as ColumnName].role).toBe('feature');
+      expect(shippedDataModel().field(input.source)).toBeDefined();
+      expect(shippedDataModel().field(input.source)!.role).toBe('feature');
     }
   });
 
@@ -252,7 +252,7 @@ describe('training on applications.csv (the application schema: target default, 
   });
 
   it('keeps each derived feature in the group of every column it reads, so a reason names the right factor', () => {
-    const derived = loadDerivedFeatures('rules/derived-features.json').compiled.features;
+    const derived = loadDerivedFeatures('rules/derived-features.json', shippedDataModel()).compiled.features;
     const groupOfSource = new Map<string, string>();
     for (const group of training.manifest.groups)
       for (const index of group.inputs) groupOfSource.set(training.manifest.inputs[index]!.source, group.code);

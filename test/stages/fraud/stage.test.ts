@@ -10,9 +10,10 @@ import { readEvents } from '../../../src/batch/readEvents.js';
 import { replayHistory } from '../../../src/stages/fraud/replay.js';
 import { FRAUD_FEATURE_NAMES, FRAUD_FEATURES } from '../../../src/stages/fraud/features.js';
 import { trainFraudModel } from '../../../src/stages/fraud/trainModel.js';
-import { ApplicationEvent } from '../../../src/schema/event.js';
+import { shippedDataModel } from '../../../src/features/dataModel.js';
+import type { EventRecord } from '../../../src/schema/event.js';
 
-const ApplicationEventParse = (input: unknown) => ApplicationEvent.parse(input);
+const ApplicationEventParse = (input: unknown) => shippedDataModel().parseEvent(input);
 import { cleanEvent } from '../../fixtures/events.js';
 
 const shippedModel = JSON.parse(readFileSync('models/fraud-lr.json', 'utf8')) as {
@@ -23,7 +24,7 @@ const shippedModel = JSON.parse(readFileSync('models/fraud-lr.json', 'utf8')) as
   trainingDataSha256: string;
 };
 
-let events: ApplicationEvent[];
+let events: EventRecord[];
 beforeAll(async () => {
   events = (await readEvents('data/applications.csv')).events;
 });

@@ -4,9 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/index.js';
-import type { ApplicationEventInput } from '../../../src/schema/event.js';
 import type { PolicyPack } from '../../../src/schema/policyPack.js';
-import { cleanEvent } from '../../fixtures/events.js';
+import { cleanEvent, type ApplicationEventInput } from '../../fixtures/events.js';
 
 /** Each case on a fresh engine: velocity history from another case must not fire velocity rules here. */
 const decideAlone = async (event: ApplicationEventInput) => (await createEngine()).decide(event);

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const inputs = loadDecisionInputs(parseEngineConfig({}), createMemoryStore());
   const { events } = await readEvents('data/applications.csv');
   // Rows are in time order; sorting keeps the velocity history what `score` builds.
-  const first = events.slice(0, ROWS).sort((a, b) => Date.parse(a.applied_at) - Date.parse(b.applied_at));
+  const first = events.slice(0, ROWS).sort((a, b) => Date.parse(a.applied_at as string) - Date.parse(b.applied_at as string));
   rowFacts = first.map((event) => ({ ...inputs.factBuilder.build(event).facts }));
   rules = inputs.packs.rules.map(({ rule }) => rule);
   policyRules = loadPolicyPack('rules/policy/default.json', new Set(Object.keys(inputs.facts))).pack.rules;
