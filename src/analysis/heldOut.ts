@@ -9,7 +9,7 @@ import { parseEngineConfig } from '../engine/loadInputs.js';
 import { shippedPaths } from '../engine/paths.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
-import { DEFAULT_TRAIN_SHARE } from '../stages/fraud/trainModel.js';
+import { DEFAULT_TRAIN_SHARE } from '../train/fraud/trainModel.js';
 import { percent } from './format.js';
 
 /** The trainers' train share (fraud and credit alike: test/analysis/heldOut.test.ts checks they agree). */

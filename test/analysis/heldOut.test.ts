@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HELD_OUT_SHARE, modelsTraining, outOfSample, TRAIN_SHARE } from '../../src/analysis/heldOut.js';
 import { fileSha256 } from '../../src/analysis/replay.js';
-import { defaultCreditTrainShare } from '../../src/stages/credit/trainCredit.js';
-import { DEFAULT_TRAIN_SHARE } from '../../src/stages/fraud/trainModel.js';
+import { defaultCreditTrainShare } from '../../src/train/credit/trainCredit.js';
+import { DEFAULT_TRAIN_SHARE } from '../../src/train/fraud/trainModel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fk-heldout-'));
 

@@ -8,8 +8,8 @@ import { inferDataModel } from '../../src/analysis/inferDataModel.js';
 import { checkHeader, recordToEvent } from '../../src/batch/csvRecords.js';
 import { ErrorCode } from '../../src/errors.js';
 import { compileDataModel, loadDataModel } from '../../src/features/dataModel.js';
-import { readCreditTable } from '../../src/stages/credit/creditData.js';
-import { trainCreditModel } from '../../src/stages/credit/trainCredit.js';
+import { readCreditTable } from '../../src/train/credit/creditData.js';
+import { trainCreditModel } from '../../src/train/credit/trainCredit.js';
 import { thrownBy } from '../fixtures/errors.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fk-infer-'));

@@ -186,7 +186,7 @@ describe('credit stage', () => {
 
 describe('the committed credit model', () => {
   it('is what the documented command trains: same data, same seed, same ONNX bytes', async () => {
-    const { trainCreditModel } = await import('../../../src/stages/credit/trainCredit.js');
+    const { trainCreditModel } = await import('../../../src/train/credit/trainCredit.js');
     const training = await trainCreditModel({ inputPath: 'data/applications.csv', target: 'default', positive: '1' });
     const committed = JSON.parse(readFileSync('models/credit.manifest.json', 'utf8')) as {
       onnx: { sha256: string };

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, ErrorCode } from '../../../src/index.js';
 import { readEvents } from '../../../src/batch/readEvents.js';
-import { replayHistory } from '../../../src/stages/fraud/replay.js';
+import { replayHistory } from '../../../src/train/fraud/replay.js';
 import { FRAUD_FEATURE_NAMES, FRAUD_FEATURES } from '../../../src/stages/fraud/features.js';
-import { trainFraudModel } from '../../../src/stages/fraud/trainModel.js';
+import { trainFraudModel } from '../../../src/train/fraud/trainModel.js';
 import { shippedDataModel } from '../../../src/features/dataModel.js';
 import type { EventRecord } from '../../../src/schema/event.js';
 

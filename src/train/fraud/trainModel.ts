@@ -7,7 +7,7 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { FraudModelFile } from '../../schema/fraudModel.js';
 import { readEvents } from '../../batch/readEvents.js';
-import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from './features.js';
+import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../../stages/fraud/features.js';
 import { fitLogisticRegression, standardise, toModelFeatures } from './train.js';
 import { replayHistory, type ReplayedHistory } from './replay.js';
 import { evaluateFraudModel, type FraudEvaluation } from './evaluate.js';

@@ -8,9 +8,9 @@ import { historyStoreOptions } from '../../features/aggregates.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
 import { createMemoryStore } from '../../state/memory.js';
-import { createRulesStage } from '../rules/stage.js';
+import { createRulesStage } from '../../stages/rules/stage.js';
 import { eventTimeMs, inEventTime } from '../../features/eventTime.js';
-import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
+import { FRAUD_FEATURES, fraudFeatureVector } from '../../stages/fraud/features.js';
 
 export interface ReplayedHistory {
   /** Events in event-time order (stable for equal times). */

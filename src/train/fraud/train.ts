@@ -7,7 +7,7 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import type { FraudModelFeature } from '../../schema/fraudModel.js';
-import { sigmoid } from './model.js';
+import { sigmoid } from '../../stages/fraud/model.js';
 
 export interface LogisticFitOptions {
   readonly l2: number;

@@ -1,7 +1,7 @@
 // The IRLS fit against an independent reference: plain gradient descent on the same penalised objective,
 // written here from the formula and sharing no code with train.ts, run until its gradient vanishes.
 import { describe, expect, it } from 'vitest';
-import { fitLogisticRegression, standardise, toModelFeatures } from '../../../src/stages/fraud/train.js';
+import { fitLogisticRegression, standardise, toModelFeatures } from '../../../src/train/fraud/train.js';
 import { FraudModelFile } from '../../../src/schema/fraudModel.js';
 
 /** mulberry32, uniform on [0, 1). */

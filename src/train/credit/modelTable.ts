@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { ErrorCode, FengkongError, isFengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
 import type { FieldType } from '../../schema/dataModel.js';
-import type { CreditRecord, CreditSource, CreditSplit, CreditTable, CreditTableOptions, DroppedRows, Exclusion } from './creditData.js';
+import type { CreditRecord, CreditSource, CreditSplit, CreditTable, CreditTableOptions, DroppedRows, Exclusion } from './creditTable.js';
 
 const NOT_INPUTS: ReadonlySet<FieldType> = new Set(['timestamp', 'ipv4', 'ipv6', 'email', 'phone']);
 

@@ -2,8 +2,8 @@
 // order (so velocity facts have their history), then measure the latest share held out.
 import { shippedPaths } from '../../engine/paths.js';
 import { readEvents } from '../../batch/readEvents.js';
-import { FRAUD_FEATURE_NAMES } from './features.js';
-import { loadFraudModel } from './model.js';
+import { FRAUD_FEATURE_NAMES } from '../../stages/fraud/features.js';
+import { loadFraudModel } from '../../stages/fraud/model.js';
 import { replayHistory } from './replay.js';
 import { evaluateFraudModel, type FraudEvaluation } from './evaluate.js';
 import { DEFAULT_TRAIN_SHARE } from './trainModel.js';

@@ -12,18 +12,13 @@ import { ErrorCode } from '../../../src/errors.js';
 import { loadDerivedFeatures } from '../../../src/features/derived.js';
 import { CreditManifest } from '../../../src/schema/creditManifest.js';
 import { shippedDataModel } from '../../../src/features/dataModel.js';
-import { readCreditTable } from '../../../src/stages/credit/creditData.js';
+import { readCreditTable } from '../../../src/train/credit/creditData.js';
 import { encodeRecord } from '../../../src/stages/credit/encode.js';
-import { mlpLogits } from '../../../src/stages/credit/mlp.js';
+import { mlpLogits } from '../../../src/train/credit/mlp.js';
 import { predictCsvFile } from '../../../src/stages/credit/predictFile.js';
 import { auc } from '../../../src/metrics/auc.js';
 import { loadCreditSession } from '../../../src/stages/credit/session.js';
-import {
-  trainCreditModel,
-  writeCreditModel,
-  type CreditTraining,
-  type WrittenCreditModel,
-} from '../../../src/stages/credit/trainCredit.js';
+import { trainCreditModel, writeCreditModel, type CreditTraining, type WrittenCreditModel } from '../../../src/train/credit/trainCredit.js';
 import { rejectionOf as refusal } from '../../fixtures/errors.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'credit-train-'));

@@ -2,10 +2,9 @@
 // learnt from and without, how it compares with a logistic regression on the same folds, how it did on
 // the latest rows, and how its output becomes a score and reasons.
 import { riskIncreasingSources } from './creditData.js';
-import type { CreditTraining } from './trainCredit.js';
-import { crossValidationFolds, scoreBandEdges } from './trainCredit.js';
+import { crossValidationFolds, scoreBandEdges, type CreditTraining } from './settings.js';
 import { logisticL2 } from './crossValidate.js';
-import { createScoreScale } from './scaling.js';
+import { createScoreScale } from '../../stages/credit/scaling.js';
 
 /** Below this paired AUC difference (network − regression) the card says plainly that the network falls short. */
 export const shortfallMargin = -0.01;

@@ -7,8 +7,8 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../../src/errors.js';
 import { Random } from '../../../src/simulate/prng.js';
-import { mlpLogits, trainMlp, type MlpModel } from '../../../src/stages/credit/mlp.js';
-import { exportMlpToOnnx } from '../../../src/stages/credit/onnxExport.js';
+import { mlpLogits, trainMlp, type MlpModel } from '../../../src/train/credit/mlp.js';
+import { exportMlpToOnnx } from '../../../src/train/credit/onnxExport.js';
 import { loadCreditSession, type CreditSessionExpectation } from '../../../src/stages/credit/session.js';
 import { rejectionOf as refusal } from '../../fixtures/errors.js';
 

@@ -6,8 +6,8 @@ import { auc, aucConfidenceInterval, type AucInterval } from '../../metrics/auc.
 import { ks } from '../../metrics/ks.js';
 import { calibrationByDecile, type CalibrationBin } from '../../metrics/calibration.js';
 import { recallAtAlertRate, recallByGroupAtAlertRate, type GroupRecall } from '../../metrics/alerts.js';
-import { FRAUD_FEATURE_NAMES } from './features.js';
-import { createFraudScorer } from './model.js';
+import { FRAUD_FEATURE_NAMES } from '../../stages/fraud/features.js';
+import { createFraudScorer } from '../../stages/fraud/model.js';
 import type { ReplayedHistory } from './replay.js';
 
 export const ALERT_RATES = [0.005, 0.01, 0.02] as const;

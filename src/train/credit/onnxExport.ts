@@ -3,7 +3,7 @@
 import protobuf from 'protobufjs';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import type { MlpModel } from './mlp.js';
-import { onnxProtoSchema } from './onnxSchema.js';
+import { onnxProtoSchema } from '../../stages/credit/onnxSchema.js';
 
 export interface OnnxExportOptions {
   /** Name of the graph's input, float32 [N, inputs]; 'features' when absent. */

@@ -1,7 +1,7 @@
 // The model card for the anti-fraud model, written by the trainer from the figures it measured.
 import type { FraudModelFile } from '../../schema/fraudModel.js';
 import type { FraudEvaluation } from './evaluate.js';
-import { FRAUD_FEATURES } from './features.js';
+import { FRAUD_FEATURES } from '../../stages/fraud/features.js';
 
 const fixed = (value: number, digits = 3) => value.toFixed(digits);
 const percent = (value: number, digits = 1) => `${(value * 100).toFixed(digits)}%`;

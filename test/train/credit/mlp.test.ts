@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FengkongError } from '../../../src/errors.js';
 import { Random } from '../../../src/simulate/prng.js';
-import { mlpLogit, mlpLogits, trainMlp, type MlpModel } from '../../../src/stages/credit/mlp.js';
+import { mlpLogit, mlpLogits, trainMlp, type MlpModel } from '../../../src/train/credit/mlp.js';
 
 /** Standard normal inputs; the label's log-odds mix a linear part, an interaction and a bump. */
 function synthetic(seed: number, rows: number, width: number, sharpness = 1): { x: Float64Array[]; y: Uint8Array } {

@@ -1,0 +1,66 @@
+// What the credit trainer reads a labelled CSV into (creditData.ts, or modelTable.ts through a data
+// model): the candidate inputs, why the others are left out, and the rows in split order.
+import type { DataModel } from '../../features/dataModel.js';
+
+/** How rows divide into training and held-out: by time, at random under a seed, or in file order. */
+export type CreditSplit = 'time' | 'random' | 'file-order';
+
+export type CreditRecord = Record<string, number | string | null>;
+
+export type SourceKind = 'numeric' | 'categorical';
+
+export interface CreditSource {
+  readonly name: string;
+  readonly kind: SourceKind;
+  /** True for a shipped derived feature, computed from the row's columns. */
+  readonly derived: boolean;
+}
+
+export interface Exclusion {
+  readonly column: string;
+  readonly why: string;
+}
+
+export interface DroppedRows {
+  readonly rows: number;
+  readonly why: string;
+}
+
+export interface CreditTableOptions {
+  readonly inputPath: string;
+  /** Read the file through this data model (modelTable.ts): its roles and types choose the inputs. */
+  readonly dataModel?: DataModel;
+  /** With a data model: the split (default `time`, which needs a time field) and a random split's seed. */
+  readonly split?: CreditSplit;
+  readonly splitSeed?: number;
+  readonly target: string;
+  /** The target value that means bad. */
+  readonly positive: string;
+  readonly categorical?: readonly string[];
+  readonly exclude?: readonly string[];
+}
+
+export interface CreditTable {
+  /** The file's name without its folder: what the manifest and card may quote. */
+  readonly sourceName: string;
+  readonly dataSha256: string;
+  readonly header: readonly string[];
+  /** 'application' when the header carries every required column of the application schema. */
+  readonly layout: 'application' | 'generic';
+  /** Candidate inputs: the usable columns in header order, then the derived features in file order. */
+  readonly sources: readonly CreditSource[];
+  readonly derivedFeaturesSha256: string | null;
+  readonly excluded: readonly Exclusion[];
+  readonly dropped: readonly DroppedRows[];
+  /** The kept rows, in time order when there is an applied_at column, else in file order. */
+  readonly records: readonly CreditRecord[];
+  /** 1 when the row's target is the positive value. */
+  readonly labels: Uint8Array;
+  /** True when the rows were ordered by applied_at. */
+  readonly timeOrdered: boolean;
+  /** applied_at of each kept row ('' without the column), in the order of `records`. */
+  readonly times: readonly string[];
+  /** Set when read through a data model: the split the rows are ordered for, and each field's description (reason texts). */
+  readonly split?: CreditSplit;
+  readonly descriptions?: Readonly<Record<string, string>>;
+}
