@@ -149,7 +149,15 @@ export function compileAggregates(model: DataModel): CompiledAggregates {
   const keys: Array<string | null> = new Array<string | null>(series.length).fill(null);
   const results: Array<WindowAggregate | null> = new Array<WindowAggregate | null>(queries.length).fill(null);
 
+  // The keys of the event last read: recording it right after reuses them (a derived key costs an HMAC).
+  let keyedEvent: EventRecord | null = null;
+  let keyedIdentifiers: HashedIdentifiers | null = null;
+  let keyedSalt = '';
   const fillKeys = (event: EventRecord, identifiers: HashedIdentifiers, salt: string): void => {
+    if (event === keyedEvent && identifiers === keyedIdentifiers && salt === keyedSalt) return;
+    keyedEvent = event;
+    keyedIdentifiers = identifiers;
+    keyedSalt = salt;
     for (let i = 0; i < series.length; i += 1) {
       const spec = series[i]!;
       const key = keyValue(spec, event, identifiers, salt);

@@ -55,12 +55,14 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
   const timeField = one('time');
   const subjectField = file.fields.find((field) => field.subject === true) ?? null;
   const eventSchema = eventSchemaOf(file);
-  const maxKeys = file.fields.length + DATA_MODEL_LIMITS.fields;
+  // A strict schema refuses unknown keys itself; one that ignores them is capped here, so an event's
+  // size stays bounded by its model's whatever it carries.
+  const maxKeys = file.extra === 'ignore' ? file.fields.length + DATA_MODEL_LIMITS.fields : Number.POSITIVE_INFINITY;
   const idName = idField?.name;
   const timeName = timeField?.name;
 
   const parseEvent = (input: unknown, nowMs: number = Date.now()): EventRecord => {
-    if (typeof input === 'object' && input !== null && Object.keys(input).length > maxKeys) {
+    if (maxKeys !== Number.POSITIVE_INFINITY && typeof input === 'object' && input !== null && Object.keys(input).length > maxKeys) {
       throw new FengkongError(ErrorCode.EVENT_INVALID, `invalid event: more than ${maxKeys} fields`);
     }
     const result = eventSchema.safeParse(input);
