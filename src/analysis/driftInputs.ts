@@ -4,7 +4,7 @@
 // order with a fresh history, as `score` would see it, so velocity inputs mean what they mean in serving.
 import { readEvents } from '../batch/readEvents.js';
 import { createEngine } from '../engine/createEngine.js';
-import { loadDecisionInputs, parseEngineConfig } from '../engine/loadInputs.js';
+import { dataModelOf, loadDecisionInputs, parseEngineConfig } from '../engine/loadInputs.js';
 import { shippedPaths } from '../engine/paths.js';
 import type { Facts } from '../engine/stage.js';
 import { ErrorCode, FengkongError } from '../errors.js';
@@ -12,7 +12,7 @@ import { CreditManifest } from '../schema/creditManifest.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import type { EventRecord } from '../schema/event.js';
-import { asLending } from '../schema/lending.js';
+import { asLending, requireLendingFields } from '../schema/lending.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { FRAUD_FEATURES } from '../stages/fraud/features.js';
 import { createMemoryStore } from '../state/memory.js';
@@ -59,8 +59,10 @@ interface InputReader {
 const CHUNK = 1024;
 
 export async function observeFile(path: string, config: EngineConfigInput): Promise<ObservedFile> {
+  const dataModel = dataModelOf(parseEngineConfig(config));
+  requireLendingFields(dataModel, 'drift');
   // The reader replay uses too: a backtest and a drift report agree on which rows are valid.
-  const { events, rejected } = await readEvents(path);
+  const { events, rejected } = await readEvents(path, dataModel);
   if (events.length === 0) {
     throw new FengkongError(
       ErrorCode.CSV_RECORD,

@@ -10,7 +10,7 @@ import { parseEngineConfig } from '../engine/loadInputs.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import type { LabelledOutcome } from './labelledOutcome.js';
-import { asLending, type LendingApplication } from '../schema/lending.js';
+import { asLending, requireLendingFields, type LendingApplication } from '../schema/lending.js';
 import { eventTimeMs, inEventTime } from '../features/eventTime.js';
 import { lentAmount } from './economics.js';
 import { readEventLines, type RejectedLine } from '../batch/readEvents.js';
@@ -53,9 +53,11 @@ export async function replayLabelled(path: string, options: ReplayOptions = {}):
   const chunkSize = options.chunkSize ?? 1024;
   const inputSha256 = await fileSha256(path);
   const engine = await createEngine(config);
+  requireLendingFields(engine.dataModel, 'replaying labelled history (backtest, tune)');
   // The reader drift and the trainers use: the same rows are valid everywhere.
   const { read, events, rejected } = await readEventLines(path, {
     requireColumns: { names: LABEL_COLUMNS, why: 'a backtest needs labelled applications' },
+    dataModel: engine.dataModel,
   });
 
   // Events come in file order, so ties keep it.

@@ -78,7 +78,7 @@ export async function readEventLines(path: string, options: ReadEventLinesOption
 }
 
 /** The valid events in file order and how many data lines were not (readEventLines without the details). */
-export async function readEvents(path: string): Promise<ReadEvents> {
-  const { events, rejected } = await readEventLines(path);
+export async function readEvents(path: string, dataModel?: DataModel): Promise<ReadEvents> {
+  const { events, rejected } = await readEventLines(path, dataModel === undefined ? {} : { dataModel });
   return { events: events.map((entry) => entry.event), rejected: rejected.length };
 }

@@ -1,6 +1,7 @@
 // The fields of the shipped lending data model (data/applications.data-model.json) that the analysis
 // commands (backtest, tune, drift), the fraud trainer and the simulator read by name. They still work
 // on that model only; a data model's roles are what they will read instead.
+import { ErrorCode, FengkongError } from '../errors.js';
 import type { EventRecord } from './event.js';
 
 export interface LendingApplication extends EventRecord {
@@ -17,4 +18,33 @@ export interface LendingApplication extends EventRecord {
 /** An event of the lending model, as the commands that read its fields by name see it. */
 export function asLending(event: EventRecord): LendingApplication {
   return event as LendingApplication;
+}
+
+/** The fields the lending-only commands read by name. */
+export const LENDING_FIELDS = [
+  'application_id',
+  'applied_at',
+  'funded_amnt',
+  'term',
+  'int_rate',
+  'default',
+  'is_fraud',
+  'fraud_scenario',
+] as const;
+
+/**
+ * Refuses, with a coded error naming the command and what is missing, a data model that lacks the
+ * lending fields a command still reads by name (backtest, tune, drift, the fraud trainer).
+ */
+export function requireLendingFields(
+  model: { readonly fieldNames: readonly string[]; readonly file: { readonly name: string } },
+  command: string,
+): void {
+  const missing = LENDING_FIELDS.filter((name) => !model.fieldNames.includes(name));
+  if (missing.length > 0) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `${command} reads the lending data model's labels, amount, term and rate by name; the data model ${model.file.name} has no ${missing.join(', ')}: ${command} does not run on it yet`,
+    );
+  }
 }

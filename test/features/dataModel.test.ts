@@ -211,3 +211,22 @@ describe('events are read as the data model declares them', () => {
     expect(second!.audit.dataModelSha256).toBe(loadDataModel(path).sha256);
   });
 });
+
+describe('the commands that still read lending fields by name refuse another data model, saying so', () => {
+  const config = { dataModel: 'examples/credit-data/data-model.json', creditModel: 'examples/credit-data/models/credit.manifest.json' };
+
+  it('backtest and tune (a replay of labelled history), drift, and the fraud trainer', async () => {
+    const { replayLabelled } = await import('../../src/analysis/replay.js');
+    const { observeFile } = await import('../../src/analysis/driftInputs.js');
+    const { trainFraudModel } = await import('../../src/train/fraud/trainModel.js');
+    for (const attempt of [
+      () => replayLabelled('data/credit_data.csv', { config }),
+      () => observeFile('data/credit_data.csv', config),
+      () => trainFraudModel({ inputPath: 'data/credit_data.csv', config }),
+    ]) {
+      const error = await rejectionOf(attempt());
+      expect(error.code).toBe(ErrorCode.CONFIG_INVALID);
+      expect(error.message).toMatch(/the data model credit-data has no application_id, applied_at, .*does not run on it yet/);
+    }
+  });
+});

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { ErrorCode, FengkongError } from '../../errors.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { FraudModelFile } from '../../schema/fraudModel.js';
+import { dataModelOf, parseEngineConfig } from '../../engine/loadInputs.js';
+import { requireLendingFields } from '../../schema/lending.js';
 import { readEvents } from '../../batch/readEvents.js';
 import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../../stages/fraud/features.js';
 import { fitLogisticRegression, standardise, toModelFeatures } from './train.js';
@@ -36,7 +38,9 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
   const l2 = options.l2 ?? DEFAULT_L2;
   const trainShare = options.trainShare ?? DEFAULT_TRAIN_SHARE;
   const trainingDataSha256 = createHash('sha256').update(readFileSync(options.inputPath)).digest('hex');
-  const { events, rejected } = await readEvents(options.inputPath);
+  const dataModel = dataModelOf(parseEngineConfig(options.config ?? {}));
+  requireLendingFields(dataModel, 'the fraud trainer');
+  const { events, rejected } = await readEvents(options.inputPath, dataModel);
   const history = await replayHistory(events, options.config ?? {});
   const trainRows = Math.floor(history.events.length * trainShare);
   if (trainRows < 10 || history.events.length - trainRows < 10) {
