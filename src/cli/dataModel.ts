@@ -1,6 +1,7 @@
 // `fengkong data-model infer|check`: draft a data model from a CSV (every guess on stderr), or check one.
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { dataModelTypes } from '../analysis/dataModelTypes.js';
 import { inferDataModel } from '../analysis/inferDataModel.js';
 import { loadDataModel } from '../features/dataModel.js';
 
@@ -21,6 +22,14 @@ export function dataModelCommand(): Command {
       process.stderr.write(
         `${notes.map((note) => `  ${note}`).join('\n')}\n${options.out === undefined ? '' : `data model: ${options.out}\n`}`,
       );
+    });
+  command
+    .command('types')
+    .description("print TypeScript declarations of the data model's events (what decide takes, what it validates to)")
+    .argument('<dm.json>', 'the data model')
+    .action((path: string) => {
+      const model = loadDataModel(path);
+      process.stdout.write(dataModelTypes(model.file, model.sha256));
     });
   command
     .command('check')

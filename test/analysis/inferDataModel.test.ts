@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dataModelTypes } from '../../src/analysis/dataModelTypes.js';
 import { inferDataModel } from '../../src/analysis/inferDataModel.js';
 import { checkHeader, recordToEvent } from '../../src/batch/csvRecords.js';
 import { ErrorCode } from '../../src/errors.js';
@@ -133,5 +134,39 @@ describe('the credit trainer reads a file through a data model', () => {
     expect(texts).toContain('Earlier payment incidents on record');
     expect(training.manifest.training.split).toMatch(/^random split \(seed 1/);
     expect(training.manifest.inputs.some((input) => input.source === 'Age' || input.source === 'Marital')).toBe(false);
+  });
+});
+
+describe('TypeScript declarations of a data model', () => {
+  it("type-check what decide takes: the shipped model's required fields, enum values and nullable fields", async () => {
+    const ts = (await import('typescript')).default;
+    const model = loadDataModel('data/applications.data-model.json');
+    const declarations = join(scratch, 'lending.d.ts');
+    writeFileSync(declarations, dataModelTypes(model.file, model.sha256));
+    const use = join(scratch, 'use.ts');
+    writeFileSync(
+      use,
+      [
+        "import type { LendingApplicationsInput } from './lending.js';",
+        "const ok: LendingApplicationsInput = { application_id: 'A1', applied_at: '2026-01-01T00:00:00Z', channel: 'web', addr_state: 'NY', funded_amnt: 1000, term: 'term_36', annual_inc: 5, ip: null };",
+        '// @ts-expect-error an unknown channel',
+        "const badChannel: LendingApplicationsInput = { ...ok, channel: 'fax' };",
+        '// @ts-expect-error a required field left out',
+        "const noAmount: LendingApplicationsInput = { application_id: 'A2', applied_at: '2026-01-01T00:00:00Z', channel: 'web', addr_state: 'NY', term: 'term_36', annual_inc: 5 };",
+        'export { ok, badChannel, noAmount };',
+        '',
+      ].join('\n'),
+    );
+    const program = ts.createProgram([use, declarations], {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: [],
+    });
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    expect(diagnostics).toEqual([]);
   });
 });
