@@ -5,6 +5,9 @@ import { z } from 'zod';
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
+/** Observations one key may hold by default: some 50,000 events within the retention (a month of a busy email domain). */
+const MAX_OBSERVATIONS_PER_KEY = 50_000;
+
 /** The longest velocity window the features read (30 days); retention defaults to it plus the lateness. */
 const LONGEST_WINDOW_MS = 30 * DAY_MS;
 
@@ -29,6 +32,12 @@ const optionFields = {
    * store's memory otherwise).
    */
   firstSeenKeyPrefixes: z.array(z.string()).nullable(),
+  /**
+   * At most this many observations per key: a key past it keeps its newest (a window reaching further
+   * back is then a lower bound, counted in stats().truncatedObservations). Bounds the memory one hot
+   * key (an email domain, a shared IP) can take, whatever the traffic.
+   */
+  maxObservationsPerKey: z.number().int().positive(),
 };
 
 // An accepted observation can lie allowedLatenessMs behind the watermark; a shorter retention would
@@ -47,6 +56,7 @@ export const MemoryStoreOptions = z
     sweepEvery: optionFields.sweepEvery.default(10_000),
     decisionRetentionMs: optionFields.decisionRetentionMs.default(DAY_MS),
     firstSeenKeyPrefixes: optionFields.firstSeenKeyPrefixes.default(null),
+    maxObservationsPerKey: optionFields.maxObservationsPerKey.default(MAX_OBSERVATIONS_PER_KEY),
   })
   .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
   .transform(({ retentionMs, ...rest }) => ({ ...rest, retentionMs: retentionMs ?? LONGEST_WINDOW_MS + rest.allowedLatenessMs }));
@@ -67,11 +77,14 @@ export const MemoryStoreSnapshot = z
         ...optionFields,
         decisionRetentionMs: optionFields.decisionRetentionMs.optional(),
         firstSeenKeyPrefixes: optionFields.firstSeenKeyPrefixes.default(null),
+        maxObservationsPerKey: optionFields.maxObservationsPerKey.default(MAX_OBSERVATIONS_PER_KEY),
       })
       .refine(retentionCoversLateness.check, retentionCoversLateness.issue)
       .transform(({ decisionRetentionMs, ...rest }) => ({ ...rest, decisionRetentionMs: decisionRetentionMs ?? rest.retentionMs })),
     watermarkMs: finiteMs.nullable(),
     lateObservations: z.number().int().nonnegative(),
+    /** Absent from snapshots written before keys were capped. */
+    truncatedObservations: z.number().int().nonnegative().default(0),
     observationsSinceSweep: z.number().int().nonnegative(),
     /** Per key: [key, times (ascending), values, tokens], the three arrays of equal length. */
     keys: z.array(z.tuple([z.string(), z.array(finiteMs).min(1), z.array(z.number()), z.array(z.string())])),

@@ -33,6 +33,10 @@
 //   deletes keys left empty, forgets first-seen times past their horizon, and drops freezes with
 //   until < W − R and decisions with at < W − R, and lets go of the decisions with at < W − D. Neither
 //   freezes nor decisions trigger a sweep.
+// - Cap: a key holds at most maxObservationsPerKey observations; inserting past it drops the key's
+//   oldest (stats().truncatedObservations counts them), so a window reaching back past them answers for
+//   the kept ones only: a lower bound of the count, sum and distinct count. Latest-at-or-before and
+//   first-seen times are unaffected for times the kept observations cover.
 // - Memory bound: observations held ≤ accepted observations with t ≥ Ws − R, where Ws is the watermark at
 //   the last sweep, fewer than sweepEvery accepted observations ago; that is, the observations within R
 //   of the watermark plus those that expired since the last sweep. First-seen entries: one per key
@@ -111,7 +115,18 @@ class Series {
     const { times, head } = this;
     const end = times.length;
     if (head === end || times[head]! >= horizonMs) return 0;
-    const newHead = lowerBound(times, head, end, horizonMs);
+    return this.dropBefore(lowerBound(times, head, end, horizonMs));
+  }
+
+  /** Drops the oldest observations beyond `keep`; returns how many. */
+  keepNewest(keep: number): number {
+    return this.size > keep ? this.dropBefore(this.times.length - keep) : 0;
+  }
+
+  /** Drops the live observations before index `newHead`; returns how many. */
+  private dropBefore(newHead: number): number {
+    const { times, head } = this;
+    const end = times.length;
     // Cut the dead prefix once it is as long as the live part, so each cut is paid for by the
     // evictions before it; until then only move the head.
     if (newHead >= end - newHead) {
@@ -172,6 +187,7 @@ class MemoryStore implements StateStore {
   private watermarkMs = -Infinity;
   private held = 0;
   private lateObservations = 0;
+  private truncatedObservations = 0;
   private observationsSinceSweep = 0;
 
   constructor(private readonly options: MemoryStoreOptions) {}
@@ -199,6 +215,11 @@ class MemoryStore implements StateStore {
     } else {
       this.held -= series.evictBefore(this.watermarkMs - retentionMs);
       series.insert(timeMs, storedValue, token);
+      // A key past its cap keeps its newest observations: a window reaching further back is then a
+      // lower bound (counted), and memory stays bounded however hot one key runs.
+      const dropped = series.keepNewest(this.options.maxObservationsPerKey);
+      this.held -= dropped;
+      this.truncatedObservations += dropped;
     }
     this.held += 1;
 
@@ -338,6 +359,7 @@ class MemoryStore implements StateStore {
       keys: this.series.size,
       observations: this.held,
       lateObservations: this.lateObservations,
+      truncatedObservations: this.truncatedObservations,
       watermarkMs: this.watermarkMs === -Infinity ? null : this.watermarkMs,
       frozenKeys: this.freezes.size,
       decisions: this.decisions.size,
@@ -351,6 +373,7 @@ class MemoryStore implements StateStore {
       options: { ...this.options },
       watermarkMs: this.watermarkMs === -Infinity ? null : this.watermarkMs,
       lateObservations: this.lateObservations,
+      truncatedObservations: this.truncatedObservations,
       observationsSinceSweep: this.observationsSinceSweep,
       keys: Array.from(this.series, ([key, series]) => [
         key,
@@ -385,6 +408,7 @@ class MemoryStore implements StateStore {
   load(snapshot: MemoryStoreSnapshot): void {
     this.watermarkMs = snapshot.watermarkMs ?? -Infinity;
     this.lateObservations = snapshot.lateObservations;
+    this.truncatedObservations = snapshot.truncatedObservations;
     this.observationsSinceSweep = snapshot.observationsSinceSweep;
     for (const [key, times, values, tokens] of snapshot.keys) {
       const series = new Series(times[0]!, values[0]!, tokens[0]!);

@@ -44,6 +44,8 @@ export interface StoreStats {
   readonly keys: number;
   readonly observations: number;
   readonly lateObservations: number;
+  /** Observations dropped because their key held more than its cap (the store's maxObservationsPerKey), if the store caps keys. */
+  readonly truncatedObservations?: number;
   /** The latest event time observed (ms), or null before the first observation. */
   readonly watermarkMs: number | null;
   /** Keys holding at least one freeze (expired ones included until they are evicted). */

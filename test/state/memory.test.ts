@@ -237,7 +237,15 @@ describe('inputs and options', () => {
       expect(error.code).toBe(ErrorCode.STATE_INVALID);
       expect(error.message).toContain(field);
     }
-    expect(store.stats()).toEqual({ keys: 0, observations: 0, lateObservations: 0, watermarkMs: null, frozenKeys: 0, decisions: 0 });
+    expect(store.stats()).toEqual({
+      keys: 0,
+      observations: 0,
+      lateObservations: 0,
+      truncatedObservations: 0,
+      watermarkMs: null,
+      frozenKeys: 0,
+      decisions: 0,
+    });
     expect(store.firstSeenMs('device:a')).toBeNull();
   });
 
@@ -256,6 +264,7 @@ describe('inputs and options', () => {
       sweepEvery: 10_000,
       decisionRetentionMs: DAY_MS,
       firstSeenKeyPrefixes: null,
+      maxObservationsPerKey: 50_000,
     });
     expect(MemoryStoreOptions.parse({ allowedLatenessMs: HOUR_MS }).retentionMs).toBe(30 * DAY_MS + HOUR_MS);
   });
@@ -490,9 +499,11 @@ describe('snapshots', () => {
         sweepEvery: 50,
         decisionRetentionMs: DAY_MS,
         firstSeenKeyPrefixes: null,
+        maxObservationsPerKey: 50_000,
       },
       watermarkMs: START_MS + 20,
       lateObservations: 0,
+      truncatedObservations: 0,
       observationsSinceSweep: 3,
       keys: [
         ['device:secret-hash-1', [START_MS, START_MS + 10], [1, 2], ['applicant:1', 'applicant:2']],
