@@ -4,6 +4,7 @@
 // and protected attributes by name. Every guess comes back as a note, so the user knows what to check.
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { NUMBER_TEXT } from '../batch/csvRecords.js';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { compileDataModel } from '../features/dataModel.js';
 import { DATA_MODEL_FORMAT, DATA_MODEL_LIMITS, type DataModelFile, type DataModelFileInput, type FieldInput } from '../schema/dataModel.js';
@@ -15,7 +16,6 @@ export const MISSING_CELLS = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'No
 /** A text column with at most this many distinct values, each seen twice on average, is an enum. */
 const MAX_ENUM_VALUES = 30;
 
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const INTEGER = /^[-+]?\d+$/;
 const BOOLEAN = /^(true|false|TRUE|FALSE|True|False)$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -135,7 +135,7 @@ function inferField(name: string, present: readonly string[], rows: number): Fie
   if (present.length === 0) return { ...base, type: 'string', missing: 'nullable' };
   const all = (pattern: RegExp) => present.every((cell) => pattern.test(cell));
   if (all(INTEGER) && present.every((cell) => Number.isSafeInteger(Number(cell)))) return { ...base, type: 'integer', ...bounds(present) };
-  if (all(NUMBER) && present.every((cell) => Number.isFinite(Number(cell)))) return { ...base, type: 'number', ...bounds(present) };
+  if (all(NUMBER_TEXT) && present.every((cell) => Number.isFinite(Number(cell)))) return { ...base, type: 'number', ...bounds(present) };
   if (all(BOOLEAN)) return { ...base, type: 'boolean' };
   if (all(TIMESTAMP) && present.every((cell) => Number.isFinite(Date.parse(cell)))) return { ...base, type: 'timestamp' };
   if (all(EMAIL)) return { ...base, type: 'email' };

@@ -158,7 +158,8 @@ export function checkHeader(path: string, text: string, model: DataModel = shipp
   return { names: header, kinds, missing: new Set(model.file.missingValues.filter((cell) => cell !== '')) };
 }
 
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** A decimal number as a CSV writes it. */
+export const NUMBER_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 const BOOLEAN: Readonly<Record<string, boolean>> = {
   true: true,
@@ -184,10 +185,14 @@ export function recordToEvent(layout: HeaderLayout, fields: readonly string[]): 
     if (kind === 'skip') continue;
     const name = layout.names[index]!;
     const raw = fields[index]!;
-    if (raw === '' || (layout.missing.size > 0 && layout.missing.has(raw))) event[name] = null;
-    else if (kind === 'number') event[name] = NUMBER.test(raw) ? Number(raw) : raw;
-    else if (kind === 'boolean') event[name] = BOOLEAN[raw] ?? raw;
-    else event[name] = raw;
+    event[name] = raw === '' || (layout.missing.size > 0 && layout.missing.has(raw)) ? null : cellValue(raw, kind);
   }
   return event;
+}
+
+/** A present cell's text as its column's kind reads it: a well-formed number or boolean converted, anything else left as text. */
+export function cellValue(raw: string, kind: HeaderLayout['kinds'][number]): unknown {
+  if (kind === 'number') return NUMBER_TEXT.test(raw) ? Number(raw) : raw;
+  if (kind === 'boolean') return BOOLEAN[raw] ?? raw;
+  return raw;
 }

@@ -10,6 +10,7 @@ import { shippedPaths } from '../../engine/paths.js';
 import { loadDerivedFeatures } from '../../features/derived.js';
 import type { CreditInput } from '../../schema/creditManifest.js';
 import { shippedDataModel } from '../../features/dataModel.js';
+import { NUMBER_TEXT } from '../../batch/csvRecords.js';
 import { creditTableByModel } from './modelTable.js';
 import type { CreditRecord, CreditSource, CreditTable, CreditTableOptions, DroppedRows, Exclusion } from './creditTable.js';
 
@@ -18,7 +19,7 @@ import { readFileBytes } from '../../schema/jsonFile.js';
 import { encodeRecord } from '../../stages/credit/encode.js';
 
 /** A decimal number as a CSV writes it: the same test decides a value's type when the model serves a CSV. */
-const numberPattern = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const numberPattern = NUMBER_TEXT;
 /** What the manifest accepts as an input's source. */
 const sourceNamePattern = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** A category level rarer than this in the training rows gets no input of its own: too few rows to learn from. */

@@ -5,6 +5,7 @@
 // for the split the caller chose: by the time field, at random under a seed, or as the file has them.
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { cellValue } from '../../batch/csvRecords.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
 import type { FieldType } from '../../schema/dataModel.js';
@@ -56,7 +57,7 @@ export function creditTableByModel(
     for (const field of model.fields) {
       if (!Object.hasOwn(row, field.name)) continue;
       const text = row[field.name]!;
-      input[field.name] = missingCells.has(text) ? null : typed(text, field.type);
+      input[field.name] = missingCells.has(text) ? null : cellValue(text, kindOf(field.type));
     }
     try {
       events.push({ row: index, event: model.parseEvent(input, nowMs) });
@@ -139,12 +140,9 @@ export function creditTableByModel(
   };
 }
 
-/** CSV text as the data model's type reads it: numbers and booleans converted, the rest left as text. */
-function typed(text: string, type: FieldType): unknown {
-  if (type === 'number' || type === 'integer') return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : text;
-  if (type === 'boolean')
-    return ({ true: true, false: false, '1': true, '0': false } as Record<string, boolean>)[text.toLowerCase()] ?? text;
-  return text;
+/** How the CSV reader reads a cell of a field of this type. */
+function kindOf(type: FieldType): 'number' | 'boolean' | 'text' {
+  return type === 'number' || type === 'integer' ? 'number' : type === 'boolean' ? 'boolean' : 'text';
 }
 
 /**
