@@ -7,7 +7,7 @@ import type { Offer, Outcome, PolicyRuleHit, Tier } from '../schema/decision.js'
 import { POLICY_ACTIONS, type OfferBand, type PolicyAction, type PolicyCategory } from '../schema/policyPack.js';
 import { createPackEvaluator, type CustomOperators, type PackRun, type RuleEvaluatorKind } from '../stages/rules/evaluator.js';
 import { ErrorCode, FengkongError } from '../errors.js';
-import type { PolicyFactName, PolicyFacts, PolicyFactValue } from './facts.js';
+import { LENDING_AMOUNT, type PolicyFactName, type PolicyFacts, type PolicyFactValue } from './facts.js';
 import type { LoadedPolicyPack } from './load.js';
 
 const OUTCOME_RANK: Record<Outcome, number> = { approve: 0, review: 1, decline: 2 };
@@ -30,9 +30,6 @@ export interface PolicyVerdict {
 }
 
 export type PolicyEvaluator = (facts: PolicyFacts) => PolicyVerdict | Promise<PolicyVerdict>;
-
-/** The shipped lending data model's amount field. */
-export const LENDING_AMOUNT = 'funded_amnt';
 
 export function createPolicyEvaluator(
   loaded: LoadedPolicyPack,

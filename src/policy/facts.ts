@@ -61,7 +61,10 @@ export interface PolicyStageInputs {
  * never `{ fact }` references: the schema refuses them), and the amount, which its offers read. A
  * decision's policy facts need no other.
  */
-export function eventFactsReadBy(pack: Pick<PolicyPack, 'rules'>, amountFact: string | null = 'funded_amnt'): string[] {
+/** The shipped lending data model's amount field: what offers price when no data model says otherwise. */
+export const LENDING_AMOUNT = 'funded_amnt';
+
+export function eventFactsReadBy(pack: Pick<PolicyPack, 'rules'>, amountFact: string | null = LENDING_AMOUNT): string[] {
   const names = new Set<string>(amountFact === null ? [] : [amountFact]);
   for (const rule of pack.rules) for (const leaf of factConditionsOf(rule.conditions)) names.add(leaf.fact);
   for (const name of Object.keys(POLICY_FACTS)) names.delete(name);

@@ -12,7 +12,15 @@ import type { CreditInput } from '../../schema/creditManifest.js';
 import { shippedDataModel } from '../../features/dataModel.js';
 import { NUMBER_TEXT } from '../../batch/csvRecords.js';
 import { creditTableByModel } from './modelTable.js';
-import type { CreditRecord, CreditSource, CreditTable, CreditTableOptions, DroppedRows, Exclusion } from './creditTable.js';
+import {
+  requireBinaryTarget,
+  type CreditRecord,
+  type CreditSource,
+  type CreditTable,
+  type CreditTableOptions,
+  type DroppedRows,
+  type Exclusion,
+} from './creditTable.js';
 
 export type * from './creditTable.js';
 import { readFileBytes } from '../../schema/jsonFile.js';
@@ -100,13 +108,7 @@ export function readCreditTable(options: CreditTableOptions): CreditTable {
   let rows = allRows.filter((row) => (row[target] ?? '') !== '');
   if (rows.length < allRows.length) dropped.push({ rows: allRows.length - rows.length, why: `the target ${target} is empty` });
   const targetValues = new Set(rows.map((row) => row[target]!));
-  if (targetValues.size !== 2 || !targetValues.has(positive)) {
-    const found = targetValues.has(positive) ? 'the positive value among them' : 'none of them the positive value given';
-    throw new FengkongError(
-      ErrorCode.CSV_RECORD,
-      `${sourceName}: target column "${target}" has ${targetValues.size} distinct values (${found}); it must have exactly two, one of them the positive value`,
-    );
-  }
+  requireBinaryTarget(sourceName, target, targetValues, positive);
   if (inHeader.has(fraudLabel)) {
     const genuine = rows.filter((row) => !isOne(row[fraudLabel] ?? ''));
     if (genuine.length < rows.length) {

@@ -1,5 +1,6 @@
 // What the credit trainer reads a labelled CSV into (creditData.ts, or modelTable.ts through a data
 // model): the candidate inputs, why the others are left out, and the rows in split order.
+import { ErrorCode, FengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
 
 /** How rows divide into training and held-out: by time, at random under a seed, or in file order. */
@@ -63,4 +64,14 @@ export interface CreditTable {
   /** Set when read through a data model: the split the rows are ordered for, and each field's description (reason texts). */
   readonly split?: CreditSplit;
   readonly descriptions?: Readonly<Record<string, string>>;
+}
+
+/** A target must take exactly two values in the kept rows, one of them the positive value; FK_CSV_RECORD otherwise. */
+export function requireBinaryTarget(sourceName: string, target: string, values: ReadonlySet<string>, positive: string): void {
+  if (values.size === 2 && values.has(positive)) return;
+  const found = values.has(positive) ? 'the positive value among them' : 'none of them the positive value given';
+  throw new FengkongError(
+    ErrorCode.CSV_RECORD,
+    `${sourceName}: target column "${target}" has ${values.size} distinct values (${found}); it must have exactly two, one of them the positive value`,
+  );
 }

@@ -9,7 +9,16 @@ import { cellValue } from '../../batch/csvRecords.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
 import type { FieldType } from '../../schema/dataModel.js';
-import type { CreditRecord, CreditSource, CreditSplit, CreditTable, CreditTableOptions, DroppedRows, Exclusion } from './creditTable.js';
+import {
+  requireBinaryTarget,
+  type CreditRecord,
+  type CreditSource,
+  type CreditSplit,
+  type CreditTable,
+  type CreditTableOptions,
+  type DroppedRows,
+  type Exclusion,
+} from './creditTable.js';
 
 const NOT_INPUTS: ReadonlySet<FieldType> = new Set(['timestamp', 'ipv4', 'ipv6', 'email', 'phone']);
 
@@ -71,12 +80,7 @@ export function creditTableByModel(
   const labelled = events.filter(({ event }) => event[target] !== null && event[target] !== undefined);
   if (labelled.length < events.length) dropped.push({ rows: events.length - labelled.length, why: `the target ${target} is missing` });
   const targetValues = new Set(labelled.map(({ event }) => String(event[target])));
-  if (targetValues.size !== 2 || !targetValues.has(positive)) {
-    throw new FengkongError(
-      ErrorCode.CSV_RECORD,
-      `${sourceName}: target ${target} has ${targetValues.size} distinct values (${targetValues.has(positive) ? 'the positive value among them' : 'none of them the positive value given'}); it must have exactly two, one of them the positive value`,
-    );
-  }
+  requireBinaryTarget(sourceName, target, targetValues, positive);
 
   const excluded: Exclusion[] = [];
   const userExcluded = new Set(options.exclude ?? []);
