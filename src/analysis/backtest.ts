@@ -12,28 +12,45 @@ import { HELD_OUT_SHARE, modelsTraining, outOfSample, type ModelTraining } from 
 import { rateOf, wilsonRate } from './interval.js';
 import { badLabel, replayLabelled, splitByTime, type LabelledOutcome, type Replay } from './replay.js';
 import { firedRulesOf, ruleCatalogue, ruleMetrics, type CatalogueRule } from './ruleImpact.js';
-import type { BacktestResult, BacktestRun, DecisionChanges, Discrimination } from './backtestSchema.js';
+import type { BacktestResult, BacktestRun, DecisionChanges, Discrimination, OutcomeFields } from './backtestSchema.js';
 
-export const DEFINITIONS: Readonly<Record<string, string>> = {
-  bad: 'bad = defaulted (default = 1) or fraud (is_fraud = 1); bad rates count the rows whose status is known',
-  approved: 'approved = outcome approve; reviews are not approvals',
-  fraudCaught: 'a fraud is caught when declined or sent to review, missed when approved',
-  precision:
-    'precision = share of a rule’s hits that carry its label: fraud (is_fraud = 1) for fraud-signal rules (rule categories list, velocity, anomaly; policy category fraud), default (default = 1) for credit rules (bureau, application; policy category credit)',
-  incremental:
-    'incremental = applications a rule alone caught: the decision was review or decline, the rule asked for that outcome, and no other rule or policy rule that fired asked for the same or a harsher one (a rule-pack rule only through the policy rules that relay rule hits); counted on each application’s own decision',
-  creditScore: 'the credit score is higher = better: its AUC and KS are of the negated score against default, on genuine rows',
-  amount:
-    'economics price the amount lent: an approval’s offer (approvedAmount: a counter-offer lends the band’s maximum, less than was asked), the amount requested (funded_amnt) when an approval carries no offer or for a review funded under reviewsFunded',
-  counterfactual:
-    'Lending Club rows are funded loans: every row has a real repayment outcome, so the outcomes of rows the policy declines or reviews are what would have happened had they been funded (counterfactual)',
-};
+/** The definitions a backtest states, in the words of its data model's outcome fields. */
+export function definitionsOf(outcomes: OutcomeFields): Record<string, string> {
+  const { credit, fraud, amount } = outcomes;
+  const creditBad = credit === null ? null : `${credit.field} = ${credit.bad}`;
+  const fraudBad = fraud === null ? null : `${fraud.field} = ${fraud.bad}`;
+  const badParts = [creditBad === null ? null : `defaulted (${creditBad})`, fraudBad === null ? null : `fraud (${fraudBad})`].filter(
+    (part) => part !== null,
+  );
+  const fraudSignal =
+    fraudBad === null
+      ? null
+      : `fraud (${fraudBad}) for fraud-signal rules (rule categories list, velocity, anomaly; policy category fraud)`;
+  const creditSignal = creditBad === null ? null : `default (${creditBad}) for credit rules (bureau, application; policy category credit)`;
+  return {
+    bad: `bad = ${badParts.join(' or ')}; bad rates count the rows whose status is known${fraud === null ? `; the data model declares no fraud outcome, so every row counts as genuine and no fraud figure is reported` : ''}${credit === null ? '; the data model declares no credit outcome, so no default figure is reported' : ''}`,
+    approved: 'approved = outcome approve; reviews are not approvals',
+    fraudCaught: 'a fraud is caught when declined or sent to review, missed when approved',
+    precision: `precision = share of a rule’s hits that carry its label: ${[fraudSignal, creditSignal].filter((part) => part !== null).join(', ')}`,
+    incremental:
+      'incremental = applications a rule alone caught: the decision was review or decline, the rule asked for that outcome, and no other rule or policy rule that fired asked for the same or a harsher one (a rule-pack rule only through the policy rules that relay rule hits); counted on each application’s own decision',
+    creditScore: `the credit score is higher = better: its AUC and KS are of the negated score against default${credit === null ? '' : ` (${creditBad})`}, on genuine rows`,
+    amount:
+      amount === null
+        ? 'the data model marks no field as the amount, so nothing is priced (no economics)'
+        : `economics price the amount lent: an approval’s offer (approvedAmount: a counter-offer lends the band’s maximum, less than was asked), the amount requested (${amount}) when an approval carries no offer or for a review funded under reviewsFunded`,
+    counterfactual:
+      'the rows a policy declines or reviews are counted against their own labels, as if they had been funded (counterfactual): that holds when every row of the file was funded and observed, as Lending Club’s loans were; where declined applicants have no outcome, figures on them are not defined',
+  };
+}
 
 export interface RunInput {
   name: string;
   replay: Replay;
   catalogue: readonly CatalogueRule[];
   economics: Economics;
+  /** The outcome fields of the run's data model. */
+  outcomeFields: OutcomeFields;
   /** The data the run's models record they were trained on (heldOut.ts modelsTraining). */
   models: readonly ModelTraining[];
   heldOutFraction?: number;
@@ -42,7 +59,15 @@ export interface RunInput {
 const approved = (row: LabelledOutcome) => row.decision.outcome === 'approve';
 const known = (row: LabelledOutcome) => badLabel(row) !== null;
 
-export function summariseRun({ name, replay, catalogue, economics, models, heldOutFraction = HELD_OUT_SHARE }: RunInput): BacktestRun {
+export function summariseRun({
+  name,
+  replay,
+  catalogue,
+  economics,
+  outcomeFields,
+  models,
+  heldOutFraction = HELD_OUT_SHARE,
+}: RunInput): BacktestRun {
   const rows = replay.rows;
   const outcomes = { approve: 0, review: 0, decline: 0 };
   for (const row of rows) outcomes[row.decision.outcome] += 1;
@@ -90,13 +115,13 @@ export function summariseRun({ name, replay, catalogue, economics, models, heldO
       catalogue,
       rows.map((row) => ({ isFraud: row.isFraud, defaulted: row.defaulted, fired: firedRulesOf(row.decision) })),
     ),
-    outOfSample: outOfSample(models, replay.inputSha256, heldOutFraction),
+    outOfSample: outOfSample(models, replay.inputSha256, heldOutFraction, outcomeFields.time),
     models: {
       fraudProbability: { all: fraudDiscrimination(rows), heldOut: fraudDiscrimination(heldOut) },
       creditScore: { all: creditDiscrimination(rows), heldOut: creditDiscrimination(heldOut) },
     },
     reasons: reasonFrequency(rows),
-    economics: portfolioEconomics(rows, economics),
+    economics: outcomeFields.amount === null ? null : portfolioEconomics(rows, economics),
   };
 }
 
@@ -241,20 +266,36 @@ export async function runBacktest(options: BacktestOptions): Promise<Backtest> {
   }
   const challenger =
     options.challengerConfig === undefined ? null : await replayLabelled(options.inputPath, { config: options.challengerConfig, ...chunk });
+  const outcomes = champion.outcomes;
   const result: BacktestResult = {
     format: 'fengkong-backtest',
-    version: 1,
+    version: 2,
     input: { path: options.inputPath, sha256: champion.inputSha256 },
     libraryVersion,
     command: options.command ?? '',
-    definitions: { ...DEFINITIONS },
+    outcomes,
+    definitions: definitionsOf(outcomes),
     heldOutFraction: HELD_OUT_SHARE,
     economics,
-    champion: summariseRun({ name: 'champion', replay: champion, catalogue: championRules, economics, models: championModels }),
+    champion: summariseRun({
+      name: 'champion',
+      replay: champion,
+      catalogue: championRules,
+      economics,
+      outcomeFields: outcomes,
+      models: championModels,
+    }),
     challenger:
       challenger === null
         ? null
-        : summariseRun({ name: 'challenger', replay: challenger, catalogue: challengerRules!, economics, models: challengerModels }),
+        : summariseRun({
+            name: 'challenger',
+            replay: challenger,
+            catalogue: challengerRules!,
+            economics,
+            outcomeFields: challenger.outcomes,
+            models: challengerModels,
+          }),
     changes: challenger === null ? null : compareRuns(champion.rows, challenger.rows),
   };
   return { result, champion, challenger };

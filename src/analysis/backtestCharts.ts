@@ -3,7 +3,7 @@
 // run (champion, and the challenger when there is one).
 import { barChart, distributionChart, rocChart, tradeoffChart } from '../report/charts.js';
 import type { ReportFigure } from '../report/document.js';
-import type { BacktestRun } from './backtestSchema.js';
+import type { BacktestRun, OutcomeFields } from './backtestSchema.js';
 import { creditScores, fraudScores } from './backtest.js';
 import { badLabel, type LabelledOutcome } from './replay.js';
 import { rocPoints } from '../metrics/roc.js';
@@ -19,7 +19,7 @@ const MIN_APPROVED_FOR_TRADEOFF = 50;
 /** The facts a score cut-off reads: a policy rule reading only these is the cut-off the trade-off sweeps. */
 const SCORE_FACTS: ReadonlySet<string> = new Set(['creditScore', 'creditPd']);
 
-export function backtestFigures(runs: readonly ChartRun[]): ReportFigure[] {
+export function backtestFigures(runs: readonly ChartRun[], outcomes: OutcomeFields): ReportFigure[] {
   const named = (run: ChartRun, label: string) => (runs.length > 1 ? `${run.name}: ${label}` : label);
   const fraudRoc = runs.flatMap((run) => {
     const model = run.metrics.models.fraudProbability.all;
@@ -44,30 +44,46 @@ export function backtestFigures(runs: readonly ChartRun[]): ReportFigure[] {
     { label: named(run, 'fraud'), values: fraudValues(run.rows.filter((row) => row.isFraud)) },
   ]);
   const tradeoffs = runs.map((run) => ({ run, curve: cutOffTradeoff(run.rows), policy: policyCutOff(run.rows) }));
+  const { credit, fraud } = outcomes;
+  const bad = [credit === null ? null : 'defaulted', fraud === null ? null : 'fraud'].filter((word) => word !== null).join(' or ');
+  const rows = fraud === null ? 'Every row' : 'Genuine rows';
+  const fraudFigures: ReportFigure[] =
+    fraud === null
+      ? []
+      : [
+          {
+            title: `ROC: fraud probability against ${fraud.field}`,
+            caption: 'Every replayed row; the legend gives each curve’s AUC.',
+            spec: rocChart({ curves: fraudRoc }),
+          },
+          {
+            title: 'Fraud probability by label',
+            caption: 'Every row; each group normalised to its size.',
+            spec: distributionChart({ valueLabel: 'Fraud probability', groups: fraudGroups, bins: 25, domain: [0, 1] }),
+          },
+        ];
+  const creditFigures: ReportFigure[] =
+    credit === null
+      ? []
+      : [
+          {
+            title: `ROC: credit score against ${credit.field}`,
+            caption: `${rows}; the score is higher = better, so the curve ranks by the negated score (lower score flagged first).`,
+            spec: rocChart({ curves: creditRoc }),
+          },
+          {
+            title: 'Credit score by label',
+            caption: `${rows}; each group normalised to its size.`,
+            spec: distributionChart({ valueLabel: 'Credit score', groups: creditGroups, bins: 30 }),
+          },
+        ];
   return [
-    {
-      title: 'ROC: fraud probability against is_fraud',
-      caption: 'Every replayed row; the legend gives each curve’s AUC.',
-      spec: rocChart({ curves: fraudRoc }),
-    },
-    {
-      title: 'ROC: credit score against default',
-      caption: 'Genuine rows; the score is higher = better, so the curve ranks by the negated score (lower score flagged first).',
-      spec: rocChart({ curves: creditRoc }),
-    },
-    {
-      title: 'Credit score by label',
-      caption: 'Genuine rows; each group normalised to its size.',
-      spec: distributionChart({ valueLabel: 'Credit score', groups: creditGroups, bins: 30 }),
-    },
-    {
-      title: 'Fraud probability by label',
-      caption: 'Every row; each group normalised to its size.',
-      spec: distributionChart({ valueLabel: 'Fraud probability', groups: fraudGroups, bins: 25, domain: [0, 1] }),
-    },
+    ...fraudFigures.slice(0, 1),
+    ...creditFigures,
+    ...fraudFigures.slice(1),
     {
       title: 'Approval rate against bad rate, sweeping the credit-score cut-off',
-      caption: `Each point of a curve approves the rows that no other policy rule stopped and whose score is at or above a cut-off; labelled: the policy’s cut-off (the lowest score it approved among those rows) and the cut-offs every ${CUT_OFF_LABEL_STEP} points (≥ 560: scores of 560 and above approved; a label that would overlap another is left out); “policy” marks each run as replayed, all its rules applied. Bad = defaulted or fraud.`,
+      caption: `Each point of a curve approves the rows that no other policy rule stopped and whose score is at or above a cut-off; labelled: the policy’s cut-off (the lowest score it approved among those rows) and the cut-offs every ${CUT_OFF_LABEL_STEP} points (≥ 560: scores of 560 and above approved; a label that would overlap another is left out); “policy” marks each run as replayed, all its rules applied. Bad = ${bad}.`,
       spec: tradeoffChart({
         xLabel: 'Approval rate',
         yLabel: 'Bad rate among approved',

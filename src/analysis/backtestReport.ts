@@ -4,7 +4,7 @@
 import type { ReportDocumentInput, ReportTable } from '../report/document.js';
 import { money, percent, rate } from './format.js';
 import type { Rate } from './interval.js';
-import type { BacktestResult, BacktestRun, Discrimination } from './backtestSchema.js';
+import type { BacktestResult, BacktestRun, Discrimination, OutcomeFields } from './backtestSchema.js';
 import { backtestFigures } from './backtestCharts.js';
 import type { Backtest } from './backtest.js';
 
@@ -14,9 +14,14 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
   const { result } = backtest;
   const runs: BacktestRun[] = [result.champion, ...(result.challenger === null ? [] : [result.challenger])];
   const replays = [backtest.champion, ...(backtest.challenger === null ? [] : [backtest.challenger])];
-  const figures = backtestFigures(runs.map((metrics, index) => ({ name: metrics.name, metrics, rows: replays[index]!.rows })));
+  const figures = backtestFigures(
+    runs.map((metrics, index) => ({ name: metrics.name, metrics, rows: replays[index]!.rows })),
+    result.outcomes,
+  );
   const figure = (title: string) => figures.filter((entry) => entry.title.startsWith(title));
   const runColumns = runs.map((run) => ({ label: run.name, numeric: true }));
+  const { outcomes } = result;
+  const order = outcomes.time === null ? 'in the file’s order (the data model has no time field)' : `by ${outcomes.time}`;
   return {
     title: `Backtest of ${result.champion.policy.name} ${result.champion.policy.version}${result.challenger === null ? '' : ` against ${result.challenger.policy.name} ${result.challenger.policy.version}`}`,
     generatedAt,
@@ -31,7 +36,7 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
     notes: [
       result.definitions.counterfactual!,
       `Every rate has its 95% Wilson interval in brackets. ${result.definitions.bad}.`,
-      `The history is replayed whole in event-time order (velocity and freezes as they were); “held out” is the latest ${percent(result.heldOutFraction, 0)} of rows by applied_at, the share the model trainers hold out.`,
+      `The history is replayed whole in event-time order (velocity and freezes as they were); “held out” is the latest ${percent(result.heldOutFraction, 0)} of rows ${order}, the share the model trainers hold out.`,
       ...outOfSampleNotes(runs),
     ],
     sections: [
@@ -46,27 +51,31 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
               ]),
         ],
         tables: [
-          table('Rates', [{ label: 'Measure' }, ...runColumns], headlineRows(runs)),
+          table('Rates', [{ label: 'Measure' }, ...runColumns], headlineRows(runs, outcomes)),
           ...(result.changes === null ? [] : [changesTable(result)]),
         ],
       },
-      {
-        heading: 'Fraud caught',
-        paragraphs: [result.definitions.fraudCaught!],
-        tables: [
-          table(
-            'Frauds by scenario: declined, reviewed, missed (approved), caught',
-            [
-              { label: 'Scenario' },
-              { label: 'Frauds', numeric: true },
-              ...runs.flatMap((run) =>
-                ['declined', 'reviewed', 'missed', 'caught'].map((what) => ({ label: `${run.name} ${what}`, numeric: true })),
-              ),
-            ],
-            fraudCaughtRows(runs),
-          ),
-        ],
-      },
+      ...(outcomes.fraud === null
+        ? []
+        : [
+            {
+              heading: 'Fraud caught',
+              paragraphs: [result.definitions.fraudCaught!],
+              tables: [
+                table(
+                  'Frauds by scenario: declined, reviewed, missed (approved), caught',
+                  [
+                    { label: 'Scenario' },
+                    { label: 'Frauds', numeric: true },
+                    ...runs.flatMap((run) =>
+                      ['declined', 'reviewed', 'missed', 'caught'].map((what) => ({ label: `${run.name} ${what}`, numeric: true })),
+                    ),
+                  ],
+                  fraudCaughtRows(runs),
+                ),
+              ],
+            },
+          ]),
       {
         heading: 'Outcomes by tier and label',
         tables: runs.map((run) =>
@@ -75,7 +84,9 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
             [
               { label: 'Outcome' },
               { label: 'Tier', numeric: true },
-              ...['genuine good', 'genuine default', 'genuine, no label', 'fraud', 'total'].map((label) => ({ label, numeric: true })),
+              ...['genuine good', 'genuine default', 'genuine, no label', ...(outcomes.fraud === null ? [] : ['fraud']), 'total'].map(
+                (label) => ({ label, numeric: true }),
+              ),
             ],
             run.outcomeTierLabel.map((cell) => [
               cell.outcome,
@@ -83,7 +94,7 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
               cell.genuineGood,
               cell.genuineDefault,
               cell.genuineUnlabelled,
-              cell.fraud,
+              ...(outcomes.fraud === null ? [] : [cell.fraud]),
               cell.total,
             ]),
           ),
@@ -92,7 +103,9 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
       {
         heading: 'Models',
         paragraphs: [result.definitions.creditScore!],
-        tables: [table('AUC (95% DeLong interval) and KS', [{ label: 'Score' }, { label: 'Rows' }, ...runColumns], modelRows(runs))],
+        tables: [
+          table('AUC (95% DeLong interval) and KS', [{ label: 'Score' }, { label: 'Rows' }, ...runColumns], modelRows(runs, outcomes)),
+        ],
         figures: [...figure('ROC'), ...figure('Credit score by'), ...figure('Fraud probability by')],
       },
       {
@@ -110,33 +123,7 @@ export function backtestReportDocument(backtest: Backtest, generatedAt: string):
         tables: [reasonsTable(runs)],
         figures: figure('Reason codes'),
       },
-      {
-        heading: 'Economics',
-        paragraphs: [
-          `Revenue of an approved genuine good loan = amount × int_rate × term/12 × ${result.economics.averageBalanceFactor} (average balance); ` +
-            `loss of an approved genuine default = amount × ${result.economics.lossGivenDefault} (loss given default); ` +
-            `an approved fraud loses ${result.economics.fraudLoss === 1 ? 'the whole amount' : `amount × ${result.economics.fraudLoss}`}; ` +
-            `declined${result.economics.reviewsFunded ? '' : ' and reviewed'} rows earn and lose nothing. ` +
-            `The amount is the amount lent: an approval’s offer (approvedAmount: a counter-offer lends the band’s maximum, less than was asked), the amount requested (funded_amnt) when an approval carries no offer${result.economics.reviewsFunded ? ' and for a funded review' : ''}. ` +
-            `A funded genuine good loan without an int_rate earns nothing here and is counted apart (unpriced), not priced at 0%. No funding cost, prepayment or recovery timing: a yardstick to compare policies on the same history.`,
-        ],
-        tables: [
-          table(
-            'Estimated revenue and loss',
-            [{ label: 'Measure' }, ...runColumns],
-            [
-              ['Funded loans', ...runs.map((run) => run.economics.fundedLoans)],
-              ['Funded amount (lent)', ...runs.map((run) => money(run.economics.fundedAmount))],
-              ['Funded genuine good without int_rate (revenue not priced)', ...runs.map((run) => run.economics.fundedUnpriced)],
-              ['Funded genuine without a default label (not priced)', ...runs.map((run) => run.economics.fundedUnlabelled)],
-              ['Revenue', ...runs.map((run) => money(run.economics.revenue))],
-              ['Loss on defaults', ...runs.map((run) => money(run.economics.defaultLoss))],
-              ['Loss on frauds', ...runs.map((run) => money(run.economics.fraudLoss))],
-              ['Net (revenue − loss)', ...runs.map((run) => money(run.economics.net))],
-            ],
-          ),
-        ],
-      },
+      economicsSection(result, runs, runColumns),
     ],
   };
 }
@@ -145,19 +132,26 @@ function table(caption: string, columns: { label: string; numeric?: boolean }[],
   return { caption, columns: columns.map((column) => ({ label: column.label, numeric: column.numeric ?? false })), rows };
 }
 
-function headlineRows(runs: readonly BacktestRun[]): Cell[][] {
+function headlineRows(runs: readonly BacktestRun[], outcomes: OutcomeFields): Cell[][] {
   const each = (pick: (run: BacktestRun) => Cell) => runs.map(pick);
-  const rates: [string, (run: BacktestRun) => Rate][] = [
+  const fraud = outcomes.fraud !== null;
+  const rates: (readonly [string, (run: BacktestRun) => Rate])[] = [
     ['Approval rate', (run) => run.approvalRate],
     ['Review rate', (run) => run.reviewRate],
     ['Decline rate', (run) => run.declineRate],
     ['Bad rate, all rows', (run) => run.badRate],
     ['Bad rate, approved', (run) => run.badRateApproved],
     ['Bad rate, not approved', (run) => run.badRateNotApproved],
-    ['Default rate, approved genuine', (run) => run.defaultRateApprovedGenuine],
-    ['Fraud rate, approved', (run) => run.fraudRateApproved],
-    ['Fraud caught (declined or reviewed)', (run) => run.fraudCaught.at(-1)!.caught],
-    ['Genuine good stopped (declined or reviewed)', (run) => run.genuineGoodStopped],
+    ...(fraud && outcomes.credit !== null
+      ? [['Default rate, approved genuine', (run: BacktestRun) => run.defaultRateApprovedGenuine] as const]
+      : []),
+    ...(fraud
+      ? ([
+          ['Fraud rate, approved', (run: BacktestRun) => run.fraudRateApproved],
+          ['Fraud caught (declined or reviewed)', (run: BacktestRun) => run.fraudCaught.at(-1)!.caught],
+        ] as const)
+      : []),
+    ...(outcomes.credit === null ? [] : [['Good stopped (declined or reviewed)', (run: BacktestRun) => run.genuineGoodStopped] as const]),
   ];
   return [
     ['Rows read', ...each((run) => run.read)],
@@ -178,13 +172,23 @@ function changesTable(result: BacktestResult): ReportTable {
   );
 }
 
-function modelRows(runs: readonly BacktestRun[]): Cell[][] {
+function modelRows(runs: readonly BacktestRun[], outcomes: OutcomeFields): Cell[][] {
+  const fraud = outcomes.fraud === null ? null : `Fraud probability vs ${outcomes.fraud.field}`;
+  const credit = outcomes.credit === null ? null : `Credit score vs ${outcomes.credit.field}${outcomes.fraud === null ? '' : ' (genuine)'}`;
   const slices = [
-    ['Fraud probability vs is_fraud', 'all', (run: BacktestRun) => run.models.fraudProbability.all],
-    ['Fraud probability vs is_fraud', 'held out', (run: BacktestRun) => run.models.fraudProbability.heldOut],
-    ['Credit score vs default (genuine)', 'all', (run: BacktestRun) => run.models.creditScore.all],
-    ['Credit score vs default (genuine)', 'held out', (run: BacktestRun) => run.models.creditScore.heldOut],
-  ] as const;
+    ...(fraud === null
+      ? []
+      : ([
+          [fraud, 'all', (run: BacktestRun) => run.models.fraudProbability.all],
+          [fraud, 'held out', (run: BacktestRun) => run.models.fraudProbability.heldOut],
+        ] as const)),
+    ...(credit === null
+      ? []
+      : ([
+          [credit, 'all', (run: BacktestRun) => run.models.creditScore.all],
+          [credit, 'held out', (run: BacktestRun) => run.models.creditScore.heldOut],
+        ] as const)),
+  ];
   return slices.map(([score, rows, pick]) => [score, rows, ...runs.map((run) => discrimination(pick(run)))]);
 }
 
@@ -273,3 +277,57 @@ export function fraudCaughtRows(runs: readonly BacktestRun[]): Cell[][] {
 }
 
 const DASH = '—';
+
+function economicsSection(
+  result: BacktestResult,
+  runs: readonly BacktestRun[],
+  runColumns: { label: string; numeric: boolean }[],
+): ReportDocumentInput['sections'][number] {
+  const { economics, outcomes } = result;
+  const priced = runs.map((run) => run.economics);
+  if (priced.some((summary) => summary === null)) {
+    return { heading: 'Economics', paragraphs: [`Not priced: ${result.definitions.amount}.`] };
+  }
+  const summaries = priced as NonNullable<BacktestRun['economics']>[];
+  const rateName = outcomes.rate ?? 'the rate';
+  const termName = outcomes.term ?? 'the term';
+  const unpriced = outcomes.rate === null || outcomes.term === null;
+  return {
+    heading: 'Economics',
+    paragraphs: [
+      `Revenue of an approved genuine good loan = amount × ${rateName} × ${termName} in months/12 × ${economics.averageBalanceFactor} (average balance); ` +
+        `loss of an approved genuine default = amount × ${economics.lossGivenDefault} (loss given default); ` +
+        (outcomes.fraud === null
+          ? ''
+          : `an approved fraud loses ${economics.fraudLoss === 1 ? 'the whole amount' : `amount × ${economics.fraudLoss}`}; `) +
+        `declined${economics.reviewsFunded ? '' : ' and reviewed'} rows earn and lose nothing. ` +
+        `The amount is the amount lent: an approval’s offer (approvedAmount: a counter-offer lends the band’s maximum, less than was asked), the amount requested (${outcomes.amount}) when an approval carries no offer${economics.reviewsFunded ? ' and for a funded review' : ''}. ` +
+        (unpriced
+          ? `The data model declares no ${[outcomes.rate === null ? 'rate' : null, outcomes.term === null ? 'term' : null].filter((part) => part !== null).join(' or ')} (outcomes.pricing), so no revenue is priced: every funded good loan is counted as unpriced. `
+          : `A funded genuine good loan without ${rateName} or ${termName} earns nothing here and is counted apart (unpriced), not priced at 0%. `) +
+        'No funding cost, prepayment or recovery timing: a yardstick to compare policies on the same history.',
+    ],
+    tables: [
+      table(
+        'Estimated revenue and loss',
+        [{ label: 'Measure' }, ...runColumns],
+        [
+          ['Funded loans', ...summaries.map((summary) => summary.fundedLoans)],
+          ['Funded amount (lent)', ...summaries.map((summary) => money(summary.fundedAmount))],
+          [
+            `Funded genuine good without ${rateName} or ${termName} (revenue not priced)`,
+            ...summaries.map((summary) => summary.fundedUnpriced),
+          ],
+          [
+            `Funded genuine without ${outcomes.credit === null ? 'a credit label' : `a ${outcomes.credit.field} label`} (not priced)`,
+            ...summaries.map((summary) => summary.fundedUnlabelled),
+          ],
+          ['Revenue', ...summaries.map((summary) => money(summary.revenue))],
+          ['Loss on defaults', ...summaries.map((summary) => money(summary.defaultLoss))],
+          ...(outcomes.fraud === null ? [] : [['Loss on frauds', ...summaries.map((summary) => money(summary.fraudLoss))]]),
+          ['Net (revenue − loss)', ...summaries.map((summary) => money(summary.net))],
+        ],
+      ),
+    ],
+  };
+}

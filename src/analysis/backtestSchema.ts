@@ -89,7 +89,8 @@ export const BacktestRun = z.strictObject({
     creditScore: z.strictObject({ all: Discrimination, heldOut: Discrimination }),
   }),
   reasons: z.array(ReasonFrequency),
-  economics: EconomicsSummary,
+  /** Null when the data model marks no field as the amount: nothing to price. */
+  economics: EconomicsSummary.nullable(),
 });
 export type BacktestRun = z.infer<typeof BacktestRun>;
 
@@ -103,12 +104,26 @@ export const DecisionChanges = z.strictObject({
 });
 export type DecisionChanges = z.infer<typeof DecisionChanges>;
 
+/** The fields the outcomes were read from, as the data model declares them (null: not declared). */
+export const OutcomeFields = z.strictObject({
+  credit: z.strictObject({ field: z.string(), bad: z.string() }).nullable(),
+  fraud: z.strictObject({ field: z.string(), bad: z.string(), kind: z.string().nullable() }).nullable(),
+  amount: z.string().nullable(),
+  rate: z.string().nullable(),
+  term: z.string().nullable(),
+  /** The time field rows are ordered and held out by; null: the file's order. */
+  time: z.string().nullable(),
+});
+export type OutcomeFields = z.infer<typeof OutcomeFields>;
+
 export const BacktestResult = z.strictObject({
   format: z.literal('fengkong-backtest'),
-  version: z.literal(1),
+  version: z.literal(2),
   input: z.strictObject({ path: z.string(), sha256: z.string() }),
   libraryVersion: z.string(),
   command: z.string(),
+  /** The champion's data model's outcome fields (backtest.ts outcomeFieldsOf). */
+  outcomes: OutcomeFields,
   definitions: z.record(z.string(), z.string()),
   /** The latest share of rows by applied_at reported as "held out": the trainers' (1 − their train share). */
   heldOutFraction: z.number(),

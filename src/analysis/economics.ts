@@ -39,7 +39,7 @@ export const EconomicsSummary = z.strictObject({
   net: z.number(),
   /** Funded genuine rows without a default label: neither revenue nor loss is counted for them. */
   fundedUnlabelled: z.number().int().nonnegative(),
-  /** Funded genuine goods without an int_rate: their revenue cannot be priced, so none is counted. */
+  /** Funded genuine goods without a rate or a term (int_rate, term): their revenue cannot be priced, so none is counted. */
   fundedUnpriced: z.number().int().nonnegative(),
 });
 export type EconomicsSummary = z.infer<typeof EconomicsSummary>;
@@ -82,7 +82,7 @@ export interface LoanEconomics {
   revenue: number;
   defaultLoss: number;
   fraudLoss: number;
-  /** A funded genuine good without an int_rate: it would earn, but nothing prices it, so revenue is 0. */
+  /** A funded genuine good without a rate or a term: it would earn, but nothing prices it, so revenue is 0. */
   unpriced: boolean;
 }
 
@@ -90,8 +90,8 @@ export interface LoanEconomics {
  * Prices one row (backtest and tune alike), on the amount lent (row.approvedAmount): a funded genuine
  * good earns amount × rate × term/12 × average balance; a funded genuine default loses amount × LGD
  * (and earns nothing); a funded fraud loses amount × fraudLoss; an unfunded row earns and loses nothing.
- * A funded genuine good without an int_rate earns nothing here and is marked `unpriced` (counted, never
- * priced at 0% silently).
+ * A funded genuine good without a rate or a term earns nothing here and is marked `unpriced` (counted,
+ * never priced at 0% silently).
  */
 export function loanEconomics(row: EconomicsRow, economics: Economics): LoanEconomics {
   const none = { revenue: 0, defaultLoss: 0, fraudLoss: 0, unpriced: false };
@@ -100,7 +100,7 @@ export function loanEconomics(row: EconomicsRow, economics: Economics): LoanEcon
   if (row.isFraud) return { ...none, fraudLoss: amount * economics.fraudLoss };
   if (row.defaulted === true) return { ...none, defaultLoss: amount * economics.lossGivenDefault };
   if (row.defaulted === false) {
-    if (row.intRatePercent === null) return { ...none, unpriced: true };
+    if (row.intRatePercent === null || row.termMonths === null) return { ...none, unpriced: true };
     return { ...none, revenue: amount * (row.intRatePercent / 100) * (row.termMonths / 12) * economics.averageBalanceFactor };
   }
   return none;

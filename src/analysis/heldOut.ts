@@ -22,10 +22,20 @@ export interface ModelTraining {
   readonly path: string;
   /** The sha256 of the data the model records it was trained on; null when it records none. */
   readonly dataSha256: string | null;
+  /** How the model records its rows were split (time, random, file order), as its file words it; null when it records none. */
+  readonly split: string | null;
 }
 
-const FraudTraining = z.looseObject({ trainingDataSha256: z.string().optional() });
-const CreditTraining = z.looseObject({ training: z.looseObject({ dataSha256: z.string().optional() }).optional() });
+const FraudTraining = z.looseObject({
+  trainingDataSha256: z.string().optional(),
+  split: z.looseObject({ rule: z.string().optional() }).optional(),
+});
+const CreditTraining = z.looseObject({
+  training: z.looseObject({ dataSha256: z.string().optional(), split: z.string().optional() }).optional(),
+});
+
+/** Whether a recorded split held out the latest rows by time (the trainers' words begin "time split"). */
+const splitInTime = (split: string | null) => split === null || split.startsWith('time split');
 
 /** The models a config loads (the shipped ones by default; none when set to null) and the data each was trained on. */
 export function modelsTraining(config: EngineConfigInput = {}): ModelTraining[] {
@@ -34,12 +44,12 @@ export function modelsTraining(config: EngineConfigInput = {}): ModelTraining[] 
   if (settings.fraudModel !== null) {
     const path = settings.fraudModel ?? shippedPaths.fraudModel;
     const file = parseJsonFile(path, readFileBytes(path), FraudTraining, ErrorCode.MODEL_INVALID);
-    models.push({ model: 'fraud model', path, dataSha256: file.trainingDataSha256 ?? null });
+    models.push({ model: 'fraud model', path, dataSha256: file.trainingDataSha256 ?? null, split: file.split?.rule ?? null });
   }
   if (settings.creditModel !== null) {
     const path = settings.creditModel ?? shippedPaths.creditManifest;
     const file = parseJsonFile(path, readFileBytes(path), CreditTraining, ErrorCode.MODEL_INVALID);
-    models.push({ model: 'credit model', path, dataSha256: file.training?.dataSha256 ?? null });
+    models.push({ model: 'credit model', path, dataSha256: file.training?.dataSha256 ?? null, split: file.training?.split ?? null });
   }
   return models;
 }
@@ -55,11 +65,26 @@ export interface OutOfSample {
   readonly note: string;
 }
 
-/** What can truly be said of the latest `heldOutShare` of rows of the input whose sha256 is `inputSha256`. */
-export function outOfSample(models: readonly ModelTraining[], inputSha256: string, heldOutShare: number): OutOfSample {
-  const slice = `the latest ${percent(heldOutShare, 0)} of rows by applied_at`;
+/**
+ * What can truly be said of the latest `heldOutShare` of rows of the input whose sha256 is `inputSha256`,
+ * ordered by the time field `timeField` (by the file's order when null).
+ */
+export function outOfSample(
+  models: readonly ModelTraining[],
+  inputSha256: string,
+  heldOutShare: number,
+  timeField: string | null = 'applied_at',
+): OutOfSample {
+  const slice = `the latest ${percent(heldOutShare, 0)} of rows ${timeField === null ? 'in the file' : `by ${timeField}`}`;
   if (models.length === 0) return { status: 'no-models', note: `No model is loaded: ${slice} is a slice in time, not a held-out set.` };
   const names = models.map((model) => `the ${model.model}`).join(' and ');
+  const notInTime = models.find((model) => model.dataSha256 === inputSha256 && !splitInTime(model.split));
+  if (notInTime !== undefined) {
+    return {
+      status: 'unknown',
+      note: `The ${notInTime.model} was trained on this file, but not split in time (${notInTime.split!.split(':')[0]}): its held-out rows are spread through the file, so ${slice} mixes training and held-out rows. Its card gives its held-out figures.`,
+    };
+  }
   if (models.every((model) => model.dataSha256 === inputSha256)) {
     const [record, their, them] = models.length === 1 ? ['records', 'its', 'it'] : ['record', 'their', 'them'];
     const trained = `${names[0]!.toUpperCase()}${names.slice(1)} ${record} this file (sha256 ${inputSha256.slice(0, 12)}…) as ${their} training data, split in time: the earliest ${percent(TRAIN_SHARE, 0)} of rows trained ${them}`;

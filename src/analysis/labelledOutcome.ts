@@ -4,15 +4,19 @@ import type { Decision } from '../schema/decision.js';
 export interface LabelledOutcome {
   /** 1-based data line in the file (header and blank lines excluded), as score/explain count rows. */
   line: number;
+  /** The decision's applicationId: the id field, or `h:` and the input hash for a data model without one. */
   applicationId: string;
+  /** The time field's value as written; '' for a data model without one. */
   appliedAt: string;
+  /** The time in ms since the epoch; 0 without a time field (rows then keep the file's order). */
   appliedAtMs: number;
+  /** The fraud label is the data model's fraud value; false everywhere when it declares no fraud outcome. */
   isFraud: boolean;
-  /** '' in the file → null. */
+  /** The fraud kind's label (fraud_scenario); '' in the file → null. */
   fraudScenario: string | null;
-  /** The `default` label; null when missing. */
+  /** The credit label is the bad value (default = 1); null when missing or when no credit outcome is declared. */
   defaulted: boolean | null;
-  /** funded_amnt: the amount requested. */
+  /** The data model's amount field (funded_amnt): the amount requested; 0 when it declares none (no economics then). */
   amount: number;
   /**
    * The amount the decision lends (economics.ts lentAmount): an approval's offer.approvedAmount (a
@@ -21,9 +25,9 @@ export interface LabelledOutcome {
    * would lend if funded (`reviewsFunded`); a decline is never funded, so its amount is never priced.
    */
   approvedAmount: number;
-  /** int_rate in percent (15.77 is 15.77% a year); null when the file leaves it empty (economics then leaves the loan's revenue unpriced, counted). */
+  /** The declared rate in percent (int_rate: 15.77 is 15.77% a year); null when missing or undeclared (economics then leaves the loan's revenue unpriced, counted). */
   intRatePercent: number | null;
-  /** 36 or 60, from term_36 / term_60. */
-  termMonths: number;
+  /** The declared term in months (36 or 60, from term_36 / term_60); null when missing or undeclared (revenue unpriced, counted). */
+  termMonths: number | null;
   decision: Decision;
 }

@@ -1,4 +1,4 @@
-// Replays a labelled history through the engine in event-time order (applied_at, ties by file order),
+// Replays a labelled history through the engine in event-time order (the data model's time field, ties by file order),
 // so velocity state and identity freezes are as they were, and pairs every decision with its labels and
 // the loan's economics. Slices (the held-out 20%) are taken afterwards, on the outcomes: never replay a
 // slice alone, or its velocity facts start from nothing.
@@ -10,8 +10,10 @@ import { parseEngineConfig } from '../engine/loadInputs.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import type { LabelledOutcome } from './labelledOutcome.js';
-import { asLending, requireLendingFields, type LendingApplication } from '../schema/lending.js';
-import { eventTimeMs, inEventTime } from '../features/eventTime.js';
+import type { EventRecord } from '../schema/event.js';
+import { inEventTime } from '../features/eventTime.js';
+import { outcomeFields, requireOutcomes, type OutcomeReader } from './outcomes.js';
+import type { OutcomeFields } from './backtestSchema.js';
 import { lentAmount } from './economics.js';
 import { readEventLines, type RejectedLine } from '../batch/readEvents.js';
 
@@ -40,32 +42,29 @@ export interface Replay {
   configSha256: string;
   /** Data lines read; read === rows.length + rejected.length. */
   read: number;
-  /** In event-time order (applied_at, ties by file order). */
+  /** In event-time order (the time field's, ties by file order; file order without a time field). */
   rows: LabelledOutcome[];
   rejected: RejectedLine[];
+  /** The fields the outcomes were read from, with the bad values (null: not declared by the data model). */
+  outcomes: OutcomeFields;
 }
-
-/** The label columns a backtest cannot do without. */
-export const LABEL_COLUMNS = ['default', 'is_fraud'] as const;
 
 export async function replayLabelled(path: string, options: ReplayOptions = {}): Promise<Replay> {
   const config = options.config ?? {};
   const chunkSize = options.chunkSize ?? 1024;
   const inputSha256 = await fileSha256(path);
   const engine = await createEngine(config);
-  requireLendingFields(engine.dataModel, 'replaying labelled history (backtest, tune)');
+  const outcomes = requireOutcomes(engine.dataModel, 'a backtest');
+  const labels = [outcomes.fields.credit, outcomes.fields.fraud].filter((name) => name !== null);
   // The reader drift and the trainers use: the same rows are valid everywhere.
   const { read, events, rejected } = await readEventLines(path, {
-    requireColumns: { names: LABEL_COLUMNS, why: 'a backtest needs labelled applications' },
+    requireColumns: { names: labels, why: 'a backtest needs labelled rows' },
     dataModel: engine.dataModel,
   });
 
-  // Events come in file order, so ties keep it.
-  const ordered = inEventTime(events, (entry) => asLending(entry.event).applied_at).map((entry) => ({
-    ...entry,
-    event: asLending(entry.event),
-    atMs: eventTimeMs(asLending(entry.event).applied_at),
-  }));
+  // Events come in file order, so ties keep it (a data model without a time field keeps the file's order).
+  const timed = events.map((entry) => ({ ...entry, atMs: engine.dataModel.timeMsOf(entry.event) }));
+  const ordered = inEventTime(timed, (entry) => entry.atMs);
   const rows: LabelledOutcome[] = [];
   for (let start = 0; start < ordered.length; start += chunkSize) {
     const chunk = ordered.slice(start, start + chunkSize);
@@ -77,30 +76,46 @@ export async function replayLabelled(path: string, options: ReplayOptions = {}):
         continue;
       }
       // Decided first, so the history is what `score` built; a row without its fraud label cannot be scored against it.
-      if (event.is_fraud === null) {
-        rejected.push({ line, code: ErrorCode.EVENT_INVALID, message: `${path}: row ${line}: is_fraud is missing` });
+      const isFraud = outcomes.isFraud(event);
+      if (isFraud === null) {
+        rejected.push({ line, code: ErrorCode.EVENT_INVALID, message: `${path}: row ${line}: ${outcomes.fields.fraud} is missing` });
         continue;
       }
-      rows.push(labelledOutcome(line, event, atMs, result));
+      rows.push(labelledOutcome(line, event, atMs, isFraud, result, outcomes));
     }
   }
   rejected.sort((a, b) => a.line - b.line);
-  return { inputSha256, configSha256: configSha256(config, engine), read, rows, rejected };
+  return {
+    inputSha256,
+    configSha256: configSha256(config, engine),
+    read,
+    rows,
+    rejected,
+    outcomes: outcomeFields(outcomes),
+  };
 }
 
-function labelledOutcome(line: number, event: LendingApplication, atMs: number, decision: Decision): LabelledOutcome {
+function labelledOutcome(
+  line: number,
+  event: EventRecord,
+  atMs: number,
+  isFraud: boolean,
+  decision: Decision,
+  outcomes: OutcomeReader,
+): LabelledOutcome {
+  const amount = outcomes.amount(event);
   return {
     line,
-    applicationId: event.application_id,
-    appliedAt: event.applied_at,
+    applicationId: decision.applicationId,
+    appliedAt: outcomes.fields.time === null ? '' : String(event[outcomes.fields.time]),
     appliedAtMs: atMs,
-    isFraud: event.is_fraud === 1,
-    fraudScenario: event.fraud_scenario === null || event.fraud_scenario === '' ? null : event.fraud_scenario,
-    defaulted: event.default === null ? null : event.default === 1,
-    amount: event.funded_amnt,
-    approvedAmount: lentAmount(decision, event.funded_amnt),
-    intRatePercent: event.int_rate,
-    termMonths: event.term === 'term_60' ? 60 : 36,
+    isFraud,
+    fraudScenario: outcomes.fraudKind(event),
+    defaulted: outcomes.defaulted(event),
+    amount: amount ?? 0,
+    approvedAmount: amount === null ? 0 : lentAmount(decision, amount),
+    intRatePercent: outcomes.ratePercent(event),
+    termMonths: outcomes.termMonths(event),
     decision,
   };
 }

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { EngineConfigInput } from '../schema/config.js';
+import { dataModelOf, parseEngineConfig } from '../engine/loadInputs.js';
+import { requireLendingFields } from '../schema/lending.js';
 import { PolicyPack } from '../schema/policyPack.js';
 import { describeIssues } from '../schema/issues.js';
 import { createPolicyEvaluator } from '../policy/evaluate.js';
@@ -99,6 +101,8 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
   const config = options.config ?? {};
   const spec = { objective: options.objective, constraints: options.constraints, confidence: options.confidence ?? DEFAULT_CONFIDENCE };
   const chunk = options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize };
+  // The policy facts tune rebuilds price offers on funded_amnt: the lending model's amount, by name.
+  requireLendingFields(dataModelOf(parseEngineConfig(config)), 'tune');
   // The pack is read and its thresholds checked before the replay: a mistake in it fails in a moment.
   const inputs = loadPolicyInputs(config);
   const { pack, path: packPath } = inputs.policy;

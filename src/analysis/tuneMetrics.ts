@@ -26,7 +26,7 @@ export interface LabelledApplication {
   readonly defaulted: boolean | null;
   /** null when the file leaves int_rate empty: such a good loan earns nothing here (economics.ts). */
   readonly intRatePercent: number | null;
-  readonly termMonths: number;
+  readonly termMonths: number | null;
 }
 
 export interface SliceMetrics {

@@ -24,7 +24,10 @@ export function backtestCommand(): Command {
     .description(
       'replay labelled applications through the policy in time order and report approvals, bad rates, fraud caught, rules, models and economics',
     )
-    .argument('<labelled.csv>', 'applications with their labels (default, is_fraud, fraud_scenario), as data/applications.csv')
+    .argument(
+      '<labelled.csv>',
+      'applications with the labels their data model declares as outcomes (default, is_fraud, fraud_scenario in data/applications.csv)',
+    )
     .requiredOption('--report <report.html>', 'the HTML report: tables with 95% intervals, charts, provenance')
     .option('--config <config.json>', 'engine config of the policy to test (default: the shipped one)')
     .option('--challenger <config.json>', 'a second engine config, replayed too and shown beside the first')
@@ -68,17 +71,29 @@ export function formatBacktestSummary(result: BacktestResult, options: { report:
     model === null
       ? 'n/a'
       : `AUC ${model.auc.toFixed(3)} (${model.aucLower.toFixed(3)}–${model.aucUpper.toFixed(3)}), KS ${model.ks.toFixed(3)}`;
+  const { credit, fraud } = result.outcomes;
+  const bad = [credit === null ? null : credit.field, fraud === null ? null : fraud.field].filter((name) => name !== null).join(' or ');
   const lines = runs.flatMap((run) => {
-    const fraud = run.fraudCaught.at(-1)!;
+    const caught = run.fraudCaught.at(-1)!;
     return [
       `${run.name} (${run.policy.name} ${run.policy.version}): read ${run.read}, decided ${run.decided}, rejected ${run.rejected}`,
       `  outcomes: approve ${run.outcomes.approve}, review ${run.outcomes.review}, decline ${run.outcomes.decline}`,
       `  approval rate ${rate(run.approvalRate)}`,
-      `  bad rate (default or fraud): all ${rate(run.badRate)}; approved ${rate(run.badRateApproved)}`,
-      `  fraud caught (declined or reviewed) ${rate(fraud.caught)}; missed ${fraud.missed}`,
-      `  fraud probability vs is_fraud: ${auc(run.models.fraudProbability.all)}; held out ${auc(run.models.fraudProbability.heldOut)}`,
-      `  credit score vs default (genuine): ${auc(run.models.creditScore.all)}; held out ${auc(run.models.creditScore.heldOut)}`,
-      `  economics (on the amounts lent): revenue ${money(run.economics.revenue)}, loss ${money(run.economics.loss)} (defaults ${money(run.economics.defaultLoss)}, frauds ${money(run.economics.fraudLoss)}), net ${money(run.economics.net)}`,
+      `  bad rate (${bad}): all ${rate(run.badRate)}; approved ${rate(run.badRateApproved)}`,
+      ...(fraud === null
+        ? []
+        : [
+            `  fraud caught (declined or reviewed) ${rate(caught.caught)}; missed ${caught.missed}`,
+            `  fraud probability vs ${fraud.field}: ${auc(run.models.fraudProbability.all)}; held out ${auc(run.models.fraudProbability.heldOut)}`,
+          ]),
+      ...(credit === null
+        ? []
+        : [
+            `  credit score vs ${credit.field}${fraud === null ? '' : ' (genuine)'}: ${auc(run.models.creditScore.all)}; held out ${auc(run.models.creditScore.heldOut)}`,
+          ]),
+      run.economics === null
+        ? '  economics: not priced (the data model marks no field as the amount)'
+        : `  economics (on the amounts lent): revenue ${money(run.economics.revenue)}${run.economics.fundedUnpriced > 0 ? ` (${run.economics.fundedUnpriced} funded good loans not priced: no rate or term)` : ''}, loss ${money(run.economics.loss)} (defaults ${money(run.economics.defaultLoss)}, frauds ${money(run.economics.fraudLoss)}), net ${money(run.economics.net)}`,
     ];
   });
   const changes =

@@ -160,6 +160,34 @@ const SIGNAL_ARITY: Record<SignalKind, { min: number; max: number }> = {
   phoneAreaMismatch: { min: 2, max: 2 },
 };
 
+/** A label's value that marks the bad outcome: text for string and enum labels, a number, or a boolean. */
+const LabelValue = z.union([z.string().min(1).max(128), z.number().finite(), z.boolean()]);
+
+/**
+ * What the labels mean, for backtests and the trainers: which label field is the credit outcome and
+ * which value of it is bad (defaulted); which is the fraud outcome, its fraud value, and the label naming
+ * the fraud's kind; and what prices a loan (its yearly rate and its term). Each part is optional: a
+ * backtest reports on the outcomes declared and says which it cannot.
+ */
+export const Outcomes = z.strictObject({
+  credit: z.strictObject({ field: FieldName, bad: LabelValue }).optional(),
+  fraud: z.strictObject({ field: FieldName, bad: LabelValue, kind: FieldName.optional() }).optional(),
+  pricing: z
+    .strictObject({
+      /** The loan's yearly interest rate, in percent (15.77) or as a fraction (0.1577). */
+      rate: z.strictObject({ field: FieldName, unit: z.enum(['percent', 'fraction']) }).optional(),
+      /** The loan's term: a number of months, or an enum whose every value is given its months. */
+      term: z
+        .strictObject({
+          field: FieldName,
+          months: z.record(z.string(), z.number().int().positive().max(1200)).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+export type Outcomes = z.infer<typeof Outcomes>;
+
 const NUMERIC: ReadonlySet<FieldType> = new Set(['number', 'integer']);
 const STRING_LIKE: ReadonlySet<FieldType> = new Set(['string', 'email', 'phone']);
 
@@ -176,6 +204,7 @@ export const DataModelFile = z
     fields: z.array(Field).min(1).max(DATA_MODEL_LIMITS.fields),
     aggregates: z.array(Aggregate).max(DATA_MODEL_LIMITS.aggregates).default([]),
     signals: z.array(Signal).max(DATA_MODEL_LIMITS.signals).default([]),
+    outcomes: Outcomes.default({}),
   })
   .superRefine((model, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -229,6 +258,7 @@ export const DataModelFile = z
       const say = (key: string, message: string) => issue(at(key), `signal ${signal.name}: ${message}`);
       checkSignal(signal, byName, say);
     });
+    checkOutcomes(model.outcomes, byName, (path, message) => issue(['outcomes', ...path], message));
   });
 export type DataModelFile = z.infer<typeof DataModelFile>;
 export type DataModelFileInput = z.input<typeof DataModelFile>;
@@ -334,4 +364,92 @@ function checkSignal(signal: Signal, byName: ReadonlyMap<string, Field>, say: (k
     say('fields', `emailLocalDigits reads an email field; ${first.name} is ${first.type}`);
   if (signal.kind === 'phoneAreaMismatch' && first !== undefined && first.type !== 'phone')
     say('fields', `phoneAreaMismatch reads a phone field first; ${first.name} is ${first.type}`);
+}
+
+const ROLE_WORDS: Record<FieldRole, string> = {
+  id: 'the id field',
+  time: 'the time field',
+  identifier: 'an identifier',
+  feature: 'a feature',
+  metadata: 'metadata',
+  label: 'a label',
+};
+
+function checkOutcomes(outcomes: Outcomes, byName: ReadonlyMap<string, Field>, say: (path: PropertyKey[], message: string) => void): void {
+  const label = (path: PropertyKey[], what: string, name: string): Field | undefined => {
+    const field = byName.get(name);
+    if (field === undefined) say(path, `${what} field ${name} is not declared`);
+    else if (field.role !== 'label') say(path, `${what} field ${name} is ${ROLE_WORDS[field.role]}; an outcome is read from a label`);
+    else return field;
+    return undefined;
+  };
+  for (const kind of ['credit', 'fraud'] as const) {
+    const outcome = outcomes[kind];
+    if (outcome === undefined) continue;
+    const field = label([kind, 'field'], `the ${kind} outcome's`, outcome.field);
+    if (field !== undefined) {
+      const problem = labelValueProblem(field, outcome.bad);
+      if (problem !== null) say([kind, 'bad'], `the ${kind} outcome's bad value ${JSON.stringify(outcome.bad)}: ${problem}`);
+    }
+  }
+  if (outcomes.credit !== undefined && outcomes.fraud !== undefined && outcomes.credit.field === outcomes.fraud.field) {
+    say(['fraud', 'field'], `the credit and fraud outcomes are both read from ${outcomes.fraud.field}`);
+  }
+  const kindName = outcomes.fraud?.kind;
+  if (kindName !== undefined) {
+    const field = label(['fraud', 'kind'], "the fraud kind's", kindName);
+    if (field !== undefined && field.type !== 'string' && field.type !== 'enum')
+      say(['fraud', 'kind'], `the fraud kind ${kindName} is a ${field.type}, not text`);
+  }
+  const pricing = outcomes.pricing ?? {};
+  const priced = (key: 'rate' | 'term', name: string): Field | undefined => {
+    const field = byName.get(name);
+    if (field === undefined) say(['pricing', key, 'field'], `the ${key} field ${name} is not declared`);
+    else if (field.role !== 'feature' && field.role !== 'metadata')
+      say(['pricing', key, 'field'], `the ${key} field ${name} is a ${field.role}, not a feature or metadata`);
+    else return field;
+    return undefined;
+  };
+  if (pricing.rate !== undefined) {
+    const field = priced('rate', pricing.rate.field);
+    if (field !== undefined && !NUMERIC.has(field.type))
+      say(['pricing', 'rate', 'field'], `the rate ${field.name} is a ${field.type}, not a number`);
+  }
+  if (pricing.term !== undefined) {
+    const { months } = pricing.term;
+    const field = priced('term', pricing.term.field);
+    if (field !== undefined && field.type === 'enum') {
+      const unpriced = field.values!.filter((value) => months?.[value] === undefined);
+      if (unpriced.length > 0)
+        say(['pricing', 'term', 'months'], `give the months of every value of ${field.name}; missing: ${unpriced.join(', ')}`);
+    } else if (field !== undefined) {
+      if (!NUMERIC.has(field.type))
+        say(['pricing', 'term', 'field'], `the term ${field.name} is a ${field.type}: a number of months, or an enum with months`);
+      if (months !== undefined)
+        say(['pricing', 'term', 'months'], `months maps an enum's values; ${field.name} is a number of months already`);
+    }
+  }
+}
+
+/** Why `value` cannot be a value of the label field, or null when it can. */
+export function labelValueProblem(field: Field, value: string | number | boolean): string | null {
+  switch (field.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? null : `${field.name} is a boolean`;
+    case 'number':
+    case 'integer':
+      return typeof value !== 'number'
+        ? `${field.name} is a ${field.type}`
+        : field.type === 'integer' && !Number.isInteger(value)
+          ? `${field.name} is an integer`
+          : null;
+    case 'enum':
+      return typeof value === 'string' && field.values!.includes(value)
+        ? null
+        : `not one of ${field.name}'s values (${field.values!.join(', ')})`;
+    case 'string':
+      return typeof value === 'string' ? null : `${field.name} is text`;
+    default:
+      return `${field.name} is a ${field.type}, which no outcome is read from`;
+  }
 }

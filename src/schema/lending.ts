@@ -1,6 +1,6 @@
-// The fields of the shipped lending data model (data/applications.data-model.json) that the analysis
-// commands (backtest, tune, drift), the fraud trainer and the simulator read by name. They still work
-// on that model only; a data model's roles are what they will read instead.
+// The fields of the shipped lending data model (data/applications.data-model.json) that tune, drift,
+// the fraud trainer and the simulator read by name; they still work on that model only. (backtest reads
+// the data model's declared outcomes instead: src/analysis/outcomes.ts.)
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { EventRecord } from './event.js';
 
@@ -34,7 +34,7 @@ export const LENDING_FIELDS = [
 
 /**
  * Refuses, with a coded error naming the command and what is missing, a data model that lacks the
- * lending fields a command still reads by name (backtest, tune, drift, the fraud trainer).
+ * lending fields a command still reads by name (tune, drift, the fraud trainer).
  */
 export function requireLendingFields(
   model: { readonly fieldNames: readonly string[]; readonly file: { readonly name: string } },

@@ -8,6 +8,10 @@ import type { BacktestRun } from '../../src/analysis/backtestSchema.js';
 import { wilsonRate } from '../../src/analysis/interval.js';
 import type { LabelledOutcome } from '../../src/analysis/replay.js';
 import { rocPoints } from '../../src/metrics/roc.js';
+import { outcomeFields, outcomeReader } from '../../src/analysis/outcomes.js';
+import { shippedDataModel } from '../../src/features/dataModel.js';
+
+const LENDING_OUTCOMES = outcomeFields(outcomeReader(shippedDataModel()));
 
 type Outcome = 'approve' | 'review' | 'decline';
 
@@ -138,7 +142,9 @@ describe('cutOffTradeoff and its labels', () => {
       reasons: [],
       rules: [],
     } as unknown as BacktestRun;
-    const figure = backtestFigures([{ name: 'champion', rows, metrics }]).find((entry) => entry.title.startsWith('Approval rate against'))!;
+    const figure = backtestFigures([{ name: 'champion', rows, metrics }], LENDING_OUTCOMES).find((entry) =>
+      entry.title.startsWith('Approval rate against'),
+    )!;
     const text = JSON.stringify(figure.spec);
     expect(text).toContain('"champion policy, cut-off 570"');
     expect(text).toContain('"≥ 580"');

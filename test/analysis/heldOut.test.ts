@@ -61,7 +61,9 @@ describe('modelsTraining and outOfSample', () => {
     delete model.trainingDataSha256;
     writeFileSync(join(dir, 'fraud.json'), JSON.stringify(model));
     const unrecorded = modelsTraining({ fraudModel: join(dir, 'fraud.json'), creditModel: null });
-    expect(unrecorded).toEqual([{ model: 'fraud model', path: join(dir, 'fraud.json'), dataSha256: null }]);
+    expect(unrecorded).toEqual([
+      { model: 'fraud model', path: join(dir, 'fraud.json'), dataSha256: null, split: (model.split as { rule: string }).rule },
+    ]);
     const note = outOfSample(unrecorded, await fileSha256('data/applications.csv'), 0.2);
     expect(note.status).toBe('unknown');
     expect(note.note).toContain('held out only if these models were trained on the earlier rows of this file');

@@ -315,8 +315,8 @@ describe('the tuning and check slices', () => {
 describe('what the models saw of the slices', () => {
   const sha = 'a'.repeat(64);
   const trainedHere = [
-    { model: 'fraud model' as const, path: 'fraud.json', dataSha256: sha },
-    { model: 'credit model' as const, path: 'credit.json', dataSha256: sha },
+    { model: 'fraud model' as const, path: 'fraud.json', dataSha256: sha, split: null },
+    { model: 'credit model' as const, path: 'credit.json', dataSha256: sha, split: null },
   ];
 
   it('with models trained on this file and the default holdout: check out of sample, tuning in sample', () => {

@@ -91,7 +91,7 @@ describe('fengkong backtest data/applications.csv', () => {
     expect(rules.every((rule) => rule.incremental <= rule.hits)).toBe(true);
     expect(result.champion.reasons.length).toBeGreaterThan(10);
     expect(result.economics).toEqual({ averageBalanceFactor: 0.5, lossGivenDefault: 0.6, fraudLoss: 1, reviewsFunded: false });
-    const economics = result.champion.economics;
+    const economics = result.champion.economics!;
     expect(economics.fundedLoans).toBe(result.champion.outcomes.approve);
     expect(economics.net).toBeCloseTo(economics.revenue - economics.defaultLoss - economics.fraudLoss, 6);
     expect(economics.fraudLoss).toBeGreaterThan(0);
@@ -103,7 +103,7 @@ describe('fengkong backtest data/applications.csv', () => {
     expect(html).toContain(result.champion.configSha256);
     expect(html).toContain(libraryVersion);
     expect(html).toContain(`fengkong backtest data/applications.csv --report ${report} --json ${json}`);
-    expect(html).toContain('Lending Club rows are funded loans');
+    expect(html).toContain('as if they had been funded (counterfactual)');
     expect(html).toContain('95% Wilson interval');
     expect(stderr).toMatch(/approval rate 78\.\d% \(/);
   });
@@ -116,7 +116,7 @@ describe('fengkong backtest data/applications.csv', () => {
   });
 
   it('prices the amounts lent: counter-offers at their offer, not the request', () => {
-    const economics = result.champion.economics;
+    const economics = result.champion.economics!;
     // 7,721 approvals requested 118,112,875; their offers lend 7,331,125 less (964 counter-offers).
     expect(economics.fundedLoans).toBe(7721);
     expect(economics.fundedAmount).toBe(110_781_750);
@@ -195,7 +195,7 @@ describe('fengkong backtest on a small file', () => {
       .filter((cell) => cell.outcome === 'approve')
       .reduce((sum, cell) => sum + cell.genuineDefault, 0);
     expect(approvedDefaults).toBeGreaterThan(0);
-    expect(result.champion.economics.defaultLoss).toBeGreaterThan(0);
+    expect(result.champion.economics!.defaultLoss).toBeGreaterThan(0);
   });
 
   it('exits 2 naming a missing file, and puts no report in place', async () => {

@@ -95,6 +95,27 @@ describe('a data model that is wrong is refused at load, naming the field', () =
     expect(message).toMatch(/field ssn: a protected attribute is a feature, metadata or label/);
   });
 
+  it('outcomes read from a field that is not a label, a bad value the label cannot hold, a term without its months', () => {
+    const model = base();
+    model.fields.push({ name: 'plan', type: 'enum', values: ['monthly', 'yearly'] });
+    model.fields.push({ name: 'apr', type: 'string' });
+    model.outcomes = {
+      credit: { field: 'amount', bad: 1 },
+      fraud: { field: 'chargeback', bad: 'yes', kind: 'order_id' },
+      pricing: { rate: { field: 'apr', unit: 'percent' }, term: { field: 'plan', months: { monthly: 1 } } },
+    };
+    const message = refusal(model);
+    expect(message).toMatch(/outcomes\.credit\.field: the credit outcome's field amount is a feature; an outcome is read from a label/);
+    expect(message).toMatch(/outcomes\.fraud\.bad: the fraud outcome's bad value "yes": chargeback is a boolean/);
+    expect(message).toMatch(/outcomes\.fraud\.kind: the fraud kind's field order_id is the id field/);
+    expect(message).toMatch(/outcomes\.pricing\.rate\.field: the rate apr is a string, not a number/);
+    expect(message).toMatch(/outcomes\.pricing\.term\.months: give the months of every value of plan; missing: yearly/);
+    model.outcomes = { credit: { field: 'chargeback', bad: true }, fraud: { field: 'chargeback', bad: true } };
+    expect(refusal(model)).toMatch(/the credit and fraud outcomes are both read from chargeback/);
+    model.outcomes = { credit: { field: 'undeclared', bad: 1 } };
+    expect(refusal(model)).toMatch(/the credit outcome's field undeclared is not declared/);
+  });
+
   it('a file that is not JSON, or not a data model, names the file', () => {
     writeFileSync(join(scratch, 'broken.json'), '{ "format": ');
     expect(thrownBy(() => loadDataModel(join(scratch, 'broken.json'))).message).toMatch(/broken\.json: not valid JSON/);
@@ -215,12 +236,19 @@ describe('events are read as the data model declares them', () => {
 describe('the commands that still read lending fields by name refuse another data model, saying so', () => {
   const config = { dataModel: 'examples/credit-data/data-model.json', creditModel: 'examples/credit-data/models/credit.manifest.json' };
 
-  it('backtest and tune (a replay of labelled history), drift, and the fraud trainer', async () => {
-    const { replayLabelled } = await import('../../src/analysis/replay.js');
+  it('tune, drift, and the fraud trainer', async () => {
+    const { tunePolicy } = await import('../../src/analysis/tune.js');
     const { observeFile } = await import('../../src/analysis/driftInputs.js');
     const { trainFraudModel } = await import('../../src/train/fraud/trainModel.js');
     for (const attempt of [
-      () => replayLabelled('data/credit_data.csv', { config }),
+      () =>
+        tunePolicy({
+          inputPath: 'data/credit_data.csv',
+          outPath: join(scratch, 'tuned.json'),
+          config,
+          objective: 'approvals',
+          constraints: {},
+        } as never),
       () => observeFile('data/credit_data.csv', config),
       () => trainFraudModel({ inputPath: 'data/credit_data.csv', config }),
     ]) {
