@@ -14,7 +14,7 @@ import type { Decision } from '../schema/decision.js';
 import type { EventRecord } from '../schema/event.js';
 import { asLending, requireLendingFields } from '../schema/lending.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
-import { FRAUD_FEATURES } from '../stages/fraud/features.js';
+import { loadFraudModel } from '../stages/fraud/model.js';
 import { createMemoryStore } from '../state/memory.js';
 import { historyStoreOptions } from '../features/aggregates.js';
 import { inEventTime } from '../features/eventTime.js';
@@ -133,7 +133,7 @@ function inputReaders(config: EngineConfigInput): InputReader[] {
   const settings = parseEngineConfig(config);
   const readers: InputReader[] = [];
   if (settings.fraudModel !== null) {
-    for (const feature of FRAUD_FEATURES) {
+    for (const feature of loadFraudModel(settings.fraudModel ?? shippedPaths.fraudModel).features) {
       readers.push({ name: feature.name, model: 'fraud', kind: 'numeric', read: feature.transform });
     }
   }

@@ -189,10 +189,10 @@ export function createProgram(): Command {
   train
     .command('fraud')
     .description('fit the anti-fraud logistic regression with a time split and write the model and its card')
-    .argument('<applications.csv>', 'labelled applications (is_fraud), as data/applications.csv')
+    .argument('<applications.csv>', "labelled events: the data model's fraud outcome (is_fraud in data/applications.csv)")
     .requiredOption('--out <model.json>', 'where to write the model; the card goes beside it as <name>.card.md')
     .option('--l2 <penalty>', 'L2 penalty on standardised inputs', Number, DEFAULT_L2)
-    .option('--config <config.json>', 'engine config (lists, derived features, salt) the features are computed with')
+    .option('--config <config.json>', 'engine config (data model, lists, derived features, salt) the features are computed with')
     .action(async (input: string, options: { out: string; l2: number; config?: string }) => {
       const training = await trainFraudModel({
         inputPath: input,
@@ -201,7 +201,7 @@ export function createProgram(): Command {
       });
       const cardPath = options.out.replace(/\.json$/, '') + '.card.md';
       writeFileSync(options.out, `${JSON.stringify(training.model, null, 2)}\n`);
-      writeFileSync(cardPath, renderFraudCard({ ...training, sourceName: input, model: training.model, heldOut: training.heldOut }));
+      writeFileSync(cardPath, renderFraudCard({ ...training, sourceName: input, modelPath: options.out }));
       const auc = training.heldOut.auc;
       process.stderr.write(
         `held-out AUC ${auc.auc.toFixed(3)} (95% ${auc.lower.toFixed(3)}-${auc.upper.toFixed(3)}), KS ${training.heldOut.ks.toFixed(3)}, ` +

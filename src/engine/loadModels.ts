@@ -4,7 +4,6 @@
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { FraudStageResult } from '../schema/decision.js';
 import { createCreditStage, loadCreditModel, type CreditStage } from '../stages/credit/stage.js';
-import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../stages/fraud/features.js';
 import { loadFraudModel, type LoadedFraudModel } from '../stages/fraud/model.js';
 import { createFraudStage } from '../stages/fraud/stage.js';
 import { checkOffersCoverScale, loadPolicyPack, type LoadedPolicyPack } from '../policy/load.js';
@@ -36,7 +35,8 @@ export async function loadModelStages(
   attributeAll = false,
   factKinds: Readonly<Record<string, 'number' | 'text' | 'boolean'>> = {},
 ): Promise<ModelStages> {
-  const fraudModel = fraudPath === null ? null : loadCheckedFraudModel(fraudPath ?? shippedPaths.fraudModel, derivedFeaturesSha256);
+  const fraudModel =
+    fraudPath === null ? null : loadCheckedFraudModel(fraudPath ?? shippedPaths.fraudModel, derivedFeaturesSha256, facts, factKinds);
   const creditModel = creditPath === null ? null : await loadCreditModel(creditPath ?? shippedPaths.creditManifest);
   if (creditModel !== null) {
     const { manifest } = creditModel;
@@ -93,15 +93,31 @@ export async function loadCheckedPolicyPack(
   return loaded;
 }
 
-function loadCheckedFraudModel(path: string, derivedFeaturesSha256: string): LoadedFraudModel {
-  const loaded = loadFraudModel(path, FRAUD_FEATURE_NAMES);
+function loadCheckedFraudModel(
+  path: string,
+  derivedFeaturesSha256: string,
+  facts: Readonly<Record<string, string>>,
+  factKinds: Readonly<Record<string, 'number' | 'text' | 'boolean'>>,
+): LoadedFraudModel {
+  const loaded = loadFraudModel(path);
   const { inputs } = loaded.model;
-  if (inputs.featureSet !== FRAUD_FEATURE_SET) {
-    throw new FengkongError(
-      ErrorCode.MODEL_INVALID,
-      `${path}: inputs.featureSet is ${inputs.featureSet}; this engine computes ${FRAUD_FEATURE_SET}`,
-    );
-  }
+  // Every feature reads a number or a flag the engine provides: a model trained on other data is refused here, not scored as 0.
+  loaded.model.features.forEach((feature, index) => {
+    const { fact } = feature.input;
+    const kind = factKinds[fact];
+    if (!Object.hasOwn(facts, fact)) {
+      throw new FengkongError(
+        ErrorCode.MODEL_INVALID,
+        `${path}: features.${index} (${feature.name}) reads ${fact}, which the data model does not provide: the model was trained on other data`,
+      );
+    }
+    if (kind === 'text') {
+      throw new FengkongError(
+        ErrorCode.MODEL_INVALID,
+        `${path}: features.${index} (${feature.name}) reads ${fact}, which holds text in the data model: a fraud feature reads a number or a flag`,
+      );
+    }
+  });
   if (inputs.derivedFeaturesSha256 !== derivedFeaturesSha256) {
     throw new FengkongError(
       ErrorCode.MODEL_INVALID,

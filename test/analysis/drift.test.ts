@@ -13,7 +13,7 @@ import { createEngine } from '../../src/engine/createEngine.js';
 import { ErrorCode, FengkongError } from '../../src/errors.js';
 import { CreditManifest } from '../../src/schema/creditManifest.js';
 import type { Decision } from '../../src/schema/decision.js';
-import { FRAUD_FEATURE_NAMES } from '../../src/stages/fraud/features.js';
+import { LENDING_FRAUD_FEATURES } from '../../src/stages/fraud/features.js';
 import { loadFraudModel } from '../../src/stages/fraud/model.js';
 import { readEvents } from '../../src/batch/readEvents.js';
 import { renderReport } from '../../src/report/render.js';
@@ -52,7 +52,7 @@ describe('analyseDrift', () => {
         .filter((entry) => entry.model === 'fraud')
         .map((entry) => entry.feature)
         .sort(),
-    ).toEqual([...FRAUD_FEATURE_NAMES].sort());
+    ).toEqual(LENDING_FRAUD_FEATURES.map((spec) => spec.name).sort());
     expect(
       features
         .filter((entry) => entry.model === 'credit')

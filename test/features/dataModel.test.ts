@@ -236,10 +236,9 @@ describe('events are read as the data model declares them', () => {
 describe('the commands that still read lending fields by name refuse another data model, saying so', () => {
   const config = { dataModel: 'examples/credit-data/data-model.json', creditModel: 'examples/credit-data/models/credit.manifest.json' };
 
-  it('tune, drift, and the fraud trainer', async () => {
+  it('tune and drift', async () => {
     const { tunePolicy } = await import('../../src/analysis/tune.js');
     const { observeFile } = await import('../../src/analysis/driftInputs.js');
-    const { trainFraudModel } = await import('../../src/train/fraud/trainModel.js');
     for (const attempt of [
       () =>
         tunePolicy({
@@ -250,7 +249,6 @@ describe('the commands that still read lending fields by name refuse another dat
           constraints: {},
         } as never),
       () => observeFile('data/credit_data.csv', config),
-      () => trainFraudModel({ inputPath: 'data/credit_data.csv', config }),
     ]) {
       const error = await rejectionOf(attempt());
       expect(error.code).toBe(ErrorCode.CONFIG_INVALID);

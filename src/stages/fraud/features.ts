@@ -1,8 +1,9 @@
-// The anti-fraud model's inputs, taken from the facts every stage sees (velocity, identity consistency,
-// list hits, the application) with a fixed transform each: counts on a log scale, flags as 0/1. A
-// missing input (null) is returned as NaN, which the stage replaces by the model's baseline, so a
-// missing value contributes exactly 0 log-odds.
+// The anti-fraud model's inputs: each feature of a model file names the fact it reads (an aggregate, a
+// signal, a list hit, a derived feature, a number field) and a transform (counts on a log scale, flags
+// as 0/1, ratios as logs of a clamped value). A missing input (null) is returned as NaN, which the stage
+// replaces by the model's baseline, so a missing value contributes exactly 0 log-odds.
 import type { Facts } from '../../schema/facts.js';
+import type { FraudFeatureInput, FraudFeatureReason } from '../../schema/fraudModel.js';
 
 type Transform = (facts: Facts) => number;
 
@@ -12,14 +13,6 @@ const number = (facts: Facts, name: string): number => {
   if (typeof value === 'boolean') return value ? 1 : 0;
   return Number.NaN;
 };
-const logCount =
-  (name: string): Transform =>
-  (facts) =>
-    Math.log1p(number(facts, name));
-const flag =
-  (name: string): Transform =>
-  (facts) =>
-    number(facts, name);
 
 export interface FraudFeature {
   readonly name: string;
@@ -31,138 +24,136 @@ export interface FraudFeature {
   readonly text: string;
 }
 
-const feature = (name: string, transform: Transform, fact: string, code: string, text: string): FraudFeature => ({
-  name,
-  transform,
-  fact,
-  code,
-  text,
-});
+/** What a model file says of a feature: its name, what it reads and how, and its reason. */
+export interface FraudFeatureSpec {
+  readonly name: string;
+  readonly input: FraudFeatureInput;
+  readonly reason: FraudFeatureReason;
+}
 
-/** In the order of the model's coefficients. */
-export const FRAUD_FEATURES: readonly FraudFeature[] = [
-  feature(
-    'log_device_apps_1h',
-    logCount('device_apps_1h'),
-    'device_apps_1h',
-    'F_DEVICE_BURST',
-    'Several applications from this device within the hour',
-  ),
-  feature(
-    'log_device_apps_24h',
-    logCount('device_apps_24h'),
-    'device_apps_24h',
-    'F_DEVICE_BUSY',
-    'Many applications from this device today',
-  ),
-  feature(
-    'log_device_distinct_applicants_24h',
-    logCount('device_distinct_applicants_24h'),
-    'device_distinct_applicants_24h',
-    'F_DEVICE_SHARED',
-    'Other applicants used this device today',
-  ),
-  feature('device_new', flag('device_new'), 'device_new', 'F_DEVICE_NEW', 'A device never seen before'),
-  feature(
-    'log_ip24_apps_1h',
-    logCount('ip24_apps_1h'),
-    'ip24_apps_1h',
-    'F_NETWORK_BURST',
-    'Several applications from this network within the hour',
-  ),
-  feature(
-    'log_ip24_distinct_applicants_24h',
-    logCount('ip24_distinct_applicants_24h'),
-    'ip24_distinct_applicants_24h',
-    'F_NETWORK_SHARED',
-    'Many applicants on this network today',
-  ),
-  feature(
-    'log_applicant_apps_30d',
-    logCount('applicant_apps_30d'),
-    'applicant_apps_30d',
-    'F_APPLICANT_REPEAT',
-    'The applicant applied before this month',
-  ),
-  feature(
-    'log_applicant_distinct_devices_30d',
-    logCount('applicant_distinct_devices_30d'),
-    'applicant_distinct_devices_30d',
-    'F_APPLICANT_DEVICES',
-    'The applicant used several devices this month',
-  ),
-  feature(
-    'log_applicant_distinct_regions_30d',
-    logCount('applicant_distinct_regions_30d'),
-    'applicant_distinct_regions_30d',
-    'F_APPLICANT_REGIONS',
-    'The applicant applied from several states this month',
-  ),
-  feature(
-    'log_hours_since_previous',
-    logCount('applicant_hours_since_previous'),
-    'applicant_hours_since_previous',
-    'F_APPLICANT_RECENT',
-    "Time since the applicant's previous application",
-  ),
-  feature(
-    'log_amount_ratio',
-    (facts) => Math.log(Math.max(number(facts, 'applicant_amount_ratio'), 1e-3)),
-    'applicant_amount_ratio',
-    'F_AMOUNT_JUMP',
-    "Amount far above the applicant's earlier requests",
-  ),
-  feature(
-    'log_phone_distinct_applicants_30d',
-    logCount('phone_distinct_applicants_30d'),
-    'phone_distinct_applicants_30d',
-    'F_PHONE_SHARED',
-    'Other applicants gave this phone number',
-  ),
-  feature(
-    'disposable_email_domain',
-    flag('list_disposable_email_domains'),
-    'list_disposable_email_domains',
-    'F_EMAIL_DISPOSABLE',
-    'A disposable email address',
-  ),
-  feature(
-    'ip_region_mismatch',
-    flag('ip_region_mismatch'),
-    'ip_region_mismatch',
-    'F_IP_REGION_MISMATCH',
-    'Applied from another state than the address',
-  ),
-  feature(
-    'phone_area_mismatch',
-    flag('phone_area_mismatch'),
-    'phone_area_mismatch',
-    'F_PHONE_AREA_MISMATCH',
-    "The phone's area code belongs to another state",
-  ),
-  feature(
-    'log_email_local_digits',
-    logCount('email_local_digits'),
-    'email_local_digits',
-    'F_EMAIL_DIGITS',
-    'An email mailbox name full of digits',
-  ),
-  feature(
-    'log_loan_to_income',
-    (facts) => Math.log(Math.min(Math.max(number(facts, 'loan_to_income'), 1e-3), 10)),
-    'loan_to_income',
-    'F_LOAN_TO_INCOME',
-    'A large amount for the declared income',
-  ),
+/** The transform a feature's input describes: clamp to [floor, ceiling] (a NaN stays NaN), then identity, log1p or log. */
+export function compileFraudFeature({ name, input, reason }: FraudFeatureSpec): FraudFeature {
+  const { fact, floor, ceiling } = input;
+  const clamp =
+    floor === undefined && ceiling === undefined
+      ? (value: number) => value
+      : floor === undefined
+        ? (value: number) => Math.min(value, ceiling!)
+        : ceiling === undefined
+          ? (value: number) => Math.max(value, floor)
+          : (value: number) => Math.min(Math.max(value, floor), ceiling);
+  const transform: Transform =
+    input.transform === 'identity'
+      ? (facts) => clamp(number(facts, fact))
+      : input.transform === 'log1p'
+        ? (facts) => Math.log1p(clamp(number(facts, fact)))
+        : (facts) => Math.log(clamp(number(facts, fact)));
+  return { name, transform, fact, code: reason.code, text: reason.text };
+}
+
+/**
+ * The lending feature set the shipped model was first trained on (version-1 model files name it as
+ * `fengkong-fraud-features/2`), and what the fraud trainer takes from the shipped lending data model.
+ */
+export const LENDING_FRAUD_FEATURES: readonly FraudFeatureSpec[] = [
+  {
+    name: 'log_device_apps_1h',
+    input: { fact: 'device_apps_1h', transform: 'log1p' },
+    reason: { code: 'F_DEVICE_BURST', text: 'Several applications from this device within the hour' },
+  },
+  {
+    name: 'log_device_apps_24h',
+    input: { fact: 'device_apps_24h', transform: 'log1p' },
+    reason: { code: 'F_DEVICE_BUSY', text: 'Many applications from this device today' },
+  },
+  {
+    name: 'log_device_distinct_applicants_24h',
+    input: { fact: 'device_distinct_applicants_24h', transform: 'log1p' },
+    reason: { code: 'F_DEVICE_SHARED', text: 'Other applicants used this device today' },
+  },
+  {
+    name: 'device_new',
+    input: { fact: 'device_new', transform: 'identity' },
+    reason: { code: 'F_DEVICE_NEW', text: 'A device never seen before' },
+  },
+  {
+    name: 'log_ip24_apps_1h',
+    input: { fact: 'ip24_apps_1h', transform: 'log1p' },
+    reason: { code: 'F_NETWORK_BURST', text: 'Several applications from this network within the hour' },
+  },
+  {
+    name: 'log_ip24_distinct_applicants_24h',
+    input: { fact: 'ip24_distinct_applicants_24h', transform: 'log1p' },
+    reason: { code: 'F_NETWORK_SHARED', text: 'Many applicants on this network today' },
+  },
+  {
+    name: 'log_applicant_apps_30d',
+    input: { fact: 'applicant_apps_30d', transform: 'log1p' },
+    reason: { code: 'F_APPLICANT_REPEAT', text: 'The applicant applied before this month' },
+  },
+  {
+    name: 'log_applicant_distinct_devices_30d',
+    input: { fact: 'applicant_distinct_devices_30d', transform: 'log1p' },
+    reason: { code: 'F_APPLICANT_DEVICES', text: 'The applicant used several devices this month' },
+  },
+  {
+    name: 'log_applicant_distinct_regions_30d',
+    input: { fact: 'applicant_distinct_regions_30d', transform: 'log1p' },
+    reason: { code: 'F_APPLICANT_REGIONS', text: 'The applicant applied from several states this month' },
+  },
+  {
+    name: 'log_hours_since_previous',
+    input: { fact: 'applicant_hours_since_previous', transform: 'log1p' },
+    reason: { code: 'F_APPLICANT_RECENT', text: "Time since the applicant's previous application" },
+  },
+  {
+    name: 'log_amount_ratio',
+    input: { fact: 'applicant_amount_ratio', transform: 'log', floor: 1e-3 },
+    reason: { code: 'F_AMOUNT_JUMP', text: "Amount far above the applicant's earlier requests" },
+  },
+  {
+    name: 'log_phone_distinct_applicants_30d',
+    input: { fact: 'phone_distinct_applicants_30d', transform: 'log1p' },
+    reason: { code: 'F_PHONE_SHARED', text: 'Other applicants gave this phone number' },
+  },
+  {
+    name: 'disposable_email_domain',
+    input: { fact: 'list_disposable_email_domains', transform: 'identity' },
+    reason: { code: 'F_EMAIL_DISPOSABLE', text: 'A disposable email address' },
+  },
+  {
+    name: 'ip_region_mismatch',
+    input: { fact: 'ip_region_mismatch', transform: 'identity' },
+    reason: { code: 'F_IP_REGION_MISMATCH', text: 'Applied from another state than the address' },
+  },
+  {
+    name: 'phone_area_mismatch',
+    input: { fact: 'phone_area_mismatch', transform: 'identity' },
+    reason: { code: 'F_PHONE_AREA_MISMATCH', text: "The phone's area code belongs to another state" },
+  },
+  {
+    name: 'log_email_local_digits',
+    input: { fact: 'email_local_digits', transform: 'log1p' },
+    reason: { code: 'F_EMAIL_DIGITS', text: 'An email mailbox name full of digits' },
+  },
+  {
+    name: 'log_loan_to_income',
+    input: { fact: 'loan_to_income', transform: 'log', floor: 1e-3, ceiling: 10 },
+    reason: { code: 'F_LOAN_TO_INCOME', text: 'A large amount for the declared income' },
+  },
 ];
 
-/** Bump when a transform or the list of inputs changes: models record it and are checked against it. */
-export const FRAUD_FEATURE_SET = 'fengkong-fraud-features/2';
+/** The feature sets version-1 model files name, by name. */
+export const LEGACY_FRAUD_FEATURE_SETS: Readonly<Record<string, readonly FraudFeatureSpec[]>> = {
+  'fengkong-fraud-features/2': LENDING_FRAUD_FEATURES,
+};
 
-export const FRAUD_FEATURE_NAMES: readonly string[] = FRAUD_FEATURES.map((entry) => entry.name);
-
-/** The feature vector of one event (NaN where an input is missing). */
-export function fraudFeatureVector(facts: Facts, into: Float64Array = new Float64Array(FRAUD_FEATURES.length)): Float64Array {
-  for (let index = 0; index < FRAUD_FEATURES.length; index += 1) into[index] = FRAUD_FEATURES[index]!.transform(facts);
+/** The feature vector of one event (NaN where an input is missing), in the order of `features`. */
+export function fraudFeatureVector(
+  features: readonly FraudFeature[],
+  facts: Facts,
+  into: Float64Array = new Float64Array(features.length),
+): Float64Array {
+  for (let index = 0; index < features.length; index += 1) into[index] = features[index]!.transform(facts);
   return into;
 }

@@ -1,13 +1,20 @@
 // The fraud model at run time: load and validate the model file once, then score feature vectors with
 // per-feature contributions in log-odds, measured from the training means.
+// Each feature says what it reads (features.ts): the engine checks the facts exist when it loads the model.
 import { createHash } from 'node:crypto';
 import { ErrorCode, FengkongError } from '../../errors.js';
-import { FraudModelFile } from '../../schema/fraudModel.js';
+import { z } from 'zod';
+import { FraudModelFile, FraudModelFileV1 } from '../../schema/fraudModel.js';
+import { describeIssues } from '../../schema/issues.js';
 import { parseJsonFile, readFileBytes } from '../../schema/jsonFile.js';
+import { compileFraudFeature, LEGACY_FRAUD_FEATURE_SETS, type FraudFeature } from './features.js';
 
 export interface LoadedFraudModel {
   readonly path: string;
+  /** The model as version 2 (a version-1 file is read with its named feature set's inputs and reasons). */
   readonly model: FraudModelFile;
+  /** Its features, compiled: what each reads and how, in the order of the coefficients. */
+  readonly features: readonly FraudFeature[];
   /** sha256 of the file's bytes, for the audit trail. */
   readonly sha256: string;
 }
@@ -42,17 +49,47 @@ export interface RankedContribution {
 }
 
 /**
- * Reads and validates a model file. With `expectedFeatures`, the model's feature list must match it
- * exactly, name for name and in order: a model trained on another feature set would score garbage.
+ * Reads and validates a model file, once. A version-1 file, whose features named a built-in feature set
+ * rather than saying what they read, is read as version 2 with that set's inputs and reasons; its
+ * feature list must match the set exactly, name for name and in order.
  */
-export function loadFraudModel(path: string, expectedFeatures?: readonly string[]): LoadedFraudModel {
+export function loadFraudModel(path: string): LoadedFraudModel {
   const bytes = readFileBytes(path);
-  const model = parseJsonFile(path, bytes, FraudModelFile, ErrorCode.MODEL_INVALID);
-  if (expectedFeatures !== undefined) checkFeatureList(path, model, expectedFeatures);
-  return { path, model, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const { version } = parseJsonFile(path, bytes, z.looseObject({ version: z.unknown() }), ErrorCode.MODEL_INVALID);
+  const model =
+    version === 1
+      ? fromVersion1(path, parseJsonFile(path, bytes, FraudModelFileV1, ErrorCode.MODEL_INVALID))
+      : parseJsonFile(path, bytes, FraudModelFile, ErrorCode.MODEL_INVALID);
+  return { path, model, features: model.features.map(compileFraudFeature), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-function checkFeatureList(path: string, model: FraudModelFile, expected: readonly string[]): void {
+function fromVersion1(path: string, file: FraudModelFileV1): FraudModelFile {
+  const { featureSet, derivedFeaturesSha256 } = file.inputs;
+  const specs = Object.hasOwn(LEGACY_FRAUD_FEATURE_SETS, featureSet) ? LEGACY_FRAUD_FEATURE_SETS[featureSet]! : undefined;
+  if (specs === undefined) {
+    throw new FengkongError(
+      ErrorCode.MODEL_INVALID,
+      `${path}: inputs.featureSet is ${featureSet}, which this engine does not know (${Object.keys(LEGACY_FRAUD_FEATURE_SETS).join(', ')}): retrain the model, which writes what each feature reads`,
+    );
+  }
+  checkFeatureList(
+    path,
+    file,
+    specs.map((spec) => spec.name),
+  );
+  const converted = FraudModelFile.safeParse({
+    ...file,
+    version: 2,
+    inputs: { derivedFeaturesSha256 },
+    features: file.features.map((feature, index) => ({ ...feature, input: specs[index]!.input, reason: specs[index]!.reason })),
+  });
+  if (!converted.success) {
+    throw new FengkongError(ErrorCode.MODEL_INVALID, `${path}: ${describeIssues(converted.error)}`, { cause: converted.error });
+  }
+  return converted.data;
+}
+
+function checkFeatureList(path: string, model: FraudModelFileV1, expected: readonly string[]): void {
   const count = Math.max(expected.length, model.features.length);
   for (let index = 0; index < count; index++) {
     const found = model.features[index]?.name;
@@ -66,7 +103,7 @@ function checkFeatureList(path: string, model: FraudModelFile, expected: readonl
           : `is "${found}"; expected "${wanted}"`;
     throw new FengkongError(
       ErrorCode.MODEL_INVALID,
-      `${path}: features.${index}.name ${what} (the feature list must match exactly, in order)`,
+      `${path}: features.${index}.name ${what} (the feature list of ${model.inputs.featureSet} must match exactly, in order)`,
     );
   }
 }

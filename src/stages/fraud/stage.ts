@@ -5,7 +5,7 @@
 // whether they explain anything.
 import type { FraudStageResult } from '../../schema/decision.js';
 import type { Stage, StageInput, StageOutput, StageReason } from '../../engine/stage.js';
-import { FRAUD_FEATURES, fraudFeatureVector } from './features.js';
+import { fraudFeatureVector } from './features.js';
 import { createFraudScorer, type LoadedFraudModel } from './model.js';
 
 /** A contributor becomes a reason from this many log-odds up (e^0.5 ≈ 1.65 times the odds). */
@@ -15,10 +15,11 @@ const MAX_FEATURE_REASONS = 3;
 export function createFraudStage(loaded: LoadedFraudModel): Stage<FraudStageResult> {
   const scorer = createFraudScorer(loaded.model);
   const baselines = Float64Array.from(loaded.model.features, (feature) => feature.baseline);
-  const order = FRAUD_FEATURES.map((_, index) => index);
+  const features = loaded.features;
+  const order = features.map((_, index) => index);
 
   const evaluate = (input: StageInput): StageOutput<FraudStageResult> => {
-    const x = fraudFeatureVector(input.facts);
+    const x = fraudFeatureVector(features, input.facts);
     for (let index = 0; index < x.length; index += 1) if (Number.isNaN(x[index]!)) x[index] = baselines[index]!;
     const score = scorer.score(x);
     const ranked = [...order].sort((a, b) => score.contributions[b]! - score.contributions[a]! || a - b);
@@ -27,7 +28,7 @@ export function createFraudStage(loaded: LoadedFraudModel): Stage<FraudStageResu
       logit: score.logit,
       baselineLogit: scorer.baselineLogit,
       contributions: ranked.map((index) => ({
-        feature: FRAUD_FEATURES[index]!.name,
+        feature: features[index]!.name,
         value: x[index]!,
         contribution: score.contributions[index]!,
       })),
@@ -35,7 +36,7 @@ export function createFraudStage(loaded: LoadedFraudModel): Stage<FraudStageResu
     const reasons: StageReason[] = [];
     for (const index of ranked.slice(0, MAX_FEATURE_REASONS)) {
       if (score.contributions[index]! < REASON_MIN_LOG_ODDS) break;
-      const feature = FRAUD_FEATURES[index]!;
+      const feature = features[index]!;
       reasons.push({
         code: feature.code,
         stage: 'fraud',

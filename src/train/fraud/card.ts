@@ -1,7 +1,6 @@
 // The model card for the anti-fraud model, written by the trainer from the figures it measured.
 import type { FraudModelFile } from '../../schema/fraudModel.js';
 import type { FraudEvaluation } from './evaluate.js';
-import { FRAUD_FEATURES } from '../../stages/fraud/features.js';
 
 const fixed = (value: number, digits = 3) => value.toFixed(digits);
 const percent = (value: number, digits = 1) => `${(value * 100).toFixed(digits)}%`;
@@ -13,11 +12,14 @@ export function renderFraudCard(input: {
   sourceName: string;
   rejectedRows: number;
   iterations: number;
+  /** Where the model file is written. */
+  modelPath: string;
+  labelField: string;
+  featureSource: 'lending' | 'declared';
 }): string {
   const { model, heldOut } = input;
-  const described = new Map(FRAUD_FEATURES.map((feature) => [feature.name, feature]));
   const lines: string[] = [];
-  lines.push('# Anti-fraud model card: `models/fraud-lr.json`', '');
+  lines.push(`# Anti-fraud model card: \`${input.modelPath}\``, '');
   lines.push(
     'Written by `fengkong train fraud` from the figures it measured; do not edit by hand.',
     '',
@@ -29,7 +31,10 @@ export function renderFraudCard(input: {
     '',
     `- Source: \`${input.sourceName}\` (sha256 \`${model.trainingDataSha256}\`), ${model.split.trainRows + model.split.testRows} applications${input.rejectedRows > 0 ? `, ${input.rejectedRows} rows rejected as invalid` : ''}.`,
     `- ${model.split.rule}: ${model.split.trainRows} train (until ${model.split.trainUntil}), ${model.split.testRows} held out.`,
-    `- Labels: \`is_fraud\` from the simulated application stream (see the README); ${heldOut.frauds} frauds in the held-out slice, so every held-out figure carries wide uncertainty.`,
+    `- Labels: \`${input.labelField}\`, the data model's fraud outcome; ${heldOut.frauds} frauds in the held-out slice, so every held-out figure carries wide uncertainty.`,
+    input.featureSource === 'lending'
+      ? '- Inputs: the curated lending set (velocity, identity consistency, list hits and loan-to-income), each with its transform and reason.'
+      : "- Inputs: one per aggregate, signal and list hit the data model declares (counts, sums and times as log1p, first sightings and flags as 0/1, ratios as a clamped log); the reasons are the declarations' descriptions.",
     '',
     '## Held-out performance',
     '',
@@ -58,7 +63,7 @@ export function renderFraudCard(input: {
     '',
     '### Against the velocity rules alone',
     '',
-    `The velocity rules (rules/packs/velocity.json) flag ${velocity.alerts} held-out applications and catch ${velocity.caught} of ${heldOut.frauds} frauds (recall ${percent(velocity.recall)}). The model, alerting on the same number of applications, catches ${velocity.modelCaughtAtSameAlerts}.`,
+    `The velocity rules (rule-pack rules of category velocity) flag ${velocity.alerts} held-out applications and catch ${velocity.caught} of ${heldOut.frauds} frauds (recall ${percent(velocity.recall)}). The model, alerting on the same number of applications, catches ${velocity.modelCaughtAtSameAlerts}.`,
     '',
     '### Calibration by decile of predicted probability',
     '',
@@ -77,7 +82,7 @@ export function renderFraudCard(input: {
     '| --- | --- | --- | --- | --- |',
   );
   for (const feature of model.features) {
-    const meaning = described.get(feature.name)?.text ?? '';
+    const meaning = `${feature.reason.text} (${feature.input.transform === 'identity' ? '' : `${feature.input.transform} of `}\`${feature.input.fact}\`)`;
     lines.push(
       `| \`${feature.name}\` | ${meaning} | ${fixed(feature.mean, 4)} | ${fixed(feature.coefficient, 4)} | ${fixed(feature.coefficient * feature.scale, 4)} |`,
     );
@@ -86,7 +91,7 @@ export function renderFraudCard(input: {
     '',
     '## Limits',
     '',
-    '- The fraud labels are simulated over real loans: the figures measure how well the model finds the simulated scenarios, not fraud in the wild.',
+    '- Where the fraud labels are simulated (as in the shipped data), the figures measure how well the model finds the simulated scenarios, not fraud in the wild.',
     '- Velocity inputs depend on history: a model scored on a stream that starts cold sees no earlier applications.',
     '',
   );

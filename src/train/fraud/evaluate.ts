@@ -6,7 +6,6 @@ import { auc, aucConfidenceInterval, type AucInterval } from '../../metrics/auc.
 import { ks } from '../../metrics/ks.js';
 import { calibrationByDecile, type CalibrationBin } from '../../metrics/calibration.js';
 import { recallAtAlertRate, recallByGroupAtAlertRate, type GroupRecall } from '../../metrics/alerts.js';
-import { FRAUD_FEATURE_NAMES } from '../../stages/fraud/features.js';
 import { createFraudScorer } from '../../stages/fraud/model.js';
 import type { ReplayedHistory } from './replay.js';
 
@@ -49,7 +48,8 @@ export function evaluateFraudModel(
   const probabilities = new Float64Array(rows);
   const labels = history.isFraud.subarray(from, to);
   const scenarios = history.scenarios.slice(from, to);
-  const columns = FRAUD_FEATURE_NAMES.map(() => new Float64Array(rows));
+  const names = model.features.map((feature) => feature.name);
+  const columns = names.map(() => new Float64Array(rows));
   for (let row = 0; row < rows; row += 1) {
     const x = Float64Array.from(history.features[from + row]!, (value, j) => (Number.isNaN(value) ? baselines[j]! : value));
     probabilities[row] = scorer.score(x).probability;
@@ -64,10 +64,10 @@ export function evaluateFraudModel(
   });
   // Each input's direction (higher = more fraud, or less) is read on the rows before the slice (the
   // training rows), not chosen on the slice itself.
-  const orientation = FRAUD_FEATURE_NAMES.map((_, j) => (from > 0 ? directionOn(history, j, baselines[j]!, 0, from) : 1));
+  const orientation = names.map((_, j) => (from > 0 ? directionOn(history, j, baselines[j]!, 0, from) : 1));
   const singleFeatureAucs = columns.map((column, j) => {
     const value = auc(column, labels);
-    return { name: FRAUD_FEATURE_NAMES[j]!, auc: orientation[j]! > 0 ? value : 1 - value };
+    return { name: names[j]!, auc: orientation[j]! > 0 ? value : 1 - value };
   });
   const bestSingleFeature = singleFeatureAucs.reduce((best, candidate) => (candidate.auc > best.auc ? candidate : best));
   const velocityFlags = history.velocityRuleFired.subarray(from, to);

@@ -2,7 +2,6 @@
 // order (so velocity facts have their history), then measure the latest share held out.
 import { shippedPaths } from '../../engine/paths.js';
 import { readEvents } from '../../batch/readEvents.js';
-import { FRAUD_FEATURE_NAMES } from '../../stages/fraud/features.js';
 import { loadFraudModel } from '../../stages/fraud/model.js';
 import { replayHistory } from './replay.js';
 import { evaluateFraudModel, type FraudEvaluation } from './evaluate.js';
@@ -13,8 +12,8 @@ export async function evaluateFraudModelOnFile(
   modelPath = shippedPaths.fraudModel,
   heldOutShare = 1 - DEFAULT_TRAIN_SHARE,
 ): Promise<FraudEvaluation> {
-  const loaded = loadFraudModel(modelPath, FRAUD_FEATURE_NAMES);
+  const loaded = loadFraudModel(modelPath);
   const { events } = await readEvents(inputPath);
-  const history = await replayHistory(events);
+  const history = await replayHistory(events, {}, loaded.model.features);
   return evaluateFraudModel(loaded.model, history, Math.floor(history.events.length * (1 - heldOutShare)));
 }

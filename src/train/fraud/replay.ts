@@ -1,20 +1,31 @@
 // Replays labelled history through the serving fact builder, in event-time order, and collects the
 // fraud model's inputs and the velocity rules' verdicts. Training and evaluation read the same facts
-// `decide` reads: there is no second feature implementation to drift.
+// `decide` reads: there is no second feature implementation to drift. The label, the kind of fraud and
+// the time come from the data model's declared outcomes and time field.
 import { ErrorCode, FengkongError } from '../../errors.js';
 import type { EventRecord } from '../../schema/event.js';
-import { asLending, type LendingApplication } from '../../schema/lending.js';
 import { historyStoreOptions } from '../../features/aggregates.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
 import { createMemoryStore } from '../../state/memory.js';
 import { createRulesStage } from '../../stages/rules/stage.js';
-import { eventTimeMs, inEventTime } from '../../features/eventTime.js';
-import { FRAUD_FEATURES, fraudFeatureVector } from '../../stages/fraud/features.js';
+import { inEventTime } from '../../features/eventTime.js';
+import { compileFraudFeature, fraudFeatureVector, type FraudFeatureSpec } from '../../stages/fraud/features.js';
+import { outcomeReader } from '../../analysis/outcomes.js';
+import { chooseFraudFeatures, type FraudFeatureChoice } from './features.js';
 
 export interface ReplayedHistory {
   /** Events in event-time order (stable for equal times). */
-  readonly events: readonly LendingApplication[];
+  readonly events: readonly EventRecord[];
+  /** Each event's time as written (the data model's time field). */
+  readonly times: readonly string[];
+  /** The time field's name, for the card and the split's rule. */
+  readonly timeField: string;
+  /** The fraud label's field, for the card. */
+  readonly labelField: string;
+  /** The inputs, in the order of `features`' columns. */
+  readonly specs: readonly FraudFeatureSpec[];
+  readonly specSource: FraudFeatureChoice['source'];
   /** One feature vector per event (NaN where an input was missing). */
   readonly features: readonly Float64Array[];
   readonly isFraud: Uint8Array;
@@ -25,32 +36,65 @@ export interface ReplayedHistory {
   readonly derivedFeaturesSha256: string;
 }
 
-export async function replayHistory(events: readonly EventRecord[], config: EngineConfigInput = {}): Promise<ReplayedHistory> {
+/** `specs`: the inputs to compute (a model's, to evaluate it); default: the trainer's choice (features.ts). */
+export async function replayHistory(
+  events: readonly EventRecord[],
+  config: EngineConfigInput = {},
+  specs?: readonly FraudFeatureSpec[],
+): Promise<ReplayedHistory> {
   const settings = parseEngineConfig(config);
   const inputs = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
+  const model = inputs.dataModel;
+  const outcomes = outcomeReader(model);
+  const labelField = outcomes.fields.fraud;
+  if (labelField === null) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `the fraud trainer learns a fraud label, and the data model ${model.file.name} declares none: add "outcomes": {"fraud": {"field": "<label>", "bad": <value>}} to ${model.sourceName}`,
+    );
+  }
+  const timeField = model.timeField?.name;
+  if (timeField === undefined) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `the fraud trainer splits in time and its inputs are velocity over earlier events; the data model ${model.file.name} has no time field`,
+    );
+  }
+  const choice = specs === undefined ? chooseFraudFeatures(model, inputs.facts) : { specs, source: 'lending' as const };
+  if (choice.specs.length === 0) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `the data model ${model.file.name} declares no aggregate, signal or list for a fraud model to read: declare the velocity it should learn from`,
+    );
+  }
+  const compiled = choice.specs.map(compileFraudFeature);
   const rules = createRulesStage(inputs.packs, inputs.lists);
   const velocityRules = new Set(
     inputs.packs.rules.filter(({ rule }) => rule.event.params.category === 'velocity').map(({ rule }) => rule.name),
   );
-  const ordered = inEventTime(events.map(asLending), (event) => event.applied_at);
+  const ordered = inEventTime(events, (event) => model.timeMsOf(event));
   const features: Float64Array[] = [];
   const isFraud = new Uint8Array(ordered.length);
   const velocityRuleFired = new Uint8Array(ordered.length);
   const scenarios: string[] = [];
+  const times: string[] = [];
   for (const [index, event] of ordered.entries()) {
-    if (event.is_fraud === null) {
+    const fraud = outcomes.isFraud(event);
+    const id = model.idOf(event);
+    if (fraud === null) {
       throw new FengkongError(
         ErrorCode.EVENT_INVALID,
-        `application ${event.application_id}: is_fraud is missing; training needs every label`,
+        `${id === null ? `event ${index + 1} in time order` : `application ${id}`}: ${labelField} is missing; training needs every label`,
       );
     }
     const built = inputs.factBuilder.build(event);
-    features.push(fraudFeatureVector(built.facts, new Float64Array(FRAUD_FEATURES.length)));
-    isFraud[index] = event.is_fraud;
-    scenarios.push(event.fraud_scenario ?? 'none');
+    features.push(fraudFeatureVector(compiled, built.facts));
+    isFraud[index] = fraud ? 1 : 0;
+    scenarios.push(outcomes.fraudKind(event) ?? 'none');
+    times.push(String(event[timeField]));
     const verdict = await rules.evaluate({
-      id: event.application_id,
-      atMs: eventTimeMs(event.applied_at),
+      id: id ?? String(index),
+      atMs: model.timeMsOf(event),
       event,
       facts: built.facts,
       identifiers: built.identifiers,
@@ -58,5 +102,17 @@ export async function replayHistory(events: readonly EventRecord[], config: Engi
     });
     velocityRuleFired[index] = verdict.result.fired.some((hit) => velocityRules.has(hit.code)) ? 1 : 0;
   }
-  return { events: ordered, features, isFraud, scenarios, velocityRuleFired, derivedFeaturesSha256: inputs.derived.sha256 };
+  return {
+    events: ordered,
+    times,
+    timeField,
+    labelField,
+    specs: choice.specs,
+    specSource: choice.source,
+    features,
+    isFraud,
+    scenarios,
+    velocityRuleFired,
+    derivedFeaturesSha256: inputs.derived.sha256,
+  };
 }

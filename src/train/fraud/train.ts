@@ -6,7 +6,7 @@
 // on whatever inputs are given; the pipeline standardises them first, so l2 is per standardised unit.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { ErrorCode, FengkongError } from '../../errors.js';
-import type { FraudModelFeature } from '../../schema/fraudModel.js';
+import type { FraudModelFeatureV1 } from '../../schema/fraudModel.js';
 import { sigmoid } from '../../stages/fraud/model.js';
 
 export interface LogisticFitOptions {
@@ -36,7 +36,8 @@ export interface Standardisation {
 
 export interface RawUnitModel {
   readonly intercept: number;
-  readonly features: FraudModelFeature[];
+  /** The fitted numbers of each feature; the trainer adds what each reads. */
+  readonly features: FraudModelFeatureV1[];
   readonly baselineLogit: number;
 }
 

@@ -7,9 +7,7 @@ import { ErrorCode, FengkongError } from '../../errors.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import { FraudModelFile } from '../../schema/fraudModel.js';
 import { dataModelOf, parseEngineConfig } from '../../engine/loadInputs.js';
-import { requireLendingFields } from '../../schema/lending.js';
 import { readEvents } from '../../batch/readEvents.js';
-import { FRAUD_FEATURE_NAMES, FRAUD_FEATURE_SET } from '../../stages/fraud/features.js';
 import { fitLogisticRegression, standardise, toModelFeatures } from './train.js';
 import { replayHistory, type ReplayedHistory } from './replay.js';
 import { evaluateFraudModel, type FraudEvaluation } from './evaluate.js';
@@ -32,6 +30,10 @@ export interface FraudTraining {
   readonly trainAuc: number;
   readonly rejectedRows: number;
   readonly iterations: number;
+  /** The fraud label learnt (the data model's fraud outcome). */
+  readonly labelField: string;
+  /** Whether the inputs are the curated lending set or one per declared aggregate, signal and list. */
+  readonly featureSource: 'lending' | 'declared';
 }
 
 export async function trainFraudModel(options: FraudTrainingOptions): Promise<FraudTraining> {
@@ -39,7 +41,6 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
   const trainShare = options.trainShare ?? DEFAULT_TRAIN_SHARE;
   const trainingDataSha256 = createHash('sha256').update(readFileSync(options.inputPath)).digest('hex');
   const dataModel = dataModelOf(parseEngineConfig(options.config ?? {}));
-  requireLendingFields(dataModel, 'the fraud trainer');
   const { events, rejected } = await readEvents(options.inputPath, dataModel);
   const history = await replayHistory(events, options.config ?? {});
   const trainRows = Math.floor(history.events.length * trainShare);
@@ -54,22 +55,30 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
   const labels = history.isFraud.subarray(0, trainRows);
   const fit = fitLogisticRegression(standardised.rows, labels, { l2 });
   if (!fit.converged) throw new FengkongError(ErrorCode.MODEL_INVALID, `the fit did not converge in ${fit.iterations} iterations`);
-  const raw = toModelFeatures(FRAUD_FEATURE_NAMES, standardised, fit);
+  const raw = toModelFeatures(
+    history.specs.map((spec) => spec.name),
+    standardised,
+    fit,
+  );
   const draft: FraudModelFile = {
     format: 'fengkong-fraud-lr',
-    version: 1,
+    version: 2,
     trainedAt: (options.trainedAt ?? new Date()).toISOString(),
     trainingDataSha256,
     split: {
       trainRows,
       testRows: history.events.length - trainRows,
-      trainUntil: history.events[trainRows - 1]!.applied_at,
-      rule: `time split: the earliest ${Math.round(trainShare * 100)}% of applications by applied_at train, the latest ${Math.round((1 - trainShare) * 100)}% are held out`,
+      trainUntil: history.times[trainRows - 1]!,
+      rule: `time split: the earliest ${Math.round(trainShare * 100)}% of applications by ${history.timeField} train, the latest ${Math.round((1 - trainShare) * 100)}% are held out`,
     },
-    inputs: { featureSet: FRAUD_FEATURE_SET, derivedFeaturesSha256: history.derivedFeaturesSha256 },
+    inputs: { derivedFeaturesSha256: history.derivedFeaturesSha256 },
     l2,
     intercept: raw.intercept,
-    features: raw.features,
+    features: raw.features.map((feature, index) => ({
+      ...feature,
+      input: history.specs[index]!.input,
+      reason: history.specs[index]!.reason,
+    })),
     baselineLogit: raw.baselineLogit,
     metrics: {},
   };
@@ -88,12 +97,20 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
       recallAtAlertRate: Object.fromEntries(heldOut.alerts.map((alert) => [String(alert.alertRate), alert.recall])),
     },
   });
-  return { model, heldOut, trainAuc, rejectedRows: rejected, iterations: fit.iterations };
+  return {
+    model,
+    heldOut,
+    trainAuc,
+    rejectedRows: rejected,
+    iterations: fit.iterations,
+    labelField: history.labelField,
+    featureSource: history.specSource,
+  };
 }
 
 /** Missing inputs take the training mean (the model's baseline), as they do when serving. */
 function imputeWithTrainingMeans(history: ReplayedHistory, trainRows: number): { rows: Float64Array[]; means: Float64Array } {
-  const width = FRAUD_FEATURE_NAMES.length;
+  const width = history.specs.length;
   const sums = new Float64Array(width);
   const counts = new Float64Array(width);
   for (let row = 0; row < trainRows; row += 1) {

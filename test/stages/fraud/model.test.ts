@@ -1,13 +1,14 @@
 // The fraud model at run time: contributions add up to the logit's distance from the baseline for any
 // model and input, and a model file that is malformed in any field is refused naming that field.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.js';
-import type { FraudModelFile } from '../../../src/schema/fraudModel.js';
+import type { FraudModelFile, FraudModelFileV1 } from '../../../src/schema/fraudModel.js';
+import { LENDING_FRAUD_FEATURES } from '../../../src/stages/fraud/features.js';
 import { createFraudScorer, loadFraudModel, rankContributions, sigmoid } from '../../../src/stages/fraud/model.js';
 import { thrownBy } from '../../fixtures/errors.js';
 
@@ -18,14 +19,20 @@ function modelWith(features: Array<{ name: string; coefficient: number; baseline
   const baselineLogit = features.reduce((sum, feature) => sum + feature.coefficient * feature.baseline, intercept);
   return {
     format: 'fengkong-fraud-lr',
-    version: 1,
+    version: 2,
     trainedAt: '2024-06-01T12:00:00Z',
     trainingDataSha256: '0'.repeat(64),
     split: { trainRows: 800, testRows: 200, trainUntil: '2024-05-01T00:00:00Z', rule: 'application_date before trainUntil' },
-    inputs: { featureSet: 'test-features/1', derivedFeaturesSha256: '1'.repeat(64) },
+    inputs: { derivedFeaturesSha256: '1'.repeat(64) },
     l2: 1,
     intercept,
-    features: features.map((feature) => ({ ...feature, mean: feature.baseline, scale: 1 })),
+    features: features.map((feature) => ({
+      ...feature,
+      input: { fact: feature.name, transform: 'identity' as const },
+      reason: { code: `F_${feature.name.toUpperCase()}`, text: `${feature.name} is high` },
+      mean: feature.baseline,
+      scale: 1,
+    })),
     baselineLogit,
     metrics: { auc: 0.81, byScenario: { synthetic_identity: { recall: 0.6 } } },
   };
@@ -138,8 +145,13 @@ describe('rankContributions', () => {
 describe('loadFraudModel', () => {
   it('loads a valid file with the sha256 of its bytes', () => {
     const path = writeModel('valid.json', validModel);
-    const loaded = loadFraudModel(path, ['applications_per_device_24h', 'email_age_days', 'loan_to_income']);
+    const loaded = loadFraudModel(path);
     expect(loaded.model).toEqual(validModel);
+    expect(loaded.features.map((feature) => [feature.name, feature.fact, feature.code])).toEqual([
+      ['applications_per_device_24h', 'applications_per_device_24h', 'F_APPLICATIONS_PER_DEVICE_24H'],
+      ['email_age_days', 'email_age_days', 'F_EMAIL_AGE_DAYS'],
+      ['loan_to_income', 'loan_to_income', 'F_LOAN_TO_INCOME'],
+    ]);
     expect(loaded.sha256).toBe(
       createHash('sha256')
         .update(JSON.stringify(validModel, null, 2))
@@ -199,17 +211,46 @@ describe('loadFraudModel', () => {
     });
   });
 
-  it('refuses a feature list that differs from the expected one, naming the first mismatch', () => {
-    const path = writeModel('mismatch.json', validModel);
-    const reordered = thrownBy(() => loadFraudModel(path, ['applications_per_device_24h', 'loan_to_income', 'email_age_days']));
+  it('reads a version-1 file with the inputs and reasons of the feature set it names, and refuses a list that differs', () => {
+    const shipped = JSON.parse(readFileSync('models/fraud-lr.json', 'utf8')) as FraudModelFileV1;
+    const version1 = {
+      ...shipped,
+      version: 1,
+      inputs: { featureSet: 'fengkong-fraud-features/2', derivedFeaturesSha256: shipped.inputs.derivedFeaturesSha256 },
+      features: shipped.features.map(({ name, mean, scale, coefficient, baseline }) => ({ name, mean, scale, coefficient, baseline })),
+    };
+    const loaded = loadFraudModel(writeModel('version1.json', version1));
+    expect(loaded.model.version).toBe(2);
+    expect(loaded.model.features.map((feature) => [feature.name, feature.input, feature.reason])).toEqual(
+      LENDING_FRAUD_FEATURES.map((spec) => [spec.name, spec.input, spec.reason]),
+    );
+    expect(loaded.model.features.map((feature) => feature.coefficient)).toEqual(version1.features.map((feature) => feature.coefficient));
+
+    const [first, second, ...rest] = version1.features;
+    const reordered = thrownBy(() => loadFraudModel(writeModel('reordered.json', { ...version1, features: [second, first, ...rest] })));
     expect(reordered.code).toBe(ErrorCode.MODEL_INVALID);
-    expect(reordered.message).toContain('features.1.name');
-    expect(reordered.message).toContain('"email_age_days"');
-    expect(reordered.message).toContain('"loan_to_income"');
-    const longer = thrownBy(() => loadFraudModel(path, ['applications_per_device_24h', 'email_age_days', 'loan_to_income', 'ip_risk']));
-    expect(longer.message).toContain('features.3.name missing');
-    const shorter = thrownBy(() => loadFraudModel(path, ['applications_per_device_24h', 'email_age_days']));
-    expect(shorter.message).toContain('features.2.name');
+    expect(reordered.message).toContain('features.0.name is "log_device_apps_24h"; expected "log_device_apps_1h"');
+    const shorter = thrownBy(() => loadFraudModel(writeModel('shorter.json', { ...version1, features: version1.features.slice(0, -1) })));
+    expect(shorter.message).toContain('features.16.name missing');
+    const unknown = thrownBy(() =>
+      loadFraudModel(writeModel('unknown-set.json', { ...version1, inputs: { ...version1.inputs, featureSet: 'someone-elses/1' } })),
+    );
+    expect(unknown.message).toMatch(/inputs\.featureSet is someone-elses\/1, which this engine does not know .*retrain the model/);
+  });
+
+  it('refuses an input or a reason that cannot be read, naming the field', () => {
+    const [first, ...rest] = validModel.features;
+    const bad = (feature: unknown) =>
+      thrownBy(() => loadFraudModel(writeModel('bad-input.json', { ...validModel, features: [feature, ...rest] })));
+    expect(bad({ ...first, input: { fact: 'x', transform: 'log' } }).message).toMatch(
+      /features\.0\.input\.floor: log needs a positive floor/,
+    );
+    expect(bad({ ...first, input: { fact: 'x', transform: 'sqrt' } }).message).toMatch(/features\.0\.input\.transform/);
+    expect(bad({ ...first, reason: { code: 'R_NOT_FRAUD', text: 'x' } }).message).toMatch(/features\.0\.reason\.code/);
+    expect(bad({ ...first, reason: { code: 'F_X', text: 'two\nlines' } }).message).toMatch(/features\.0\.reason\.text/);
+    expect(bad({ ...first, reason: { ...first!.reason, code: rest[0]!.reason.code } }).message).toMatch(
+      /features\.1\.reason\.code: a reason code is given to two features/,
+    );
   });
 
   it('refuses a truncated file as bad JSON naming the file', () => {

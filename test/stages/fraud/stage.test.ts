@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, ErrorCode } from '../../../src/index.js';
 import { readEvents } from '../../../src/batch/readEvents.js';
 import { replayHistory } from '../../../src/train/fraud/replay.js';
-import { FRAUD_FEATURE_NAMES, FRAUD_FEATURES } from '../../../src/stages/fraud/features.js';
+import { LENDING_FRAUD_FEATURES } from '../../../src/stages/fraud/features.js';
+
+const FRAUD_FEATURE_NAMES = LENDING_FRAUD_FEATURES.map((spec) => spec.name);
 import { trainFraudModel } from '../../../src/train/fraud/trainModel.js';
 import { shippedDataModel } from '../../../src/features/dataModel.js';
 import type { EventRecord } from '../../../src/schema/event.js';
@@ -130,7 +132,7 @@ describe('anti-fraud stage', () => {
     // the model's reasons, in that order, with the severity of the review the score led to.
     const contributions = fraud.contributions.map((entry) => entry.contribution);
     expect(contributions).toEqual([...contributions].sort((a, b) => b - a));
-    const codeOf = new Map(FRAUD_FEATURES.map((feature) => [feature.name, feature.code]));
+    const codeOf = new Map(LENDING_FRAUD_FEATURES.map((spec) => [spec.name, spec.reason.code]));
     const topCodes = fraud.contributions
       .filter((entry) => entry.contribution >= 0.5)
       .slice(0, 3)
@@ -194,11 +196,23 @@ describe('anti-fraud stage', () => {
       code: ErrorCode.MODEL_INVALID,
       message: expect.stringContaining('features.2.coefficient'),
     });
-    const renamed = {
+    // A feature must read a number or a flag the engine provides: not an undeclared fact, a label or text.
+    const reading = (fact: string) => ({
       ...shippedModel,
-      features: shippedModel.features.map((feature, index) => (index === 0 ? { ...feature, name: 'other_feature' } : feature)),
-    };
-    await expect(createEngine({ fraudModel: write('renamed.json', renamed) })).rejects.toMatchObject({ code: ErrorCode.MODEL_INVALID });
+      features: shippedModel.features.map((feature, index) =>
+        index === 0 ? { ...feature, input: { fact, transform: 'identity' } } : feature,
+      ),
+    });
+    for (const [fact, why] of [
+      ['device_apps_2h', /features\.0 \(log_device_apps_1h\) reads device_apps_2h, which the data model does not provide/],
+      ['is_fraud', /reads is_fraud, which the data model does not provide/],
+      ['channel', /reads channel, which holds text in the data model/],
+    ] as const) {
+      await expect(createEngine({ fraudModel: write(`${fact}.json`, reading(fact)) })).rejects.toMatchObject({
+        code: ErrorCode.MODEL_INVALID,
+        message: expect.stringMatching(why),
+      });
+    }
     await expect(
       createEngine({ fraudModel: write('truncated.json', readFileSync('models/fraud-lr.json', 'utf8').slice(0, 200)) }),
     ).rejects.toMatchObject({

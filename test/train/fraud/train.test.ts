@@ -179,13 +179,18 @@ describe('standardise and toModelFeatures', () => {
     const raw = toModelFeatures(['annual_inc', 'dti_ratio', 'constant_seven', 'tiny_signal'], standardisation, fit);
     const file = {
       format: 'fengkong-fraud-lr',
-      version: 1,
+      version: 2,
       trainedAt: '2024-06-01T00:00:00Z',
       trainingDataSha256: 'a'.repeat(64),
       split: { trainRows: 200, testRows: 0, trainUntil: '2024-05-01', rule: 'all rows' },
-      inputs: { featureSet: 'test-features/1', derivedFeaturesSha256: 'b'.repeat(64) },
+      inputs: { derivedFeaturesSha256: 'b'.repeat(64) },
       l2: 1,
       ...raw,
+      features: raw.features.map((feature) => ({
+        ...feature,
+        input: { fact: feature.name, transform: 'identity' },
+        reason: { code: `F_${feature.name.toUpperCase()}`, text: feature.name },
+      })),
       metrics: { deviance: fit.deviance },
     };
     expect(FraudModelFile.safeParse(file).success).toBe(true);
