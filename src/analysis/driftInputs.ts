@@ -4,7 +4,8 @@
 // order with a fresh history, as `score` would see it, so velocity inputs mean what they mean in serving.
 import { readEvents } from '../batch/readEvents.js';
 import { createEngine } from '../engine/createEngine.js';
-import { dataModelOf, loadDecisionInputs, parseEngineConfig } from '../engine/loadInputs.js';
+import { dataModelOf, loadDecisionInputs, modelPathsOf, parseEngineConfig } from '../engine/loadInputs.js';
+import type { DataModel } from '../features/dataModel.js';
 import { shippedPaths } from '../engine/paths.js';
 import type { Facts } from '../engine/stage.js';
 import { ErrorCode, FengkongError } from '../errors.js';
@@ -12,7 +13,6 @@ import { CreditManifest } from '../schema/creditManifest.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import type { Decision } from '../schema/decision.js';
 import type { EventRecord } from '../schema/event.js';
-import { asLending, requireLendingFields } from '../schema/lending.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
 import { loadFraudModel } from '../stages/fraud/model.js';
 import { createMemoryStore } from '../state/memory.js';
@@ -60,7 +60,6 @@ const CHUNK = 1024;
 
 export async function observeFile(path: string, config: EngineConfigInput): Promise<ObservedFile> {
   const dataModel = dataModelOf(parseEngineConfig(config));
-  requireLendingFields(dataModel, 'drift');
   // The reader replay uses too: a backtest and a drift report agree on which rows are valid.
   const { events, rejected } = await readEvents(path, dataModel);
   if (events.length === 0) {
@@ -69,7 +68,7 @@ export async function observeFile(path: string, config: EngineConfigInput): Prom
       `${path}: no valid application in the file (${rejected} data row${rejected === 1 ? '' : 's'} rejected)`,
     );
   }
-  const ordered = inEventTimeOrder(events);
+  const ordered = inEventTimeOrder(events, dataModel);
   const readers = inputReaders(config);
   const settings = parseEngineConfig(config);
   // The engine's fact builder over a history of its own: the facts the engine builds for these events.
@@ -80,8 +79,9 @@ export async function observeFile(path: string, config: EngineConfigInput): Prom
     readers.forEach((reader, index) => inputs[index]!.push(reader.read(facts)));
   }
   const engine = await createEngine(config);
+  const models = modelPathsOf(settings);
   const scoreNames = (Object.keys(SCORE_COLUMNS) as ScoreColumn[]).filter(
-    (name) => (name === 'fraud_probability' ? settings.fraudModel : settings.creditModel) !== null,
+    (name) => (name === 'fraud_probability' ? models.fraudModel : models.creditModel) !== null,
   );
   const scores = scoreNames.map(() => new Float64Array(ordered.events.length).fill(Number.NaN));
   let undecided = 0;
@@ -111,17 +111,20 @@ export async function observeFile(path: string, config: EngineConfigInput): Prom
   };
 }
 
-/** Each application id once (its first row), in event-time order: applied_at, equal times in file order. */
-function inEventTimeOrder(events: readonly EventRecord[]): { events: EventRecord[]; repeated: number } {
+/**
+ * Each event id once (its first row), in event-time order: the time field, equal times in file order.
+ * Without an id field every row is its own event; without a time field the file's order is kept.
+ */
+function inEventTimeOrder(events: readonly EventRecord[], model: DataModel): { events: EventRecord[]; repeated: number } {
   const seen = new Set<string>();
   const unique: EventRecord[] = [];
   for (const event of events) {
-    const id = asLending(event).application_id;
-    if (seen.has(id)) continue;
-    seen.add(id);
+    const id = model.idOf(event);
+    if (id !== null && seen.has(id)) continue;
+    if (id !== null) seen.add(id);
     unique.push(event);
   }
-  return { events: inEventTime(unique, (event) => asLending(event).applied_at), repeated: events.length - unique.length };
+  return { events: inEventTime(unique, (event) => model.timeMsOf(event)), repeated: events.length - unique.length };
 }
 
 /**
@@ -130,15 +133,15 @@ function inEventTimeOrder(events: readonly EventRecord[]): { events: EventRecord
  * encoder treats it (an empty category is missing, as the encoder's '' level).
  */
 function inputReaders(config: EngineConfigInput): InputReader[] {
-  const settings = parseEngineConfig(config);
+  const models = modelPathsOf(parseEngineConfig(config));
   const readers: InputReader[] = [];
-  if (settings.fraudModel !== null) {
-    for (const feature of loadFraudModel(settings.fraudModel ?? shippedPaths.fraudModel).features) {
+  if (models.fraudModel !== null) {
+    for (const feature of loadFraudModel(models.fraudModel ?? shippedPaths.fraudModel).features) {
       readers.push({ name: feature.name, model: 'fraud', kind: 'numeric', read: feature.transform });
     }
   }
-  if (settings.creditModel !== null) {
-    const manifestPath = settings.creditModel ?? shippedPaths.creditManifest;
+  if (models.creditModel !== null) {
+    const manifestPath = models.creditModel ?? shippedPaths.creditManifest;
     const manifest = parseJsonFile(
       manifestPath,
       readFileBytes(manifestPath, ErrorCode.MODEL_INVALID),

@@ -5,7 +5,7 @@
 // no larger than what the trainers held out; else it says what is known.
 import { z } from 'zod';
 import { ErrorCode } from '../errors.js';
-import { parseEngineConfig } from '../engine/loadInputs.js';
+import { modelPathsOf, parseEngineConfig } from '../engine/loadInputs.js';
 import { shippedPaths } from '../engine/paths.js';
 import type { EngineConfigInput } from '../schema/config.js';
 import { parseJsonFile, readFileBytes } from '../schema/jsonFile.js';
@@ -39,7 +39,7 @@ const splitInTime = (split: string | null) => split === null || split.startsWith
 
 /** The models a config loads (the shipped ones by default; none when set to null) and the data each was trained on. */
 export function modelsTraining(config: EngineConfigInput = {}): ModelTraining[] {
-  const settings = parseEngineConfig(config);
+  const settings = modelPathsOf(parseEngineConfig(config));
   const models: ModelTraining[] = [];
   if (settings.fraudModel !== null) {
     const path = settings.fraudModel ?? shippedPaths.fraudModel;

@@ -34,7 +34,7 @@ export interface OutcomeReader {
 
 export function outcomeReader(model: DataModel): OutcomeReader {
   const { credit, fraud, pricing } = model.file.outcomes;
-  const amountField = model.fields.find((field) => field.amount === true)?.name ?? null;
+  const amountField = model.amountField?.name ?? null;
   const label = (declared: { field: string; bad: string | number | boolean } | undefined) =>
     declared === undefined
       ? () => null

@@ -8,8 +8,6 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, FengkongError } from '../errors.js';
 import type { EngineConfigInput } from '../schema/config.js';
-import { dataModelOf, parseEngineConfig } from '../engine/loadInputs.js';
-import { requireLendingFields } from '../schema/lending.js';
 import { PolicyPack } from '../schema/policyPack.js';
 import { describeIssues } from '../schema/issues.js';
 import { createPolicyEvaluator } from '../policy/evaluate.js';
@@ -49,7 +47,7 @@ export interface TuneOptions {
 
 export interface SliceRange {
   readonly rows: number;
-  /** applied_at of the first and last rows. */
+  /** The time field's value of the first and last rows (applied_at); their data lines without a time field. */
   readonly from: string;
   readonly to: string;
 }
@@ -67,6 +65,8 @@ export interface TuneResult {
   readonly constraints: Constraints;
   readonly confidence: number;
   readonly holdout: number;
+  /** How rows are ordered into slices: `by applied_at` (the time field), or `in the file's order`. */
+  readonly orderedBy: string;
   readonly slices: { readonly history: SliceRange; readonly tuning: SliceRange; readonly check: SliceRange };
   /** Whether the models' scores are in or out of sample on each slice, by what the models record of their training data. */
   readonly sample: SlicesSample;
@@ -101,8 +101,6 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
   const config = options.config ?? {};
   const spec = { objective: options.objective, constraints: options.constraints, confidence: options.confidence ?? DEFAULT_CONFIDENCE };
   const chunk = options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize };
-  // The policy facts tune rebuilds price offers on funded_amnt: the lending model's amount, by name.
-  requireLendingFields(dataModelOf(parseEngineConfig(config)), 'tune');
   // The pack is read and its thresholds checked before the replay: a mistake in it fails in a moment.
   const inputs = loadPolicyInputs(config);
   const { pack, path: packPath } = inputs.policy;
@@ -118,16 +116,18 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
   }
   const slices = tuneSlices(replay.rows, holdout, options.inputPath);
   const rows = tuningRows(slices.tuning, inputs);
-  const search = searchThresholds(inputs.policy, currentThresholds, rows, spec, options.grid ?? DEFAULT_GRID);
+  const search = searchThresholds(inputs.policy, currentThresholds, rows, spec, options.grid ?? DEFAULT_GRID, inputs.amountFact);
   const tuned = search.chosen.thresholds;
 
+  const timeField = replay.outcomes.time;
+  const orderedBy = timeField === null ? "in the file's order" : `by ${timeField}`;
   const tunedVersion = `${pack.version}-tuned-${createHash('sha256')
     .update(JSON.stringify({ input: replay.inputSha256, tuned, spec, holdout }))
     .digest('hex')
     .slice(0, 8)}`;
   const description =
     `Tuned by fengkong tune from ${pack.policy} ${pack.version} on ${basename(options.inputPath)} (sha256 ${replay.inputSha256.slice(0, 12)}): ` +
-    `the tuning slice is the ${slices.tuning.length} applications applied from ${slices.tuning[0]!.appliedAt} to ${slices.tuning.at(-1)!.appliedAt}, ` +
+    `the tuning slice is the ${slices.tuning.length} applications ${orderedBy} from ${rangeOf(slices.tuning).from} to ${rangeOf(slices.tuning).to}, ` +
     `just before the latest ${percent(holdout)} (the check slice, never used for tuning). ` +
     `Objective: maximise ${options.objective === 'approvals' ? 'approvals' : 'expected profit'} subject to ${describeConstraints(options.constraints)}` +
     (spec.confidence > 0 ? ` (held at ${percent(spec.confidence)} one-sided confidence on the tuning slice). ` : '. ') +
@@ -162,8 +162,9 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
     constraints: options.constraints,
     confidence: spec.confidence,
     holdout,
+    orderedBy,
     slices: { history: rangeOf(slices.history), tuning: rangeOf(slices.tuning), check: rangeOf(slices.check) },
-    sample: slicesSample(models, replay.inputSha256, holdout),
+    sample: slicesSample(models, replay.inputSha256, holdout, timeField),
     thresholds: { current: currentThresholds, tuned },
     search,
     tuning: { current: metricsOf(slices.tuning), tuned: metricsOf(tunedSlices.tuning) },
@@ -179,9 +180,9 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
  * what the engine read, and the search would tune something else.
  */
 export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyInputs): TuningRow[] {
-  const evaluate = createPolicyEvaluator(inputs.policy, 'compiled');
+  const evaluate = createPolicyEvaluator(inputs.policy, 'compiled', {}, inputs.amountFact);
   return outcomes.map((outcome) => {
-    const facts = { ...inputs.factsOf(outcome.decision), funded_amnt: outcome.amount };
+    const facts = { ...inputs.factsOf(outcome.decision), ...(inputs.amountFact === null ? {} : { [inputs.amountFact]: outcome.amount }) };
     const verdict = evaluate(facts);
     const { decision } = outcome;
     if (
@@ -198,6 +199,7 @@ export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyI
     }
     return {
       facts,
+      amount: outcome.amount,
       isFraud: outcome.isFraud,
       defaulted: outcome.defaulted,
       intRatePercent: outcome.intRatePercent,
@@ -250,5 +252,6 @@ function sameRows(slices: TuneSlices<LabelledOutcome>, first: TuneSlices<Labelle
 }
 
 function rangeOf(rows: readonly LabelledOutcome[]): SliceRange {
-  return { rows: rows.length, from: rows[0]?.appliedAt ?? '', to: rows.at(-1)?.appliedAt ?? '' };
+  const at = (row: LabelledOutcome | undefined) => (row === undefined ? '' : row.appliedAt === '' ? `line ${row.line}` : row.appliedAt);
+  return { rows: rows.length, from: at(rows[0]), to: at(rows.at(-1)) };
 }

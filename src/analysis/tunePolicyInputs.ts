@@ -21,16 +21,21 @@ export interface PolicyInputs {
   readonly policy: LoadedPolicyPack;
   /** The facts the policy read for this decision. */
   factsOf(decision: Decision): PolicyFacts;
+  /** The data model's amount field, which the policy's offers price (null: it has none, and approvals carry no offer). */
+  readonly amountFact: string | null;
 }
 
 export function loadPolicyInputs(config: EngineConfigInput): PolicyInputs {
   const settings = parseEngineConfig(config);
-  const { packs, lists, facts } = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
+  const { packs, lists, facts, dataModel } = loadDecisionInputs(settings, (aggregates) =>
+    createMemoryStore(historyStoreOptions(aggregates)),
+  );
   const policy = loadPolicyPack(settings.policyPack ?? shippedPaths.policyPack, new Set(Object.keys(facts)));
   checkReadsStageFactsOnly(policy);
   const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
   return {
     policy,
+    amountFact: dataModel.amountField?.name ?? null,
     factsOf: (decision) =>
       buildPolicyFacts(
         {},

@@ -193,10 +193,10 @@ export function tuneReportDocument(
       { label: 'command', value: context.command },
     ],
     notes: [
-      `Slices by applied_at: history ${slices.history.rows} rows (${slices.history.from} to ${slices.history.to}), replayed for its velocity state and freezes only; ` +
+      `Slices ${result.orderedBy}: history ${slices.history.rows} rows (${slices.history.from} to ${slices.history.to}), replayed for its velocity state and freezes only; ` +
         `tuning ${slices.tuning.rows} rows (${slices.tuning.from} to ${slices.tuning.to}); check ${slices.check.rows} rows (${slices.check.from} to ${slices.check.to}), the latest ${percent(result.holdout, 0)}, never used for tuning.`,
       result.sample.note,
-      'Every row is labelled, declined ones too: Lending Club rows are funded loans, so the outcome of a row a policy declines is counterfactual (what happened when it was funded), and a policy that approves rows the current one declines is judged on outcomes a real lender would have to infer.',
+      'Every row is judged on its own label, declined ones too: where every row was funded and observed (Lending Club’s loans were), the outcome of a row a policy declines is counterfactual (what happened when it was funded), and a policy that approves rows the current one declines is judged on outcomes a real lender would have to infer.',
       'The search re-decides the tuning rows from the policy facts their decisions recorded, freezes included as they were; the tuned pack is then checked by a full replay, which re-derives freezes (the tuning-slice rows of the table come from that replay).',
     ],
     sections: [

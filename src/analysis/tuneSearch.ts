@@ -15,15 +15,17 @@
 // tie-break keeps the split between them as it is.
 import { ErrorCode, FengkongError } from '../errors.js';
 import { lentAmount } from './economics.js';
-import type { PolicyFacts } from '../policy/facts.js';
+import { LENDING_AMOUNT, type PolicyFacts } from '../policy/facts.js';
 import { createPolicyEvaluator } from '../policy/evaluate.js';
 import type { LoadedPolicyPack } from '../policy/load.js';
 import { type Constraints, type LabelledApplication, SliceTally, type SliceMetrics, violation } from './tuneMetrics.js';
 import { type PolicyThresholds, thresholdProblem, withThresholds } from './tuneThresholds.js';
 
 export interface TuningRow extends LabelledApplication {
-  /** The facts the policy read for this row (tunePolicyInputs), with the amount requested as `funded_amnt`. */
+  /** The facts the policy read for this row (tunePolicyInputs), with the amount requested under the data model's amount field. */
   readonly facts: PolicyFacts;
+  /** The amount requested (0 when the data model has no amount field: no offer is made, nothing is priced). */
+  readonly amount: number;
 }
 
 export type Objective = 'approvals' | 'profit';
@@ -79,6 +81,8 @@ export function searchThresholds(
   rows: readonly TuningRow[],
   spec: SearchSpec,
   grid: SearchGrid = DEFAULT_GRID,
+  /** The data model's amount field, which offers price (null: none). */
+  amountFact: string | null = LENDING_AMOUNT,
 ): SearchResult {
   const evaluated = new Map<string, Candidate>();
   const evaluate = (thresholds: PolicyThresholds): Candidate | null => {
@@ -86,7 +90,7 @@ export function searchThresholds(
     const key = keyOf(thresholds);
     let candidate = evaluated.get(key);
     if (candidate === undefined) {
-      candidate = { thresholds, metrics: decideRows(base, thresholds, rows) };
+      candidate = { thresholds, metrics: decideRows(base, thresholds, rows, amountFact) };
       evaluated.set(key, candidate);
     }
     return candidate;
@@ -155,9 +159,14 @@ export function searchThresholds(
 }
 
 /** The policy's outcomes on the rows under these thresholds, by the engine's compiled policy evaluator. */
-export function decideRows(base: LoadedPolicyPack, thresholds: PolicyThresholds, rows: readonly TuningRow[]): SliceMetrics {
+export function decideRows(
+  base: LoadedPolicyPack,
+  thresholds: PolicyThresholds,
+  rows: readonly TuningRow[],
+  amountFact: string | null = LENDING_AMOUNT,
+): SliceMetrics {
   const pack = withThresholds(base.pack, thresholds, base.pack, base.path);
-  const evaluate = createPolicyEvaluator({ ...base, pack }, 'compiled');
+  const evaluate = createPolicyEvaluator({ ...base, pack }, 'compiled', {}, amountFact);
   const tally = new SliceTally();
   for (const row of rows) {
     const verdict = evaluate(row.facts);
@@ -168,7 +177,7 @@ export function decideRows(base: LoadedPolicyPack, thresholds: PolicyThresholds,
         `${base.path}: the policy pack does not compile (a custom operator?): tune evaluates compiled packs only`,
       );
     }
-    tally.add(row, verdict.outcome, lentAmount(verdict, Number(row.facts.funded_amnt)));
+    tally.add(row, verdict.outcome, lentAmount(verdict, row.amount));
   }
   return tally.metrics();
 }

@@ -1,4 +1,5 @@
-// The three slices of a replayed history, by applied_at: the check slice is the latest `holdout`
+// The three slices of a replayed history, by the time field (applied_at; the file's order without
+// one): the check slice is the latest `holdout`
 // (splitByTime's held-out rows, as the trainers and the backtest cut them) and is never used for
 // tuning; the tuning slice is as many rows again, those just before it (with the default 0.2: the 60th
 // to 80th percentile of applied_at); the history before it is replayed only for its velocity state and
@@ -46,8 +47,13 @@ export interface SlicesSample {
  * and the tuning slice (the `holdout` before it; with the defaults, the 60th to 80th percentile) is
  * in sample unless it starts after the training rows end.
  */
-export function slicesSample(models: readonly ModelTraining[], inputSha256: string, holdout: number): SlicesSample {
-  const check = outOfSample(models, inputSha256, holdout);
+export function slicesSample(
+  models: readonly ModelTraining[],
+  inputSha256: string,
+  holdout: number,
+  timeField: string | null = 'applied_at',
+): SlicesSample {
+  const check = outOfSample(models, inputSha256, holdout, timeField);
   if (check.status === 'no-models' || check.status === 'unknown') {
     return {
       check: check.status,

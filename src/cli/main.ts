@@ -288,8 +288,10 @@ export function createProgram(): Command {
     .description('evaluate the anti-fraud model on the latest 20% of a labelled file (replayed in time order)')
     .argument('<applications.csv>', 'labelled applications')
     .option('--model <model.json>', 'the model (default: the shipped one)')
-    .action(async (input: string, options: { model?: string }) => {
-      const evaluation = await evaluateFraudModelOnFile(input, options.model);
+    .option('--config <config.json>', 'engine config (data model, lists, derived features) the inputs are computed with')
+    .action(async (input: string, options: { model?: string; config?: string }) => {
+      const config = options.config === undefined ? {} : readConfigFile(options.config);
+      const evaluation = await evaluateFraudModelOnFile(input, options.model, undefined, config);
       const auc = evaluation.auc;
       process.stdout.write(
         `${evaluation.rows} held-out rows, ${evaluation.frauds} frauds: AUC ${auc.auc.toFixed(3)} (95% ${auc.lower.toFixed(3)}-${auc.upper.toFixed(3)}), KS ${evaluation.ks.toFixed(3)}\n` +

@@ -51,7 +51,10 @@ export function tuneCommand(): Command {
     .description(
       "search the policy's fraud and credit thresholds on labelled history; write the tuned pack and check it on the later slice",
     )
-    .argument('<labelled.csv>', 'labelled applications (default, is_fraud), as data/applications.csv')
+    .argument(
+      '<labelled.csv>',
+      'applications with the labels their data model declares as outcomes (default, is_fraud in data/applications.csv)',
+    )
     .requiredOption('--out <tuned-policy.json>', 'where to write the tuned policy pack (load it with policyPack in --config)')
     .option(
       '--max-bad-rate <rate>',
@@ -68,7 +71,7 @@ export function tuneCommand(): Command {
     )
     .option(
       '--holdout <fraction>',
-      'the latest share of rows by applied_at: the check slice, never tuned on',
+      'the latest share of rows by the time field (applied_at): the check slice, never tuned on',
       fraction('--holdout', { open: true }),
       DEFAULT_HOLDOUT,
     )
@@ -158,7 +161,7 @@ export function formatTune(result: TuneResult, outPath: string): string {
   const { input, slices, search } = result;
   return [
     `${input.name}: read ${input.read}, decided ${input.decided}, rejected ${input.rejected}; policy ${result.policy.name} ${result.policy.version}`,
-    `slices by applied_at: history ${slices.history.rows} (${slices.history.from} to ${slices.history.to}), ` +
+    `slices ${result.orderedBy}: history ${slices.history.rows} (${slices.history.from} to ${slices.history.to}), ` +
       `tuning ${slices.tuning.rows} (${slices.tuning.from} to ${slices.tuning.to}), ` +
       `check ${slices.check.rows} (${slices.check.from} to ${slices.check.to}; never tuned on)`,
     `objective: ${objectiveText(result)}`,

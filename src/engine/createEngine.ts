@@ -98,7 +98,7 @@ export async function createEngine(config: EngineConfigInput = {}, options: Engi
   const models = await loadModelStages(modelPaths.fraudModel, modelPaths.creditModel, derived.sha256, facts, attributeAll, factKinds);
   const policyPack = await loadCheckedPolicyPack(settings.policyPack, facts, models.lowestCreditScore, operators, refused);
   const { ruleMeta, blockLists } = policyRuleContext(packs.rules, lists.lists);
-  const amountFact = dataModel.fields.find((field) => field.amount === true)?.name ?? null;
+  const amountFact = dataModel.amountField?.name ?? null;
   const policyOptions = { ruleMeta, blockLists, store, prefer: settings.ruleEvaluator, operators, amountFact };
   const challengers = await loadChallengers(
     settings.challengers,

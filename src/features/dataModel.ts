@@ -32,6 +32,8 @@ export interface DataModel {
   readonly idField: Field | null;
   readonly timeField: Field | null;
   readonly subjectField: Field | null;
+  /** The amount asked for, which offers price and backtests count (`amount: true`), when declared. */
+  readonly amountField: Field | null;
   readonly eventSchema: z.ZodType<EventRecord>;
   /** One record as an event, or FK_EVENT_INVALID naming the field; a time more than a day ahead is refused. */
   parseEvent(input: unknown, nowMs?: number): EventRecord;
@@ -54,6 +56,7 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
   const idField = one('id');
   const timeField = one('time');
   const subjectField = file.fields.find((field) => field.subject === true) ?? null;
+  const amountField = file.fields.find((field) => field.amount === true) ?? null;
   const eventSchema = eventSchemaOf(file);
   // A strict schema refuses unknown keys itself; one that ignores them is capped here, so an event's
   // size stays bounded by its model's whatever it carries.
@@ -89,6 +92,7 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
     idField,
     timeField,
     subjectField,
+    amountField,
     eventSchema,
     parseEvent,
     idOf: idName === undefined ? () => null : (event) => String(event[idName]),

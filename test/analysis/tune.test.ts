@@ -44,7 +44,7 @@ function row(fraudProbability: number, creditScore: number, labels: { fraud?: bo
     identityFrozen: false,
     funded_amnt: 10_000,
   };
-  return { facts, isFraud: labels.fraud === true, defaulted: labels.bad === true, intRatePercent: 12, termMonths: 36 };
+  return { facts, amount: 10_000, isFraud: labels.fraud === true, defaulted: labels.bad === true, intRatePercent: 12, termMonths: 36 };
 }
 
 /** A small grid keeps the property tests quick; the coordinate steps stay fine. */

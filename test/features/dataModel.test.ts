@@ -232,27 +232,3 @@ describe('events are read as the data model declares them', () => {
     expect(second!.audit.dataModelSha256).toBe(loadDataModel(path).sha256);
   });
 });
-
-describe('the commands that still read lending fields by name refuse another data model, saying so', () => {
-  const config = { dataModel: 'examples/credit-data/data-model.json', creditModel: 'examples/credit-data/models/credit.manifest.json' };
-
-  it('tune and drift', async () => {
-    const { tunePolicy } = await import('../../src/analysis/tune.js');
-    const { observeFile } = await import('../../src/analysis/driftInputs.js');
-    for (const attempt of [
-      () =>
-        tunePolicy({
-          inputPath: 'data/credit_data.csv',
-          outPath: join(scratch, 'tuned.json'),
-          config,
-          objective: 'approvals',
-          constraints: {},
-        } as never),
-      () => observeFile('data/credit_data.csv', config),
-    ]) {
-      const error = await rejectionOf(attempt());
-      expect(error.code).toBe(ErrorCode.CONFIG_INVALID);
-      expect(error.message).toMatch(/the data model credit-data has no application_id, applied_at, .*does not run on it yet/);
-    }
-  });
-});

@@ -13,6 +13,7 @@ import type { DataModelFileInput } from '../../../src/schema/dataModel.js';
 import { FraudModelFile } from '../../../src/schema/fraudModel.js';
 import { trainFraudModel, type FraudTraining } from '../../../src/train/fraud/trainModel.js';
 import { replayHistory } from '../../../src/train/fraud/replay.js';
+import { evaluateFraudModelOnFile } from '../../../src/train/fraud/evaluateFile.js';
 import { rejectionOf } from '../../fixtures/errors.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fk-fraud-declared-'));
@@ -110,6 +111,10 @@ describe('train fraud on a declared data model', () => {
       );
       expect(decision.stages.fraud!.logit).toBeCloseTo(logit, 9);
     });
+    // evaluate --config, replaying the file on its own, measures the held-out slice as the trainer did.
+    const evaluation = await evaluateFraudModelOnFile('data/applications.csv', modelPath, 0.2, config);
+    expect(evaluation.rows).toBe(training.heldOut.rows);
+    expect(evaluation.auc.auc).toBe(training.heldOut.auc.auc);
     const codes = new Set(training.model.features.map((feature) => feature.reason.code));
     const fraudReasons = decisions.flatMap((decision) => decision.reasons.all.filter((reason) => reason.stage === 'fraud'));
     expect(fraudReasons.every((reason) => codes.has(reason.code))).toBe(true);
