@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEngine } from '../engine/createEngine.js';
+import { dataModelOf, parseEngineConfig } from '../engine/loadInputs.js';
 import { scoreCsvFile, type ScoreSummary, type ShadowComparison } from '../batch/scoreCsv.js';
 import { COMPACT_FIELDS, decisionProjection } from '../batch/fields.js';
 import { STANDARD_STREAM } from '../batch/csvRecords.js';
@@ -17,7 +18,6 @@ import { evaluateFraudModelOnFile } from '../train/fraud/evaluateFile.js';
 import { renderFraudCard } from '../train/fraud/card.js';
 import { defaultCreditHidden, trainCreditModel, writeCreditModel } from '../train/credit/trainCredit.js';
 import type { CreditSplit } from '../train/credit/creditData.js';
-import { loadDataModel } from '../features/dataModel.js';
 import { predictCsvFile } from '../stages/credit/predictFile.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { readConfigFile } from './config.js';
@@ -219,8 +219,15 @@ export function createProgram(): Command {
     .option('--categorical <columns>', 'comma-separated columns to one-hot even if numeric', list, [])
     .option('--exclude <columns>', 'comma-separated columns never to use', list, [])
     .option('--seed <n>', "training seed (and the random split's)", integer('--seed', 0), 7)
-    .option('--data-model <dm.json>', 'read the file through this data model: its roles and types choose the inputs')
-    .option('--split <how>', 'with --data-model: time (by its time field, the default), random (under --seed) or file-order')
+    .option(
+      '--data-model <dm.json>',
+      'read the file through this data model: its fields (by role and type), aggregates and signals are the candidate inputs',
+    )
+    .option(
+      '--config <config.json>',
+      'instead of --data-model: an engine config, whose data model reads the file and whose lists and derived features are candidate inputs too',
+    )
+    .option('--split <how>', 'with --data-model or --config: time (by its time field, the default), random (under --seed) or file-order')
     .option('--hidden <widths>', 'hidden layer widths, comma-separated', (value: string) => list(value).map(Number), [
       ...defaultCreditHidden,
     ])
@@ -237,6 +244,7 @@ export function createProgram(): Command {
           hidden: number[];
           out: string;
           dataModel?: string;
+          config?: string;
           split?: string;
         },
       ) => {
@@ -244,14 +252,28 @@ export function createProgram(): Command {
         if (split !== undefined && !['time', 'random', 'file-order'].includes(split)) {
           throw new FengkongError(ErrorCode.CONFIG_INVALID, `--split: "${split}" is not time, random or file-order`);
         }
-        if (split !== undefined && options.dataModel === undefined) {
-          throw new FengkongError(ErrorCode.CONFIG_INVALID, '--split applies with --data-model');
+        if (options.dataModel !== undefined && options.config !== undefined) {
+          throw new FengkongError(ErrorCode.CONFIG_INVALID, '--data-model and --config: give one (a config names its data model)');
+        }
+        const engineConfig =
+          options.config !== undefined
+            ? readConfigFile(options.config)
+            : options.dataModel !== undefined
+              ? { dataModel: options.dataModel }
+              : undefined;
+        if (split !== undefined && engineConfig === undefined) {
+          throw new FengkongError(ErrorCode.CONFIG_INVALID, '--split applies with --data-model or --config');
         }
         const training = await trainCreditModel({
           inputPath: input,
-          ...(options.dataModel === undefined
+          ...(engineConfig === undefined
             ? {}
-            : { dataModel: loadDataModel(options.dataModel), split: (split ?? 'time') as CreditSplit, splitSeed: options.seed }),
+            : {
+                dataModel: dataModelOf(parseEngineConfig(engineConfig)),
+                engineConfig,
+                split: (split ?? 'time') as CreditSplit,
+                splitSeed: options.seed,
+              }),
           target: options.target,
           positive: options.positive,
           categorical: options.categorical,

@@ -84,7 +84,7 @@ export function renderCreditCard(training: CreditTraining): string {
   lines.push(
     `- Split: ${manifest.training.split}.`,
     `- Training rows: ${manifest.training.rows} (${manifest.training.positives} bad, ${percent(manifest.training.positives / manifest.training.rows)}); held out: ${heldOut.rows} (${heldOut.positives} bad, ${percent(heldOut.positives / heldOut.rows)}).`,
-    `- Derived features: ${manifest.derivedFeaturesSha256 === null ? 'none apply to these columns' : `the shipped file, sha256 \`${manifest.derivedFeaturesSha256}\``}.`,
+    `- Derived features: ${manifest.derivedFeaturesSha256 === null ? 'none apply to these columns' : `the derived-features file with sha256 \`${manifest.derivedFeaturesSha256}\` (the engine refuses the model with another)`}.`,
     '',
     '## Columns left out, and why',
     '',

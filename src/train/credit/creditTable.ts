@@ -2,6 +2,7 @@
 // model): the candidate inputs, why the others are left out, and the rows in split order.
 import { ErrorCode, FengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
+import type { EngineConfigInput } from '../../schema/config.js';
 
 /** How rows divide into training and held-out: by time, at random under a seed, or in file order. */
 export type CreditSplit = 'time' | 'random' | 'file-order';
@@ -34,6 +35,11 @@ export interface CreditTableOptions {
   /** With a data model: the split (default `time`, which needs a time field) and a random split's seed. */
   readonly split?: CreditSplit;
   readonly splitSeed?: number;
+  /**
+   * With a data model: the engine config (naming that data model) whose computed facts — aggregates,
+   * signals, list hits, derived features — are candidate inputs too; without one, the fields only.
+   */
+  readonly engineConfig?: EngineConfigInput;
   readonly target: string;
   /** The target value that means bad. */
   readonly positive: string;
@@ -64,6 +70,8 @@ export interface CreditTable {
   /** Set when read through a data model: the split the rows are ordered for, and each field's description (reason texts). */
   readonly split?: CreditSplit;
   readonly descriptions?: Readonly<Record<string, string>>;
+  /** The column the rows are ordered by when `timeOrdered` (applied_at without a data model). */
+  readonly timeColumn?: string;
 }
 
 /** A target must take exactly two values in the kept rows, one of them the positive value; FK_CSV_RECORD otherwise. */

@@ -9,6 +9,8 @@ import { cellValue } from '../../batch/csvRecords.js';
 import { ErrorCode, FengkongError, isFengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
 import type { FieldType } from '../../schema/dataModel.js';
+import type { EventRecord } from '../../schema/event.js';
+import { computeModelFacts } from './modelFacts.js';
 import {
   requireBinaryTarget,
   type CreditRecord,
@@ -51,7 +53,7 @@ export function creditTableByModel(
     );
   }
   if (split === 'random' && options.splitSeed === undefined) throw invalid('a random split needs a seed (--seed)');
-  for (const name of [...(options.categorical ?? []), ...(options.exclude ?? [])]) {
+  for (const name of options.categorical ?? []) {
     if (model.field(name) === undefined) throw invalid(`"${name}" is not a field of the data model`);
   }
 
@@ -119,6 +121,36 @@ export function creditTableByModel(
     }
     return record;
   });
+
+  // The engine's computed facts of every valid row (velocity needs the unlabelled rows' history too).
+  const computed =
+    options.engineConfig === undefined
+      ? null
+      : computeModelFacts(
+          model,
+          events.map(({ event }) => event as EventRecord),
+          options.engineConfig,
+        );
+  const known = new Set([...model.fieldNames, ...(computed?.names ?? [])]);
+  for (const name of options.exclude ?? []) {
+    if (!known.has(name)) throw invalid(`--exclude "${name}" is neither a field of the data model nor a fact the engine computes from it`);
+  }
+  const descriptions: Record<string, string> = Object.fromEntries(model.fields.map((field) => [field.name, field.description]));
+  let derivedFeaturesSha256: string | null = null;
+  if (computed !== null) {
+    const rowOf = new Map(events.map(({ row }, index) => [row, index]));
+    for (const name of computed.names) {
+      const values = labelled.map(({ row }) => computed.values[rowOf.get(row)!]![name] ?? null);
+      if (userExcluded.has(name)) excluded.push({ column: name, why: 'excluded by the caller' });
+      else if (values.every((value) => value === null)) excluded.push({ column: name, why: 'every value is missing' });
+      else {
+        sources.push({ name, kind: 'numeric', derived: computed.derived.has(name) });
+        labelled.forEach((_, index) => (records[index]![name] = values[index]!));
+        if (computed.derived.has(name)) derivedFeaturesSha256 = computed.derivedFeaturesSha256;
+        descriptions[name] = computed.descriptions.get(name) || name.replaceAll('_', ' ');
+      }
+    }
+  }
   const labels = Uint8Array.from(labelled, ({ event }) => (String(event[target]) === positive ? 1 : 0));
   const timeName = model.timeField?.name;
   const times = labelled.map(({ event }) => (timeName === undefined ? '' : String(event[timeName])));
@@ -132,7 +164,7 @@ export function creditTableByModel(
     header,
     layout: 'generic',
     sources,
-    derivedFeaturesSha256: null,
+    derivedFeaturesSha256,
     excluded,
     dropped,
     records: reorder(records),
@@ -140,7 +172,8 @@ export function creditTableByModel(
     timeOrdered: split === 'time',
     times: reorder(times),
     split,
-    descriptions: Object.fromEntries(model.fields.map((field) => [field.name, field.description])),
+    descriptions,
+    ...(timeName === undefined ? {} : { timeColumn: timeName }),
   };
 }
 

@@ -129,7 +129,7 @@ export async function trainCreditModel(options: CreditTrainingOptions): Promise<
       : table.split === 'file-order'
         ? `file order (chosen by the caller): the first ${percent(trainShare)} of rows (${trainCount}) train, the last ${percent(1 - trainShare)} (${heldOutRows.length}) are held out`
         : table.timeOrdered
-          ? `time split on ${table.split === 'time' ? 'the time field' : 'applied_at'}: the earliest ${percent(trainShare)} of rows (${trainCount}, up to ${table.times[trainCount - 1]}) train, the latest ${percent(1 - trainShare)} (${heldOutRows.length}, from ${table.times[trainCount]}) are held out`
+          ? `time split on ${table.timeColumn ?? 'applied_at'}: the earliest ${percent(trainShare)} of rows (${trainCount}, up to ${table.times[trainCount - 1]}) train, the latest ${percent(1 - trainShare)} (${heldOutRows.length}, from ${table.times[trainCount]}) are held out`
           : `file order (no applied_at column): the first ${percent(trainShare)} of rows (${trainCount}) train, the last ${percent(1 - trainShare)} (${heldOutRows.length}) are held out`;
   const manifest = CreditManifest.parse({
     format: 'fengkong-credit-mlp',
