@@ -20,6 +20,7 @@ import { defaultCreditHidden, trainCreditModel, writeCreditModel } from '../trai
 import type { CreditSplit } from '../train/credit/creditData.js';
 import { predictCsvFile } from '../stages/credit/predictFile.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
+import { writeModelRows } from '../simulate/fromDataModel.js';
 import { readConfigFile } from './config.js';
 import { readApplication, renderExplanation } from './explain.js';
 import { shippedLendingClub } from './data.js';
@@ -163,12 +164,36 @@ export function createProgram(): Command {
 
   program
     .command('gen')
-    .description('generate a deterministic stream of loan applications from the real Lending Club loans')
+    .description(
+      'generate a deterministic stream of loan applications from the real Lending Club loans (or, with --config, rows valid under its data model)',
+    )
     .requiredOption('--rows <n>', 'rows to write', integer('--rows', 1))
     .option('--seed <s>', 'PRNG seed', integer('--seed', 0), DEFAULT_SEED)
     .requiredOption('--out <file.csv>', 'where to write the applications')
     .option('--source <lending_club.csv>', 'real loans to start from (default: the shipped data/lending_club.csv)')
-    .action((options: { rows: number; seed: number; out: string; source?: string }) => {
+    .option(
+      '--config <config.json>',
+      'a config naming another data model: rows valid under it instead (values within each declaration, labels at fixed rates: no signal to learn)',
+    )
+    .action((options: { rows: number; seed: number; out: string; source?: string; config?: string }) => {
+      const settings = options.config === undefined ? undefined : parseEngineConfig(readConfigFile(options.config));
+      if (settings?.dataModel !== undefined) {
+        if (options.source !== undefined)
+          throw new FengkongError(ErrorCode.CONFIG_INVALID, '--source applies to the lending generator, not with --config');
+        const model = dataModelOf(settings);
+        const fd = openForWriting(options.out);
+        try {
+          const summary = writeModelRows(model, { rows: options.rows, seed: options.seed }, (chunk) => writeSync(fd, chunk));
+          process.stderr.write(
+            `wrote ${summary.rows} rows valid under the data model ${model.file.name} to ${options.out}` +
+              `${model.file.outcomes.credit === undefined ? '' : `: ${summary.creditBad} with ${model.file.outcomes.credit.field} bad`}` +
+              `${model.file.outcomes.fraud === undefined ? '' : `, ${summary.fraudBad} with ${model.file.outcomes.fraud.field} bad`} (drawn at random: no signal)\n`,
+          );
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      }
       const source = readTextFile(options.source ?? shippedLendingClub());
       // Synchronous writes: the generator is synchronous, and a stream would buffer a 1M-row file in memory.
       const fd = openForWriting(options.out);
