@@ -40,3 +40,15 @@ export function readConfigFile(path: string): EngineConfigInput {
     throw new FengkongError(ErrorCode.CONFIG_INVALID, `${path}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   return config as EngineConfigInput;
 }
+
+/**
+ * The engine config a trainer's flags name: `--config` (read as above), or `--data-model` alone (a
+ * config of that data model), never both; undefined when neither is given.
+ */
+export function trainingConfigOf(flags: { readonly config?: string; readonly dataModel?: string }): EngineConfigInput | undefined {
+  if (flags.dataModel !== undefined && flags.config !== undefined) {
+    throw new FengkongError(ErrorCode.CONFIG_INVALID, '--data-model and --config: give one (a config names its data model)');
+  }
+  if (flags.config !== undefined) return readConfigFile(flags.config);
+  return flags.dataModel === undefined ? undefined : { dataModel: flags.dataModel };
+}

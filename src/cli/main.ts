@@ -21,7 +21,7 @@ import type { CreditSplit } from '../train/credit/creditData.js';
 import { predictCsvFile } from '../stages/credit/predictFile.js';
 import { DEFAULT_SEED, writeApplications } from '../simulate/generate.js';
 import { writeModelRows } from '../simulate/fromDataModel.js';
-import { readConfigFile } from './config.js';
+import { readConfigFile, trainingConfigOf } from './config.js';
 import { readApplication, renderExplanation } from './explain.js';
 import { shippedLendingClub } from './data.js';
 import { dataModelCommand } from './dataModel.js';
@@ -218,12 +218,12 @@ export function createProgram(): Command {
     .requiredOption('--out <model.json>', 'where to write the model; the card goes beside it as <name>.card.md')
     .option('--l2 <penalty>', 'L2 penalty on standardised inputs', Number, DEFAULT_L2)
     .option('--config <config.json>', 'engine config (data model, lists, derived features, salt) the features are computed with')
-    .action(async (input: string, options: { out: string; l2: number; config?: string }) => {
-      const training = await trainFraudModel({
-        inputPath: input,
-        l2: options.l2,
-        config: options.config === undefined ? {} : readConfigFile(options.config),
-      });
+    .option(
+      '--data-model <dm.json>',
+      'instead of --config: read the file through this data model (its aggregates and signals are the inputs)',
+    )
+    .action(async (input: string, options: { out: string; l2: number; config?: string; dataModel?: string }) => {
+      const training = await trainFraudModel({ inputPath: input, l2: options.l2, config: trainingConfigOf(options) ?? {} });
       const cardPath = options.out.replace(/\.json$/, '') + '.card.md';
       writeFileSync(options.out, `${JSON.stringify(training.model, null, 2)}\n`);
       writeFileSync(cardPath, renderFraudCard({ ...training, sourceName: input, modelPath: options.out }));
@@ -277,15 +277,7 @@ export function createProgram(): Command {
         if (split !== undefined && !['time', 'random', 'file-order'].includes(split)) {
           throw new FengkongError(ErrorCode.CONFIG_INVALID, `--split: "${split}" is not time, random or file-order`);
         }
-        if (options.dataModel !== undefined && options.config !== undefined) {
-          throw new FengkongError(ErrorCode.CONFIG_INVALID, '--data-model and --config: give one (a config names its data model)');
-        }
-        const engineConfig =
-          options.config !== undefined
-            ? readConfigFile(options.config)
-            : options.dataModel !== undefined
-              ? { dataModel: options.dataModel }
-              : undefined;
+        const engineConfig = trainingConfigOf(options);
         if (split !== undefined && engineConfig === undefined) {
           throw new FengkongError(ErrorCode.CONFIG_INVALID, '--split applies with --data-model or --config');
         }
