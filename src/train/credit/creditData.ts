@@ -14,6 +14,7 @@ import { NUMBER_TEXT } from '../../batch/csvRecords.js';
 import { creditTableByModel } from './modelTable.js';
 import {
   requireBinaryTarget,
+  ROLE_EXCLUSIONS,
   type CreditRecord,
   type CreditSource,
   type CreditTable,
@@ -72,14 +73,6 @@ export function riskIncreasingInputs(inputs: ReadonlyArray<{ readonly kind: stri
 const fraudLabel = 'is_fraud';
 const fraudReason = 'the fraud label, never an input; rows with is_fraud = 1 are dropped so the model learns from genuine applications';
 const timeColumn = 'applied_at';
-
-const roleReasons: Record<string, string> = {
-  id: "the application's identifier, never an input",
-  time: 'the application time: it orders the time split, never an input',
-  identifier: 'a raw identifier of the applicant, device or contact, never an input',
-  label: 'a label (an outcome known only after the decision), never an input',
-  metadata: 'metadata kept for analysis, never an input',
-};
 
 export function readCreditTable(options: CreditTableOptions): CreditTable {
   const { inputPath, target, positive } = options;
@@ -307,7 +300,7 @@ function exclusionReason(column: string, layout: 'application' | 'generic', user
     const field = shippedDataModel().field(column);
     if (field === undefined) return 'not a column of the application schema';
     const role = field.role;
-    if (role !== 'feature') return roleReasons[role] ?? `role ${role}, never an input`;
+    if (role !== 'feature') return ROLE_EXCLUSIONS[role];
   }
   if (!sourceNamePattern.test(column))
     return 'the name is not letters, digits and underscores starting with a letter, as the manifest requires';

@@ -2,6 +2,7 @@
 // model): the candidate inputs, why the others are left out, and the rows in split order.
 import { ErrorCode, FengkongError } from '../../errors.js';
 import type { DataModel } from '../../features/dataModel.js';
+import type { FieldRole } from '../../schema/dataModel.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 
 /** How rows divide into training and held-out: by time, at random under a seed, or in file order. */
@@ -73,6 +74,17 @@ export interface CreditTable {
   /** The column the rows are ordered by when `timeOrdered` (applied_at without a data model). */
   readonly timeColumn?: string;
 }
+
+/** Why a field of each role other than feature is never a credit model input: what the manifest and card record. */
+export const ROLE_EXCLUSIONS: Readonly<Record<Exclude<FieldRole, 'feature'>, string>> = {
+  id: 'the id field, never an input',
+  time: 'the time field: it orders the time split, never an input',
+  identifier: 'an identifier (hashed before anything reads it), never an input',
+  label: 'a label (an outcome known only after the decision), never an input',
+  metadata: 'metadata kept for analysis, never an input',
+};
+
+export const PROTECTED_EXCLUSION = 'a protected attribute: never an input unless the data model states why (protectedUse)';
 
 /** A target must take exactly two values in the kept rows, one of them the positive value; FK_CSV_RECORD otherwise. */
 export function requireBinaryTarget(sourceName: string, target: string, values: ReadonlySet<string>, positive: string): void {

@@ -12,7 +12,9 @@ import type { FieldType } from '../../schema/dataModel.js';
 import type { EventRecord } from '../../schema/event.js';
 import { computeModelFacts } from './modelFacts.js';
 import {
+  PROTECTED_EXCLUSION,
   requireBinaryTarget,
+  ROLE_EXCLUSIONS,
   type CreditRecord,
   type CreditSource,
   type CreditSplit,
@@ -23,14 +25,6 @@ import {
 } from './creditTable.js';
 
 const NOT_INPUTS: ReadonlySet<FieldType> = new Set(['timestamp', 'ipv4', 'ipv6', 'email', 'phone']);
-
-const roleReasons: Record<string, string> = {
-  id: 'the id field, never an input',
-  time: 'the time field: it orders the time split, never an input',
-  identifier: 'an identifier (hashed before anything reads it), never an input',
-  label: 'a label (an outcome known only after the decision), never an input',
-  metadata: 'metadata kept for analysis, never an input',
-};
 
 /** The rows of `header`/`rows` (a parsed CSV) as the credit trainer reads them, through the data model. */
 export function creditTableByModel(
@@ -93,9 +87,9 @@ export function creditTableByModel(
   for (const field of model.fields) {
     if (field.name === target || !inHeader.has(field.name)) continue;
     const why =
-      roleReasons[field.role] ??
+      (field.role === 'feature' ? undefined : ROLE_EXCLUSIONS[field.role]) ??
       (field.protected && field.protectedUse === undefined
-        ? 'a protected attribute: never an input unless the data model states why (protectedUse)'
+        ? PROTECTED_EXCLUSION
         : NOT_INPUTS.has(field.type)
           ? `a ${field.type}: not a model input as it is (declare an aggregate or signal over it)`
           : userExcluded.has(field.name)
