@@ -7,9 +7,16 @@ import { parse } from 'csv-parse/sync';
 import { NUMBER_TEXT } from '../batch/csvRecords.js';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { compileDataModel } from '../features/dataModel.js';
-import { DATA_MODEL_FORMAT, DATA_MODEL_LIMITS, type DataModelFile, type DataModelFileInput, type FieldInput } from '../schema/dataModel.js';
+import {
+  DATA_MODEL_FORMAT,
+  DATA_MODEL_LIMITS,
+  Field,
+  type DataModelFile,
+  type DataModelFileInput,
+  type FieldInput,
+} from '../schema/dataModel.js';
 import { readFileBytes } from '../schema/jsonFile.js';
-import { isCountryCode, isCurrencyCode } from '../schema/event.js';
+import { fieldValueSchema, isCountryCode, isCurrencyCode } from '../schema/event.js';
 
 /** Cells read as missing: what R, pandas and spreadsheets write for a missing value. */
 export const MISSING_CELLS = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'] as const;
@@ -18,10 +25,6 @@ const MAX_ENUM_VALUES = 30;
 
 const INTEGER = /^[-+]?\d+$/;
 const BOOLEAN = /^(true|false|TRUE|FALSE|True|False)$/;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const PHONE = /^\+[1-9][0-9]{6,14}$/;
 const PROTECTED_NAME = /(^|_)(age|sex|gender|race|ethnic\w*|marital|religion|national\w*|birth\w*|disab\w*|pregnan\w*)($|_)/i;
 const ID_NAME = /(^id$|_id$|Id$|^ID$)/;
 
@@ -137,10 +140,11 @@ function inferField(name: string, present: readonly string[], rows: number): Fie
   if (all(INTEGER) && present.every((cell) => Number.isSafeInteger(Number(cell)))) return { ...base, type: 'integer', ...bounds(present) };
   if (all(NUMBER_TEXT) && present.every((cell) => Number.isFinite(Number(cell)))) return { ...base, type: 'number', ...bounds(present) };
   if (all(BOOLEAN)) return { ...base, type: 'boolean' };
-  if (all(TIMESTAMP) && present.every((cell) => Number.isFinite(Date.parse(cell)))) return { ...base, type: 'timestamp' };
-  if (all(EMAIL)) return { ...base, type: 'email' };
-  if (all(IPV4)) return { ...base, type: 'ipv4' };
-  if (all(PHONE)) return { ...base, type: 'phone' };
+  // A text type is guessed only when the engine's own validator of that type accepts every cell.
+  for (const type of ['timestamp', 'email', 'ipv4', 'ipv6', 'phone'] as const) {
+    const schema = fieldValueSchema(Field.parse({ name, type }));
+    if (present.every((cell) => schema.safeParse(cell).success)) return { ...base, type };
+  }
   const counts = new Map<string, number>();
   for (const cell of present) counts.set(cell, (counts.get(cell) ?? 0) + 1);
   if (counts.size <= MAX_ENUM_VALUES && present.length >= 2 * counts.size && [...counts.keys()].every((value) => value.length <= 128)) {
