@@ -210,6 +210,15 @@ export function createProgram(): Command {
       }
     });
 
+  interface FraudTrainFlags {
+    out: string;
+    l2: number;
+    config?: string;
+    dataModel?: string;
+    target?: string;
+    positive?: string;
+    exclude: string[];
+  }
   const train = program.command('train').description('train a model on labelled history');
   train
     .command('fraud')
@@ -222,8 +231,20 @@ export function createProgram(): Command {
       '--data-model <dm.json>',
       'instead of --config: read the file through this data model (its aggregates and signals are the inputs)',
     )
-    .action(async (input: string, options: { out: string; l2: number; config?: string; dataModel?: string }) => {
-      const training = await trainFraudModel({ inputPath: input, l2: options.l2, config: trainingConfigOf(options) ?? {} });
+    .option('--target <label>', "the label to learn (default: the data model's fraud outcome)")
+    .option('--positive <value>', 'with --target: the value that means fraud')
+    .option('--exclude <inputs>', 'comma-separated candidate inputs never to use (feature or fact names)', list, [])
+    .action(async (input: string, options: FraudTrainFlags) => {
+      if ((options.target === undefined) !== (options.positive === undefined)) {
+        throw new FengkongError(ErrorCode.CONFIG_INVALID, '--target and --positive go together');
+      }
+      const training = await trainFraudModel({
+        inputPath: input,
+        l2: options.l2,
+        config: trainingConfigOf(options) ?? {},
+        exclude: options.exclude,
+        ...(options.target === undefined ? {} : { label: { field: options.target, positive: options.positive! } }),
+      });
       const cardPath = options.out.replace(/\.json$/, '') + '.card.md';
       writeFileSync(options.out, `${JSON.stringify(training.model, null, 2)}\n`);
       writeFileSync(cardPath, renderFraudCard({ ...training, sourceName: input, modelPath: options.out }));

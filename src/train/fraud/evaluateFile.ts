@@ -18,6 +18,6 @@ export async function evaluateFraudModelOnFile(
 ): Promise<FraudEvaluation> {
   const loaded = loadFraudModel(modelPath);
   const { events } = await readEvents(inputPath, dataModelOf(parseEngineConfig(config)));
-  const history = await replayHistory(events, config, loaded.model.features);
+  const history = await replayHistory(events, config, { specs: loaded.model.features });
   return evaluateFraudModel(loaded.model, history, Math.floor(history.events.length * (1 - heldOutShare)));
 }

@@ -11,7 +11,8 @@ import { createMemoryStore } from '../../state/memory.js';
 import { createRulesStage } from '../../stages/rules/stage.js';
 import { inEventTime } from '../../features/eventTime.js';
 import { compileFraudFeature, fraudFeatureVector, type FraudFeatureSpec } from '../../stages/fraud/features.js';
-import { outcomeReader } from '../../analysis/outcomes.js';
+import { outcomeReader, type OutcomeReader } from '../../analysis/outcomes.js';
+import type { DataModel } from '../../features/dataModel.js';
 import { chooseFraudFeatures, type FraudFeatureChoice } from './features.js';
 
 export interface ReplayedHistory {
@@ -36,23 +37,25 @@ export interface ReplayedHistory {
   readonly derivedFeaturesSha256: string;
 }
 
-/** `specs`: the inputs to compute (a model's, to evaluate it); default: the trainer's choice (features.ts). */
+export interface ReplayOptions {
+  /** The inputs to compute (a model's, to evaluate it); default: the trainer's choice (features.ts). */
+  readonly specs?: readonly FraudFeatureSpec[];
+  /** Candidate inputs left out, by feature or fact name. */
+  readonly exclude?: readonly string[];
+  /** The label field and its fraud value as text (`--target`, `--positive`); default: the data model's fraud outcome. */
+  readonly label?: { readonly field: string; readonly positive: string };
+}
+
 export async function replayHistory(
   events: readonly EventRecord[],
   config: EngineConfigInput = {},
-  specs?: readonly FraudFeatureSpec[],
+  options: ReplayOptions = {},
 ): Promise<ReplayedHistory> {
   const settings = parseEngineConfig(config);
   const inputs = loadDecisionInputs(settings, (aggregates) => createMemoryStore(historyStoreOptions(aggregates)));
   const model = inputs.dataModel;
   const outcomes = outcomeReader(model);
-  const labelField = outcomes.fields.fraud;
-  if (labelField === null) {
-    throw new FengkongError(
-      ErrorCode.CONFIG_INVALID,
-      `the fraud trainer learns a fraud label, and the data model ${model.file.name} declares none: add "outcomes": {"fraud": {"field": "<label>", "bad": <value>}} to ${model.sourceName}`,
-    );
-  }
+  const { labelField, isFraud: fraudOf } = fraudLabelOf(model, outcomes, options.label);
   const timeField = model.timeField?.name;
   if (timeField === undefined) {
     throw new FengkongError(
@@ -60,7 +63,9 @@ export async function replayHistory(
       `the fraud trainer splits in time and its inputs are velocity over earlier events; the data model ${model.file.name} has no time field`,
     );
   }
-  const choice = specs === undefined ? chooseFraudFeatures(model, inputs.facts) : { specs, source: 'lending' as const };
+  const chosen =
+    options.specs === undefined ? chooseFraudFeatures(model, inputs.facts) : { specs: options.specs, source: 'lending' as const };
+  const choice = { ...chosen, specs: withoutExcluded(chosen.specs, options.exclude ?? []) };
   if (choice.specs.length === 0) {
     throw new FengkongError(
       ErrorCode.CONFIG_INVALID,
@@ -79,7 +84,7 @@ export async function replayHistory(
   const scenarios: string[] = [];
   const times: string[] = [];
   for (const [index, event] of ordered.entries()) {
-    const fraud = outcomes.isFraud(event);
+    const fraud = fraudOf(event);
     const id = model.idOf(event);
     if (fraud === null) {
       throw new FengkongError(
@@ -115,4 +120,47 @@ export async function replayHistory(
     velocityRuleFired,
     derivedFeaturesSha256: inputs.derived.sha256,
   };
+}
+
+/** The label the trainer learns: `--target` / `--positive` when given, else the data model's fraud outcome. */
+function fraudLabelOf(
+  model: DataModel,
+  outcomes: OutcomeReader,
+  label: ReplayOptions['label'],
+): { labelField: string; isFraud: (event: EventRecord) => boolean | null } {
+  if (label !== undefined) {
+    const field = model.field(label.field);
+    if (field === undefined || field.role !== 'label') {
+      throw new FengkongError(
+        ErrorCode.CONFIG_INVALID,
+        `--target ${label.field}: ${field === undefined ? 'not a field of' : `has role ${field.role} in`} the data model ${model.file.name}; a target is a label`,
+      );
+    }
+    return {
+      labelField: label.field,
+      isFraud: (event) => {
+        const value = event[label.field];
+        return value === null || value === undefined ? null : String(value) === label.positive;
+      },
+    };
+  }
+  const labelField = outcomes.fields.fraud;
+  if (labelField === null) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `the fraud trainer learns a fraud label, and the data model ${model.file.name} declares none: add "outcomes": {"fraud": {"field": "<label>", "bad": <value>}} to ${model.sourceName}, or give --target and --positive`,
+    );
+  }
+  return { labelField, isFraud: outcomes.isFraud };
+}
+
+function withoutExcluded(specs: readonly FraudFeatureSpec[], exclude: readonly string[]): FraudFeatureSpec[] {
+  const unknown = exclude.filter((name) => !specs.some((spec) => spec.name === name || spec.input.fact === name));
+  if (unknown.length > 0) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `--exclude: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not among the candidate inputs (${specs.map((spec) => spec.input.fact).join(', ')})`,
+    );
+  }
+  return specs.filter((spec) => !exclude.includes(spec.name) && !exclude.includes(spec.input.fact));
 }

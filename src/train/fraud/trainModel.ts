@@ -20,6 +20,10 @@ export interface FraudTrainingOptions {
   readonly l2?: number;
   readonly trainShare?: number;
   readonly config?: EngineConfigInput;
+  /** Candidate inputs left out, by feature or fact name. */
+  readonly exclude?: readonly string[];
+  /** The label and its fraud value (`--target`, `--positive`); default: the data model's fraud outcome. */
+  readonly label?: { readonly field: string; readonly positive: string };
   /** When the model was trained (a timestamp: it never changes a coefficient). */
   readonly trainedAt?: Date;
 }
@@ -42,7 +46,10 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
   const trainingDataSha256 = createHash('sha256').update(readFileSync(options.inputPath)).digest('hex');
   const dataModel = dataModelOf(parseEngineConfig(options.config ?? {}));
   const { events, rejected } = await readEvents(options.inputPath, dataModel);
-  const history = await replayHistory(events, options.config ?? {});
+  const history = await replayHistory(events, options.config ?? {}, {
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    ...(options.label === undefined ? {} : { label: options.label }),
+  });
   const trainRows = Math.floor(history.events.length * trainShare);
   if (trainRows < 10 || history.events.length - trainRows < 10) {
     throw new FengkongError(

@@ -96,7 +96,7 @@ describe('train fraud on a declared data model', () => {
     const engine = await createEngine({ ...config, fraudModel: modelPath });
     const { events } = await readEvents('data/applications.csv', loadDataModel(path));
     const slice = events.slice(0, 400);
-    const history = await replayHistory(slice, config, training.model.features);
+    const history = await replayHistory(slice, config, { specs: training.model.features });
     const decisions = await engine.decideBatch(slice);
     const baselines = training.model.features.map((feature) => feature.baseline);
     decisions.forEach((decision, row) => {
@@ -119,6 +119,39 @@ describe('train fraud on a declared data model', () => {
     const fraudReasons = decisions.flatMap((decision) => decision.reasons.all.filter((reason) => reason.stage === 'fraud'));
     expect(fraudReasons.every((reason) => codes.has(reason.code))).toBe(true);
   });
+});
+
+describe('train fraud with --target, --positive and --exclude', () => {
+  it('learns the label it is given on a data model that declares no outcome, without the inputs left out', async () => {
+    const config = configFor(write('no-outcome-given.json', dataModel(undefined)));
+    const training = await trainFraudModel({
+      inputPath: 'data/applications.csv',
+      config,
+      label: { field: 'is_fraud', positive: '1' },
+      exclude: ['amount_vs_usual', 'log_domain_apps_24h'],
+    });
+    expect(training.labelField).toBe('is_fraud');
+    expect(training.model.features.map((feature) => feature.input.fact)).toEqual([
+      'device_apps_24h',
+      'device_people_24h',
+      'network_apps_1h',
+      'device_seen_30d',
+    ]);
+    expect(training.heldOut.frauds).toBeGreaterThan(20);
+    const unknown = await rejectionOf(
+      trainFraudModel({
+        inputPath: 'data/applications.csv',
+        config,
+        exclude: ['device_apps_2h'],
+        label: { field: 'is_fraud', positive: '1' },
+      }),
+    );
+    expect(unknown.message).toMatch(/--exclude: device_apps_2h is not among the candidate inputs/);
+    const notLabel = await rejectionOf(
+      trainFraudModel({ inputPath: 'data/applications.csv', config, label: { field: 'funded_amnt', positive: '1' } }),
+    );
+    expect(notLabel.message).toMatch(/--target funded_amnt: has role feature in the data model device-checks; a target is a label/);
+  }, 120_000);
 });
 
 describe('train fraud refuses what it cannot learn from', () => {
