@@ -69,7 +69,9 @@ export async function replayHistory(
   if (choice.specs.length === 0) {
     throw new FengkongError(
       ErrorCode.CONFIG_INVALID,
-      `the data model ${model.file.name} declares no aggregate, signal or list for a fraud model to read: declare the velocity it should learn from`,
+      chosen.specs.length > 0
+        ? `--exclude leaves the fraud model no input (the candidates: ${chosen.specs.map((spec) => spec.input.fact).join(', ')})`
+        : `the data model ${model.file.name} declares no aggregate, signal or list for a fraud model to read: declare the velocity it should learn from`,
     );
   }
   const compiled = choice.specs.map(compileFraudFeature);
