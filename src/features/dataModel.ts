@@ -100,12 +100,27 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
   };
 }
 
-/** Reads, validates and compiles a data model file; FK_DATA_MODEL_INVALID names the file and the field. */
+/**
+ * Reads, validates and compiles a data model file; FK_DATA_MODEL_INVALID names the file and the field.
+ * A command loads the same file several times (the engine, the reader, a trainer's replay): the bytes
+ * are read each time, but the same path with the same content is validated and compiled once.
+ */
 export function loadDataModel(path: string): DataModel {
   const bytes = readFileBytes(path, ErrorCode.DATA_MODEL_INVALID);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const key = `${sha256}:${path}`;
+  const cached = compiledModels.get(key);
+  if (cached !== undefined) return cached;
   const file = parseJsonFile(path, bytes, DataModelFile, ErrorCode.DATA_MODEL_INVALID);
-  return compileDataModel(file, path, createHash('sha256').update(bytes).digest('hex'));
+  const model = compileDataModel(file, path, sha256);
+  if (compiledModels.size >= MAX_CACHED_MODELS) compiledModels.delete(compiledModels.keys().next().value!);
+  compiledModels.set(key, model);
+  return model;
 }
+
+/** Compiled data models by content hash and path (a compiled model is immutable); the oldest leaves first. */
+const compiledModels = new Map<string, DataModel>();
+const MAX_CACHED_MODELS = 32;
 
 /** Where the shipped data model is, relative to this module (also once built). */
 export function shippedDataModelPath(): string {

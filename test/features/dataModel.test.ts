@@ -116,6 +116,17 @@ describe('a data model that is wrong is refused at load, naming the field', () =
     expect(refusal(model)).toMatch(/the credit outcome's field undeclared is not declared/);
   });
 
+  it('is compiled once per content: the same file loads as the same model, a changed one anew', () => {
+    const path = write('cached.json', base());
+    const first = loadDataModel(path);
+    expect(loadDataModel(path)).toBe(first);
+    write('cached.json', { ...base(), description: 'changed' });
+    const changed = loadDataModel(path);
+    expect(changed).not.toBe(first);
+    expect(changed.file.description).toBe('changed');
+    expect(changed.sha256).not.toBe(first.sha256);
+  });
+
   it('a file that is not JSON, or not a data model, names the file', () => {
     writeFileSync(join(scratch, 'broken.json'), '{ "format": ');
     expect(thrownBy(() => loadDataModel(join(scratch, 'broken.json'))).message).toMatch(/broken\.json: not valid JSON/);
