@@ -11,11 +11,11 @@ import { createEngine } from '../../../src/index.js';
 import { readEvents } from '../../../src/batch/readEvents.js';
 import { dataModelOf, parseEngineConfig } from '../../../src/engine/loadInputs.js';
 import { loadDataModel } from '../../../src/features/dataModel.js';
-import type { DataModelFileInput } from '../../../src/schema/dataModel.js';
 import { readConfigFile } from '../../../src/cli/config.js';
 import { trainCreditModel, writeCreditModel } from '../../../src/train/credit/trainCredit.js';
 import { computeModelFacts } from '../../../src/train/credit/modelFacts.js';
 import { rejectionOf } from '../../fixtures/errors.js';
+import { applicationsModel } from '../../fixtures/dataModels.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fk-credit-facts-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -59,26 +59,16 @@ describe('train credit --config examples/credit-data/config.json', () => {
 });
 
 describe('train credit --data-model with declared aggregates', () => {
-  const model: DataModelFileInput = {
-    format: 'fengkong-data-model',
-    version: 1,
-    name: 'applications-velocity',
-    extra: 'ignore',
-    fields: [
-      { name: 'application_id', type: 'string', role: 'id', missing: 'required' },
-      { name: 'applied_at', type: 'timestamp', role: 'time', missing: 'required' },
-      { name: 'applicant_id', type: 'string', role: 'identifier', subject: true },
-      { name: 'device_id', type: 'string', role: 'identifier' },
-      { name: 'funded_amnt', type: 'number', exclusiveMin: 0, missing: 'required', amount: true, description: 'Amount requested' },
-      { name: 'annual_inc', type: 'number', min: 0, description: 'Annual income' },
-      { name: 'default', type: 'integer', role: 'label', min: 0, max: 1 },
-      { name: 'is_fraud', type: 'integer', role: 'label', min: 0, max: 1 },
-    ],
-    aggregates: [
-      { name: 'applicant_apps_30d', key: 'applicant_id', window: '30d', aggregate: 'count', description: 'Applications this month' },
-      { name: 'device_amount_24h', key: 'device_id', window: '24h', aggregate: 'sum', of: 'funded_amnt' },
-    ],
-  };
+  const model = applicationsModel(
+    'applications-velocity',
+    ['application_id', 'applied_at', 'applicant_id', 'device_id', 'funded_amnt', 'annual_inc', 'default', 'is_fraud'],
+    {
+      aggregates: [
+        { name: 'applicant_apps_30d', key: 'applicant_id', window: '30d', aggregate: 'count', description: 'Applications this month' },
+        { name: 'device_amount_24h', key: 'device_id', window: '24h', aggregate: 'sum', of: 'funded_amnt' },
+      ],
+    },
+  );
   const path = join(scratch, 'velocity.json');
   writeFileSync(path, JSON.stringify(model));
 

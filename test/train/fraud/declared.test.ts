@@ -15,42 +15,33 @@ import { trainFraudModel, type FraudTraining } from '../../../src/train/fraud/tr
 import { replayHistory } from '../../../src/train/fraud/replay.js';
 import { evaluateFraudModelOnFile } from '../../../src/train/fraud/evaluateFile.js';
 import { rejectionOf } from '../../fixtures/errors.js';
+import { applicationsModel } from '../../fixtures/dataModels.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fk-fraud-declared-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const dataModel = (outcomes: DataModelFileInput['outcomes']): DataModelFileInput => ({
-  format: 'fengkong-data-model',
-  version: 1,
-  name: 'device-checks',
-  extra: 'ignore',
-  fields: [
-    { name: 'application_id', type: 'string', role: 'id', missing: 'required' },
-    { name: 'applied_at', type: 'timestamp', role: 'time', missing: 'required' },
-    { name: 'applicant_id', type: 'string', role: 'identifier', subject: true },
-    { name: 'device_id', type: 'string', role: 'identifier' },
-    { name: 'ip', type: 'ipv4', role: 'identifier' },
-    { name: 'email', type: 'email', role: 'identifier' },
-    { name: 'funded_amnt', type: 'number', exclusiveMin: 0, missing: 'required', amount: true },
-    { name: 'is_fraud', type: 'integer', role: 'label', min: 0, max: 1 },
-    { name: 'fraud_scenario', type: 'string', role: 'label' },
-  ],
-  aggregates: [
+const dataModel = (outcomes: DataModelFileInput['outcomes']): DataModelFileInput =>
+  applicationsModel(
+    'device-checks',
+    ['application_id', 'applied_at', 'applicant_id', 'device_id', 'ip', 'email', 'funded_amnt', 'is_fraud', 'fraud_scenario'],
     {
-      name: 'device_apps_24h',
-      key: 'device_id',
-      window: '24h',
-      aggregate: 'count',
-      description: 'Many applications from this device today',
+      aggregates: [
+        {
+          name: 'device_apps_24h',
+          key: 'device_id',
+          window: '24h',
+          aggregate: 'count',
+          description: 'Many applications from this device today',
+        },
+        { name: 'device_people_24h', key: 'device_id', window: '24h', aggregate: 'distinct', of: 'applicant_id' },
+        { name: 'network_apps_1h', key: { field: 'ip', derive: 'ipv4/24' }, window: '1h', aggregate: 'count' },
+        { name: 'domain_apps_24h', key: { field: 'email', derive: 'email-domain' }, window: '24h', aggregate: 'count' },
+        { name: 'device_seen_30d', key: 'device_id', window: '30d', aggregate: 'firstSeen' },
+        { name: 'amount_vs_usual', key: 'applicant_id', window: '30d', aggregate: 'ratioToMean', of: 'funded_amnt' },
+      ],
+      ...(outcomes === undefined ? {} : { outcomes }),
     },
-    { name: 'device_people_24h', key: 'device_id', window: '24h', aggregate: 'distinct', of: 'applicant_id' },
-    { name: 'network_apps_1h', key: { field: 'ip', derive: 'ipv4/24' }, window: '1h', aggregate: 'count' },
-    { name: 'domain_apps_24h', key: { field: 'email', derive: 'email-domain' }, window: '24h', aggregate: 'count' },
-    { name: 'device_seen_30d', key: 'device_id', window: '30d', aggregate: 'firstSeen' },
-    { name: 'amount_vs_usual', key: 'applicant_id', window: '30d', aggregate: 'ratioToMean', of: 'funded_amnt' },
-  ],
-  ...(outcomes === undefined ? {} : { outcomes }),
-});
+  );
 
 function write(name: string, value: unknown): string {
   const path = join(scratch, name);
