@@ -267,6 +267,13 @@ export async function runBacktest(options: BacktestOptions): Promise<Backtest> {
   const challenger =
     options.challengerConfig === undefined ? null : await replayLabelled(options.inputPath, { config: options.challengerConfig, ...chunk });
   const outcomes = champion.outcomes;
+  // One set of outcome definitions per report: a challenger reads the same labels, or the comparison means nothing.
+  if (challenger !== null && JSON.stringify(challenger.outcomes) !== JSON.stringify(outcomes)) {
+    throw new FengkongError(
+      ErrorCode.CONFIG_INVALID,
+      `the challenger's data model reads other outcomes (${JSON.stringify(challenger.outcomes)}) than the champion's (${JSON.stringify(outcomes)}): a backtest compares two policies on the same labels`,
+    );
+  }
   const result: BacktestResult = {
     format: 'fengkong-backtest',
     version: 2,

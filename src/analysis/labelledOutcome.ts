@@ -14,10 +14,10 @@ export interface LabelledOutcome {
   isFraud: boolean;
   /** The fraud kind's label (fraud_scenario); '' in the file → null. */
   fraudScenario: string | null;
-  /** The credit label is the bad value (default = 1); null when missing or when no credit outcome is declared. */
+  /** The credit label is the bad value (default = 1); null when missing; false everywhere when no credit outcome is declared (bad then means fraud). */
   defaulted: boolean | null;
-  /** The data model's amount field (funded_amnt): the amount requested; 0 when it declares none (no economics then). */
-  amount: number;
+  /** The data model's amount field (funded_amnt): the amount requested; null when the row or the data model has none (no economics then). */
+  amount: number | null;
   /**
    * The amount the decision lends (economics.ts lentAmount): an approval's offer.approvedAmount (a
    * counter-offer lends less than was asked; the request when the approval carries no offer, as without

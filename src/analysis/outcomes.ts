@@ -20,7 +20,7 @@ export interface OutcomeReader {
   /** The credit label's bad value as written in the data model (`1`, `"bad"`), for definitions. */
   readonly creditBad: string | null;
   readonly fraudBad: string | null;
-  /** True when bad, false when another value, null when the label is missing or none is declared. */
+  /** True when bad; false when another value or when no credit outcome is declared (bad then means fraud); null when the declared label is missing. */
   defaulted(event: EventRecord): boolean | null;
   /** True when fraud; false when another value or when no fraud label is declared; null when the declared label is missing. */
   isFraud(event: EventRecord): boolean | null;
@@ -64,7 +64,7 @@ export function outcomeReader(model: DataModel): OutcomeReader {
     },
     creditBad: credit === undefined ? null : JSON.stringify(credit.bad),
     fraudBad: fraud === undefined ? null : JSON.stringify(fraud.bad),
-    defaulted,
+    defaulted: credit === undefined ? () => false : defaulted,
     isFraud: fraud === undefined ? () => false : fraudLabel,
     fraudKind: (event) => {
       const value = fraud?.kind === undefined ? null : event[fraud.kind];
@@ -78,7 +78,7 @@ export function outcomeReader(model: DataModel): OutcomeReader {
     termMonths: (event) => {
       if (term === undefined) return null;
       const value = event[term.field];
-      if (months !== undefined) return typeof value === 'string' ? (months[value] ?? null) : null;
+      if (months !== undefined) return typeof value === 'string' && Object.hasOwn(months, value) ? months[value]! : null;
       return typeof value === 'number' ? value : null;
     },
   };

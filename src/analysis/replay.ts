@@ -22,6 +22,8 @@ export interface ReplayOptions {
   config?: EngineConfigInput;
   /** Events decided together (default 1024). */
   chunkSize?: number;
+  /** The command replaying, as errors name it (default: a backtest). */
+  command?: string;
 }
 
 export type { LabelledOutcome } from './labelledOutcome.js';
@@ -54,11 +56,11 @@ export async function replayLabelled(path: string, options: ReplayOptions = {}):
   const chunkSize = options.chunkSize ?? 1024;
   const inputSha256 = await fileSha256(path);
   const engine = await createEngine(config);
-  const outcomes = requireOutcomes(engine.dataModel, 'a backtest');
+  const outcomes = requireOutcomes(engine.dataModel, options.command ?? 'a backtest');
   const labels = [outcomes.fields.credit, outcomes.fields.fraud].filter((name) => name !== null);
   // The reader drift and the trainers use: the same rows are valid everywhere.
   const { read, events, rejected } = await readEventLines(path, {
-    requireColumns: { names: labels, why: 'a backtest needs labelled rows' },
+    requireColumns: { names: labels, why: `${options.command ?? 'a backtest'} needs labelled rows` },
     dataModel: engine.dataModel,
   });
 
@@ -112,7 +114,7 @@ function labelledOutcome(
     isFraud,
     fraudScenario: outcomes.fraudKind(event),
     defaulted: outcomes.defaulted(event),
-    amount: amount ?? 0,
+    amount,
     approvedAmount: amount === null ? 0 : lentAmount(decision, amount),
     intRatePercent: outcomes.ratePercent(event),
     termMonths: outcomes.termMonths(event),

@@ -107,7 +107,7 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
   const currentThresholds = readThresholds(pack, packPath);
   const models = modelsTraining(config);
 
-  const replay = await replayLabelled(options.inputPath, { config, ...chunk });
+  const replay = await replayLabelled(options.inputPath, { config, command: 'tune', ...chunk });
   if (replay.rows.length === 0) {
     throw new FengkongError(
       ErrorCode.METRIC_INPUT_INVALID,
@@ -142,6 +142,7 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
   // The check replays the staged file itself: what is checked is byte for byte what will be put in place.
   const tunedReplay = await replayLabelled(options.inputPath, {
     config: { ...config, policyPack: resolve(stagedPack) },
+    command: 'tune',
     ...chunk,
   });
   if (tunedReplay.inputSha256 !== replay.inputSha256) {
@@ -182,7 +183,11 @@ async function tuneInto(outputs: OutputSet, options: TuneOptions): Promise<TuneR
 export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyInputs): TuningRow[] {
   const evaluate = createPolicyEvaluator(inputs.policy, 'compiled', {}, inputs.amountFact);
   return outcomes.map((outcome) => {
-    const facts = { ...inputs.factsOf(outcome.decision), ...(inputs.amountFact === null ? {} : { [inputs.amountFact]: outcome.amount }) };
+    // The amount as the event gave it: a row without one got no offer, so its facts carry none either.
+    const facts = {
+      ...inputs.factsOf(outcome.decision),
+      ...(inputs.amountFact === null || outcome.amount === null ? {} : { [inputs.amountFact]: outcome.amount }),
+    };
     const verdict = evaluate(facts);
     const { decision } = outcome;
     if (
@@ -199,7 +204,7 @@ export function tuningRows(outcomes: readonly LabelledOutcome[], inputs: PolicyI
     }
     return {
       facts,
-      amount: outcome.amount,
+      amount: outcome.amount ?? 0,
       isFraud: outcome.isFraud,
       defaulted: outcome.defaulted,
       intRatePercent: outcome.intRatePercent,

@@ -177,6 +177,12 @@ export function createProgram(): Command {
     )
     .action((options: { rows: number; seed: number; out: string; source?: string; config?: string }) => {
       const settings = options.config === undefined ? undefined : parseEngineConfig(readConfigFile(options.config));
+      if (settings !== undefined && settings.dataModel === undefined) {
+        throw new FengkongError(
+          ErrorCode.CONFIG_INVALID,
+          `--config ${options.config} names no data model: gen without --config writes the lending applications; with it, rows of the data model the config names`,
+        );
+      }
       if (settings?.dataModel !== undefined) {
         if (options.source !== undefined)
           throw new FengkongError(ErrorCode.CONFIG_INVALID, '--source applies to the lending generator, not with --config');

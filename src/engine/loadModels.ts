@@ -50,13 +50,13 @@ export async function loadModelStages(
     if (unknown !== undefined) {
       throw new FengkongError(
         ErrorCode.MODEL_INVALID,
-        `credit manifest: input ${unknown.name} reads ${unknown.source}, which the data model does not provide: the model was trained on other data`,
+        `credit manifest: input ${unknown.name} reads ${unknown.source}, which this config does not provide (its data model, lists and derived features): the model was trained on other inputs`,
       );
     }
-    // A numeric input reads a number; a category input a text or a flag (its level's text).
+    // A numeric input reads a number or a flag (1/0, as the encoder reads it); a category input a text or a flag (its level's text).
     const mistyped = manifest.inputs.find((input) => {
       const kind = factKinds[input.source];
-      return kind !== undefined && (input.kind === 'numeric' ? kind !== 'number' : kind === 'number');
+      return kind !== undefined && (input.kind === 'numeric' ? kind === 'text' : kind === 'number');
     });
     if (mistyped !== undefined) {
       throw new FengkongError(
@@ -93,7 +93,8 @@ export async function loadCheckedPolicyPack(
   return loaded;
 }
 
-function loadCheckedFraudModel(
+/** A fraud model file whose every feature reads a number or a flag this config provides, computed with its derived features. */
+export function loadCheckedFraudModel(
   path: string,
   derivedFeaturesSha256: string,
   facts: Readonly<Record<string, string>>,
@@ -108,7 +109,7 @@ function loadCheckedFraudModel(
     if (!Object.hasOwn(facts, fact)) {
       throw new FengkongError(
         ErrorCode.MODEL_INVALID,
-        `${path}: features.${index} (${feature.name}) reads ${fact}, which the data model does not provide: the model was trained on other data`,
+        `${path}: features.${index} (${feature.name}) reads ${fact}, which this config does not provide (its data model, lists and derived features): the model was trained on other inputs`,
       );
     }
     if (kind === 'text') {

@@ -49,7 +49,8 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
   if (!parsed.success) {
     throw new FengkongError(ErrorCode.DATA_MODEL_INVALID, `${sourceName}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
   }
-  const file = parsed.data;
+  // Frozen: a compiled model is shared (loadDataModel's cache) and its tables were built from this file.
+  const file = deepFreeze(parsed.data);
   const byName = new Map(file.fields.map((field) => [field.name, field]));
   const fieldNames = file.fields.map((field) => field.name);
   const one = (role: FieldRole) => file.fields.find((field) => field.role === role) ?? null;
@@ -78,7 +79,7 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
     return result.data;
   };
 
-  return {
+  return Object.freeze<DataModel>({
     file,
     sha256: sha256 ?? createHash('sha256').update(JSON.stringify(file)).digest('hex'),
     sourceName,
@@ -97,7 +98,7 @@ export function compileDataModel(input: DataModelFileInput | DataModelFile, sour
     parseEvent,
     idOf: idName === undefined ? () => null : (event) => String(event[idName]),
     timeMsOf: timeName === undefined ? () => 0 : (event) => Date.parse(event[timeName] as string),
-  };
+  });
 }
 
 /**
@@ -118,7 +119,7 @@ export function loadDataModel(path: string): DataModel {
   return model;
 }
 
-/** Compiled data models by content hash and path (a compiled model is immutable); the oldest leaves first. */
+/** Compiled data models by content hash and path (a compiled model and its file are frozen); the oldest leaves first. */
 const compiledModels = new Map<string, DataModel>();
 const MAX_CACHED_MODELS = 32;
 
@@ -133,4 +134,12 @@ let shipped: DataModel | undefined;
 export function shippedDataModel(): DataModel {
   shipped ??= loadDataModel(shippedDataModelPath());
   return shipped;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -419,7 +419,7 @@ function checkOutcomes(outcomes: Outcomes, byName: ReadonlyMap<string, Field>, s
     const { months } = pricing.term;
     const field = priced('term', pricing.term.field);
     if (field !== undefined && field.type === 'enum') {
-      const unpriced = field.values!.filter((value) => months?.[value] === undefined);
+      const unpriced = field.values!.filter((value) => months === undefined || !Object.hasOwn(months, value));
       if (unpriced.length > 0)
         say(['pricing', 'term', 'months'], `give the months of every value of ${field.name}; missing: ${unpriced.join(', ')}`);
     } else if (field !== undefined) {

@@ -13,6 +13,7 @@ import { auc } from '../../src/metrics/auc.js';
 import { ErrorCode } from '../../src/errors.js';
 import { readConfigFile } from '../../src/cli/config.js';
 import { rejectionOf } from '../fixtures/errors.js';
+import { applicationsModel } from '../fixtures/dataModels.js';
 import { tunePolicy } from '../../src/analysis/tune.js';
 import { analyseDrift } from '../../src/analysis/drift.js';
 
@@ -150,5 +151,29 @@ describe('drift of examples/credit-data', () => {
     expect(byName.get('Seniority')!.psi).toBeLessThan(0.01);
     expect(byName.get('credit_score')!.psi).toBeGreaterThan(0.1);
     expect(byName.has('fraud_probability')).toBe(false);
+  }, 120_000);
+});
+
+describe('a backtest of a data model that declares only a fraud outcome', () => {
+  it('counts bad as fraud, every other row as good, and leaves out the credit figures', async () => {
+    const path = join(scratch, 'fraud-only.json');
+    writeFileSync(
+      path,
+      JSON.stringify(
+        applicationsModel('fraud-only', ['application_id', 'applied_at', 'applicant_id', 'funded_amnt', 'default', 'is_fraud'], {
+          outcomes: { fraud: { field: 'is_fraud', bad: 1 } },
+        }),
+      ),
+    );
+    const { result, champion } = await runBacktest({
+      inputPath: 'data/applications.csv',
+      config: { dataModel: path, rulePacks: [], creditModel: null, fraudModel: null },
+    });
+    const frauds = champion.rows.filter((row) => row.isFraud).length;
+    expect(frauds).toBeGreaterThan(100);
+    expect(result.champion.badRate).toMatchObject({ count: frauds, total: champion.rows.length });
+    expect(result.champion.economics!.fundedUnlabelled).toBe(0);
+    expect(result.outcomes.credit).toBeNull();
+    expect(result.definitions.bad).toMatch(/^bad = fraud \(is_fraud = 1\);.*declares no credit outcome/);
   }, 120_000);
 });

@@ -72,10 +72,10 @@ describe('replayLabelled on data/applications.csv', () => {
     expect(approvals).toHaveLength(7721);
     expect(counterOffers).toHaveLength(964);
     for (const row of approvals) expect(row.approvedAmount).toBe(row.decision.offer?.approvedAmount ?? row.amount);
-    for (const row of counterOffers) expect(row.approvedAmount).toBeLessThan(row.amount);
+    for (const row of counterOffers) expect(row.approvedAmount).toBeLessThan(row.amount!);
     for (const row of replay.rows.filter((entry) => entry.decision.outcome !== 'approve')) expect(row.approvedAmount).toBe(row.amount);
     const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-    expect(sum(counterOffers.map((row) => row.amount)) / 1e6).toBeCloseTo(26.5, 1);
+    expect(sum(counterOffers.map((row) => row.amount!)) / 1e6).toBeCloseTo(26.5, 1);
     expect(sum(counterOffers.map((row) => row.approvedAmount)) / 1e6).toBeCloseTo(19.17, 1);
   });
 

@@ -116,6 +116,13 @@ describe('a data model that is wrong is refused at load, naming the field', () =
     expect(refusal(model)).toMatch(/the credit outcome's field undeclared is not declared/);
   });
 
+  it('a term enum whose values are named like Object properties still needs their months', () => {
+    const model = base();
+    model.fields.push({ name: 'plan', type: 'enum', values: ['constructor', 'toString'] });
+    model.outcomes = { pricing: { term: { field: 'plan', months: {} } } };
+    expect(refusal(model)).toMatch(/give the months of every value of plan; missing: constructor, toString/);
+  });
+
   it('is compiled once per content: the same file loads as the same model, a changed one anew', () => {
     const path = write('cached.json', base());
     const first = loadDataModel(path);
@@ -123,6 +130,7 @@ describe('a data model that is wrong is refused at load, naming the field', () =
     write('cached.json', { ...base(), description: 'changed' });
     const changed = loadDataModel(path);
     expect(changed).not.toBe(first);
+    expect(Object.isFrozen(first.file.fields[0])).toBe(true);
     expect(changed.file.description).toBe('changed');
     expect(changed.sha256).not.toBe(first.sha256);
   });

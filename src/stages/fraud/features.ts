@@ -148,12 +148,19 @@ export const LEGACY_FRAUD_FEATURE_SETS: Readonly<Record<string, readonly FraudFe
   'fengkong-fraud-features/2': LENDING_FRAUD_FEATURES,
 };
 
-/** The feature vector of one event (NaN where an input is missing), in the order of `features`. */
+/**
+ * The feature vector of one event, in the order of `features`: NaN where an input is missing or its
+ * transform gives no finite number (the stage and the trainer then use the baseline: it contributes 0).
+ */
 export function fraudFeatureVector(
   features: readonly FraudFeature[],
   facts: Facts,
   into: Float64Array = new Float64Array(features.length),
 ): Float64Array {
-  for (let index = 0; index < features.length; index += 1) into[index] = features[index]!.transform(facts);
+  for (let index = 0; index < features.length; index += 1) {
+    const value = features[index]!.transform(facts);
+    // Outside the transform's domain (log1p of −1 or less, log of 0 or less without a floor): missing, as training read it too.
+    into[index] = Number.isFinite(value) ? value : Number.NaN;
+  }
   return into;
 }

@@ -15,6 +15,8 @@ export function renderFraudCard(input: {
   /** Where the model file is written. */
   modelPath: string;
   labelField: string;
+  /** Whether the label was given by the caller rather than read from the data model's outcomes. */
+  labelGiven: boolean;
   featureSource: 'lending' | 'declared';
 }): string {
   const { model, heldOut } = input;
@@ -31,7 +33,7 @@ export function renderFraudCard(input: {
     '',
     `- Source: \`${input.sourceName}\` (sha256 \`${model.trainingDataSha256}\`), ${model.split.trainRows + model.split.testRows} applications${input.rejectedRows > 0 ? `, ${input.rejectedRows} rows rejected as invalid` : ''}.`,
     `- ${model.split.rule}: ${model.split.trainRows} train (until ${model.split.trainUntil}), ${model.split.testRows} held out.`,
-    `- Labels: \`${input.labelField}\`, the data model's fraud outcome; ${heldOut.frauds} frauds in the held-out slice, so every held-out figure carries wide uncertainty.`,
+    `- Labels: \`${input.labelField}\`${input.labelGiven ? ' (given with --target and --positive)' : ", the data model's fraud outcome"}; ${heldOut.frauds} frauds in the held-out slice, so every held-out figure carries wide uncertainty.`,
     input.featureSource === 'lending'
       ? '- Inputs: the curated lending set (velocity, identity consistency, list hits and loan-to-income), each with its transform and reason.'
       : "- Inputs: one per aggregate, signal and list hit the data model declares (counts, sums and times as log1p, first sightings and flags as 0/1, ratios as a clamped log); the reasons are the declarations' descriptions.",

@@ -12,8 +12,12 @@ export interface FraudFeatureChoice {
   readonly source: 'lending' | 'declared';
 }
 
-/** `facts`: the facts the engine provides, with their kinds (loadDecisionInputs). */
-export function chooseFraudFeatures(model: DataModel, facts: Readonly<Record<string, string>>): FraudFeatureChoice {
+/** `facts`: the facts the engine provides (loadDecisionInputs); `lists`: the config's lists, by the fact each sets. */
+export function chooseFraudFeatures(
+  model: DataModel,
+  facts: Readonly<Record<string, string>>,
+  lists: ReadonlyArray<{ readonly factName: string; readonly name: string }>,
+): FraudFeatureChoice {
   if (LENDING_FRAUD_FEATURES.every((spec) => Object.hasOwn(facts, spec.input.fact))) {
     return { specs: LENDING_FRAUD_FEATURES, source: 'lending' };
   }
@@ -34,9 +38,7 @@ export function chooseFraudFeatures(model: DataModel, facts: Readonly<Record<str
     const input = signalInput(signal);
     if (input !== null) add(signal.name, input, signal.description === '' ? `${signal.name} is unusual` : signal.description);
   }
-  for (const fact of Object.keys(facts).sort()) {
-    if (fact.startsWith('list_')) add(fact, { transform: 'identity' }, `Listed in ${fact.slice('list_'.length).replaceAll('_', ' ')}`);
-  }
+  for (const list of lists) add(list.factName, { transform: 'identity' }, `Listed in ${list.name.replaceAll('_', ' ')}`);
   return { specs, source: 'declared' };
 }
 

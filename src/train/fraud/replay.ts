@@ -64,7 +64,9 @@ export async function replayHistory(
     );
   }
   const chosen =
-    options.specs === undefined ? chooseFraudFeatures(model, inputs.facts) : { specs: options.specs, source: 'lending' as const };
+    options.specs === undefined
+      ? chooseFraudFeatures(model, inputs.facts, inputs.lists.lists)
+      : { specs: options.specs, source: 'lending' as const };
   const choice = { ...chosen, specs: withoutExcluded(chosen.specs, options.exclude ?? []) };
   if (choice.specs.length === 0) {
     throw new FengkongError(

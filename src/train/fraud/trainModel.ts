@@ -34,8 +34,9 @@ export interface FraudTraining {
   readonly trainAuc: number;
   readonly rejectedRows: number;
   readonly iterations: number;
-  /** The fraud label learnt (the data model's fraud outcome). */
+  /** The fraud label learnt (the data model's fraud outcome, or the one given). */
   readonly labelField: string;
+  readonly labelGiven: boolean;
   /** Whether the inputs are the curated lending set or one per declared aggregate, signal and list. */
   readonly featureSource: 'lending' | 'declared';
 }
@@ -56,6 +57,19 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
       ErrorCode.EVENT_INVALID,
       `${options.inputPath}: too few applications to train and hold out (${history.events.length})`,
     );
+  }
+  // Both classes on both sides of the split, or the fit and the held-out figures mean nothing.
+  for (const [slice, from, to] of [
+    ['training', 0, trainRows],
+    ['held-out', trainRows, history.events.length],
+  ] as const) {
+    const frauds = history.isFraud.subarray(from, to).reduce((sum, label) => sum + label, 0);
+    if (frauds === 0 || frauds === to - from) {
+      throw new FengkongError(
+        ErrorCode.EVENT_INVALID,
+        `${options.inputPath}: the ${slice} rows (${to - from}) are all ${frauds === 0 ? 'genuine' : 'fraud'} by ${history.labelField}: a fraud model needs both classes on both sides of the time split`,
+      );
+    }
   }
   const train = imputeWithTrainingMeans(history, trainRows);
   const standardised = standardise(train.rows);
@@ -111,6 +125,7 @@ export async function trainFraudModel(options: FraudTrainingOptions): Promise<Fr
     rejectedRows: rejected,
     iterations: fit.iterations,
     labelField: history.labelField,
+    labelGiven: options.label !== undefined,
     featureSource: history.specSource,
   };
 }

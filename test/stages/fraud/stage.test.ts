@@ -204,8 +204,8 @@ describe('anti-fraud stage', () => {
       ),
     });
     for (const [fact, why] of [
-      ['device_apps_2h', /features\.0 \(log_device_apps_1h\) reads device_apps_2h, which the data model does not provide/],
-      ['is_fraud', /reads is_fraud, which the data model does not provide/],
+      ['device_apps_2h', /features\.0 \(log_device_apps_1h\) reads device_apps_2h, which this config does not provide/],
+      ['is_fraud', /reads is_fraud, which this config does not provide/],
       ['channel', /reads channel, which holds text in the data model/],
     ] as const) {
       await expect(createEngine({ fraudModel: write(`${fact}.json`, reading(fact)) })).rejects.toMatchObject({

@@ -61,8 +61,22 @@ describe('train credit --config examples/credit-data/config.json', () => {
 describe('train credit --data-model with declared aggregates', () => {
   const model = applicationsModel(
     'applications-velocity',
-    ['application_id', 'applied_at', 'applicant_id', 'device_id', 'funded_amnt', 'annual_inc', 'default', 'is_fraud'],
+    [
+      'application_id',
+      'applied_at',
+      'applicant_id',
+      'device_id',
+      'ip_region',
+      'addr_state',
+      'funded_amnt',
+      'annual_inc',
+      'default',
+      'is_fraud',
+    ],
     {
+      signals: [
+        { name: 'same_state', kind: 'equal', fields: ['ip_region', 'addr_state'], description: 'Applied from the state of the address' },
+      ],
       aggregates: [
         { name: 'applicant_apps_30d', key: 'applicant_id', window: '30d', aggregate: 'count', description: 'Applications this month' },
         { name: 'device_amount_24h', key: 'device_id', window: '24h', aggregate: 'sum', of: 'funded_amnt' },
@@ -76,7 +90,7 @@ describe('train credit --data-model with declared aggregates', () => {
     const dataModel = loadDataModel(path);
     const { events } = await readEvents('data/applications.csv', dataModel);
     const facts = computeModelFacts(dataModel, events, { dataModel: path });
-    expect(facts.names).toEqual(['applicant_apps_30d', 'device_amount_24h']);
+    expect([...facts.names].sort()).toEqual(['applicant_apps_30d', 'device_amount_24h', 'same_state']);
     // The engine, deciding the same events (the file is in time order), reads the same values: a rule
     // that always fires records the value it read.
     const pack = join(scratch, 'read-velocity.json');
@@ -109,11 +123,16 @@ describe('train credit --data-model with declared aggregates', () => {
       engineConfig: { dataModel: path },
       target: 'default',
       positive: '1',
-      exclude: ['device_amount_24h'],
+      exclude: ['device_amount_24h', 'ip_region', 'addr_state'],
       hidden: [4],
     });
     const sources = new Set(training.manifest.inputs.map((input) => input.source));
-    expect([...sources].sort()).toEqual(['annual_inc', 'applicant_apps_30d', 'funded_amnt']);
+    expect([...sources].sort()).toEqual(['annual_inc', 'applicant_apps_30d', 'funded_amnt', 'same_state']);
+    // A flag (the equal signal) is a numeric input read as 1/0: the engine loads the model and decides with it.
+    const written = writeCreditModel(training, join(scratch, 'velocity-credit'));
+    const served = await createEngine({ dataModel: path, rulePacks: [], fraudModel: null, creditModel: resolve(written.manifestPath) });
+    const scored = await served.decideBatch(events.slice(0, 100));
+    expect(scored.every((decision) => Number.isFinite(decision.stages.credit!.pd))).toBe(true);
     expect(training.manifest.derivedFeaturesSha256).toBeNull();
     expect(training.manifest.groups.find((group) => group.code === 'C_APPLICANT_APPS_30D')?.text).toBe('Applications this month');
     expect(training.manifest.training.split).toMatch(/^time split on applied_at/);

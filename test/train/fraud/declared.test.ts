@@ -16,6 +16,8 @@ import { replayHistory } from '../../../src/train/fraud/replay.js';
 import { evaluateFraudModelOnFile } from '../../../src/train/fraud/evaluateFile.js';
 import { rejectionOf } from '../../fixtures/errors.js';
 import { applicationsModel } from '../../fixtures/dataModels.js';
+import { chooseFraudFeatures } from '../../../src/train/fraud/features.js';
+import { compileDataModel } from '../../../src/features/dataModel.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fk-fraud-declared-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -142,6 +144,10 @@ describe('train fraud with --target, --positive and --exclude', () => {
       trainFraudModel({ inputPath: 'data/applications.csv', config, label: { field: 'funded_amnt', positive: '1' } }),
     );
     expect(notLabel.message).toMatch(/--target funded_amnt: has role feature in the data model device-checks; a target is a label/);
+    const never = await rejectionOf(
+      trainFraudModel({ inputPath: 'data/applications.csv', config, label: { field: 'is_fraud', positive: '7' } }),
+    );
+    expect(never.message).toMatch(/the training rows \(7885\) are all genuine by is_fraud: a fraud model needs both classes/);
   }, 120_000);
 });
 
@@ -151,5 +157,25 @@ describe('train fraud refuses what it cannot learn from', () => {
     const error = await rejectionOf(trainFraudModel({ inputPath: 'data/applications.csv', config }));
     expect(error.code).toBe(ErrorCode.CONFIG_INVALID);
     expect(error.message).toMatch(/the fraud trainer learns a fraud label, and the data model device-checks declares none: add "outcomes"/);
+  });
+});
+
+describe('the inputs the fraud trainer chooses', () => {
+  it("takes list hits from the config's lists, never a field whose name starts with list_", () => {
+    const model = compileDataModel(
+      {
+        ...applicationsModel('listed', ['application_id', 'applied_at', 'device_id', 'is_fraud']),
+        fields: [
+          ...applicationsModel('listed', ['application_id', 'applied_at', 'device_id', 'is_fraud']).fields,
+          { name: 'list_price', type: 'number' },
+        ],
+        aggregates: [{ name: 'device_apps_24h', key: 'device_id', window: '24h', aggregate: 'count' }],
+      },
+      'listed.json',
+    );
+    const facts = { list_price: 'number', device_apps_24h: 'number', list_bad_devices: 'boolean' };
+    const choice = chooseFraudFeatures(model, facts, [{ name: 'bad_devices', factName: 'list_bad_devices' }]);
+    expect(choice.specs.map((spec) => spec.input.fact)).toEqual(['device_apps_24h', 'list_bad_devices']);
+    expect(choice.specs[1]!.reason.text).toBe('Listed in bad devices');
   });
 });
