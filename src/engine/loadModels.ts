@@ -119,7 +119,7 @@ export function loadCheckedFraudModel(
       );
     }
   });
-  if (inputs.derivedFeaturesSha256 !== derivedFeaturesSha256) {
+  if (inputs.derivedFeaturesSha256 !== null && inputs.derivedFeaturesSha256 !== derivedFeaturesSha256) {
     throw new FengkongError(
       ErrorCode.MODEL_INVALID,
       `${path}: inputs.derivedFeaturesSha256 does not match the derived features loaded: the model was trained on other inputs`,

@@ -106,9 +106,15 @@ export const FraudModelFile = z
   .strictObject({
     ...fraudModelFields,
     version: z.literal(2),
-    /** The derived-features file the inputs were computed with: a model is refused by an engine that loads another. */
+    /**
+     * The derived-features file the inputs were computed with, when a feature reads a derived feature: a
+     * model is refused by an engine that loads another. Null when no feature reads one.
+     */
     inputs: z.strictObject({
-      derivedFeaturesSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      derivedFeaturesSha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
     }),
     features: z.array(FraudModelFeature).min(1),
   })

@@ -33,8 +33,8 @@ export interface ReplayedHistory {
   readonly scenarios: readonly string[];
   /** Whether a velocity rule (category `velocity`) fired on the event. */
   readonly velocityRuleFired: Uint8Array;
-  /** The derived-features file the facts were computed with. */
-  readonly derivedFeaturesSha256: string;
+  /** The derived-features file the facts were computed with, when an input reads a derived feature; else null. */
+  readonly derivedFeaturesSha256: string | null;
 }
 
 export interface ReplayOptions {
@@ -77,6 +77,7 @@ export async function replayHistory(
     );
   }
   const compiled = choice.specs.map(compileFraudFeature);
+  const derivedNames = new Set(inputs.derived.compiled.features.map((feature) => feature.name));
   const rules = createRulesStage(inputs.packs, inputs.lists);
   const velocityRules = new Set(
     inputs.packs.rules.filter(({ rule }) => rule.event.params.category === 'velocity').map(({ rule }) => rule.name),
@@ -122,7 +123,7 @@ export async function replayHistory(
     isFraud,
     scenarios,
     velocityRuleFired,
-    derivedFeaturesSha256: inputs.derived.sha256,
+    derivedFeaturesSha256: choice.specs.some((spec) => derivedNames.has(spec.input.fact)) ? inputs.derived.sha256 : null,
   };
 }
 

@@ -108,6 +108,13 @@ describe('train fraud on a declared data model', () => {
     const evaluation = await evaluateFraudModelOnFile('data/applications.csv', modelPath, 0.2, config);
     expect(evaluation.rows).toBe(training.heldOut.rows);
     expect(evaluation.auc.auc).toBe(training.heldOut.auc.auc);
+    // No input reads a derived feature, so none is pinned: a config that adds a derived-features file still loads the model.
+    expect(training.model.inputs.derivedFeaturesSha256).toBeNull();
+    const derived = write('derived.json', {
+      version: 1,
+      features: [{ name: 'amount_thousands', expression: 'funded_amnt / 1000', description: 'Amount in thousands', unit: 'ratio' }],
+    });
+    await expect(createEngine({ ...config, derivedFeatures: derived, fraudModel: modelPath })).resolves.toBeDefined();
     const codes = new Set(training.model.features.map((feature) => feature.reason.code));
     const fraudReasons = decisions.flatMap((decision) => decision.reasons.all.filter((reason) => reason.stage === 'fraud'));
     expect(fraudReasons.every((reason) => codes.has(reason.code))).toBe(true);
