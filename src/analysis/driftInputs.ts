@@ -8,6 +8,7 @@ import { dataModelOf, loadDecisionInputs, modelPathsOf, parseEngineConfig } from
 import type { DataModel } from '../features/dataModel.js';
 import { shippedPaths } from '../engine/paths.js';
 import type { Facts } from '../engine/stage.js';
+import { factNumber } from '../schema/facts.js';
 import { ErrorCode, FengkongError } from '../errors.js';
 import { CreditManifest } from '../schema/creditManifest.js';
 import type { EngineConfigInput } from '../schema/config.js';
@@ -159,12 +160,8 @@ function inputReaders(config: EngineConfigInput): InputReader[] {
 
 const numericFact =
   (name: string) =>
-  (facts: Facts): number => {
-    const value = facts[name];
-    if (typeof value === 'number') return value;
-    if (typeof value === 'boolean') return value ? 1 : 0;
-    return Number.NaN;
-  };
+  (facts: Facts): number =>
+    factNumber(facts[name]);
 
 const categoryFact =
   (name: string) =>

@@ -2,17 +2,12 @@
 // signal, a list hit, a derived feature, a number field) and a transform (counts on a log scale, flags
 // as 0/1, ratios as logs of a clamped value). A missing input (null) is returned as NaN, which the stage
 // replaces by the model's baseline, so a missing value contributes exactly 0 log-odds.
-import type { Facts } from '../../schema/facts.js';
+import { factNumber, type Facts } from '../../schema/facts.js';
 import type { FraudFeatureInput, FraudFeatureReason } from '../../schema/fraudModel.js';
 
 type Transform = (facts: Facts) => number;
 
-const number = (facts: Facts, name: string): number => {
-  const value = facts[name];
-  if (typeof value === 'number') return value;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return Number.NaN;
-};
+const number = (facts: Facts, name: string): number => factNumber(facts[name]);
 
 export interface FraudFeature {
   readonly name: string;

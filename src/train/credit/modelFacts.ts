@@ -8,6 +8,7 @@ import { inEventTime } from '../../features/eventTime.js';
 import { loadDecisionInputs, parseEngineConfig } from '../../engine/loadInputs.js';
 import type { EngineConfigInput } from '../../schema/config.js';
 import type { EventRecord } from '../../schema/event.js';
+import { factNumber } from '../../schema/facts.js';
 import { createMemoryStore } from '../../state/memory.js';
 
 export interface ModelFacts {
@@ -38,8 +39,8 @@ export function computeModelFacts(model: DataModel, events: readonly EventRecord
     const { facts } = inputs.factBuilder.build(event);
     const record: Record<string, number | null> = {};
     for (const name of names) {
-      const value = facts[name];
-      record[name] = typeof value === 'number' && Number.isFinite(value) ? value : typeof value === 'boolean' ? (value ? 1 : 0) : null;
+      const value = factNumber(facts[name]);
+      record[name] = Number.isFinite(value) ? value : null;
     }
     values[index] = record;
   }
